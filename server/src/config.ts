@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * Configuration comes from the environment only and is validated once at start; every problem is
+ * reported together so an operator fixes them in one pass. Only main.ts (the composition root)
+ * calls loadConfig; everything else receives the parsed Config.
+ */
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.string().url().optional());
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+const bool = (def: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.enum(['1', '0', 'true', 'false', 'yes', 'no']).default(def ? 'true' : 'false').transform((v) => ['1', 'true', 'yes'].includes(v)),
+  );
+
+const envSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z.string().default('sqlite:./data/amochan.sqlite').refine((v) => v.startsWith('sqlite:') || v.startsWith('postgres://') || v.startsWith('postgresql://') || v === 'memory:', {
+      message: 'must be sqlite:<path>, memory: or postgres://…',
+    }),
+  ),
+  AMOJO_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://amojo.amocrm.ru')),
+  AMOJO_CHANNEL_ID: optionalString,
+  AMOJO_CHANNEL_SECRET: optionalString,
+  AMOJO_CHANNEL_TITLE: optionalString,
+  PROVIDER_API_TOKEN: optionalString,
+  PROVIDER_WEBHOOK_URL: optionalUrl,
+  PROVIDER_WEBHOOK_SECRET: optionalString,
+  CREDENTIALS_VERIFIER: z.preprocess(emptyToUndefined, z.enum(['local', 'http']).default('local')),
+  PROVIDER_AUTH_URL: optionalUrl,
+  AMOCRM_CLIENT_SECRET: optionalString,
+  AMOCRM_CLIENT_ID: optionalString,
+  AMOCRM_TOKEN_AUDIENCE: optionalString,
+  ALLOWED_ORIGINS: z.preprocess(emptyToUndefined, z.string().default('')),
+  // Operational knobs (documented in README "Going live"); defaults suit a single small server.
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().default('loopback')),
+  OUTBOX_CONCURRENCY: int(8, 1, 256),
+  OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
+  OUTBOX_MAX_PENDING: int(100_000, 1, 100_000_000),
+  OUTBOX_POLL_MS: int(200, 5, 60_000),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  RECONCILE_INTERVAL_MS: int(60_000, 0, 86_400_000),
+  SANDBOX_CONSOLE: bool(true),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** No channel configured: the embedded emulator plays amojo. */
+  sandbox: boolean;
+  allowedOrigins: string[];
+}
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config' as const;
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const sandbox = !e.AMOJO_CHANNEL_ID;
+  if (e.AMOJO_CHANNEL_ID && !e.AMOJO_CHANNEL_SECRET) problems.push('AMOJO_CHANNEL_SECRET: required when AMOJO_CHANNEL_ID is set');
+  if (!e.AMOJO_CHANNEL_ID && e.AMOJO_CHANNEL_SECRET) problems.push('AMOJO_CHANNEL_ID: required when AMOJO_CHANNEL_SECRET is set');
+  if (!sandbox && !e.PROVIDER_API_TOKEN) problems.push('PROVIDER_API_TOKEN: required outside sandbox mode (the provider authenticates with it)');
+  if (e.PROVIDER_WEBHOOK_URL && !e.PROVIDER_WEBHOOK_SECRET && !sandbox)
+    problems.push('PROVIDER_WEBHOOK_SECRET: required when PROVIDER_WEBHOOK_URL is set (events are signed with it)');
+  if (e.CREDENTIALS_VERIFIER === 'http' && !e.PROVIDER_AUTH_URL) problems.push('PROVIDER_AUTH_URL: required when CREDENTIALS_VERIFIER=http');
+  if (e.DATABASE_URL.startsWith('postgres')) problems.push('DATABASE_URL: postgres is not implemented yet; use sqlite:<path>');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const allowedOrigins = e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  return { ...e, sandbox, allowedOrigins };
+}

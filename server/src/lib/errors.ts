@@ -1,0 +1,74 @@
+/**
+ * The server's error taxonomy. Every error that can reach a client carries a code from this closed
+ * union; http/error-handler.ts maps codes to statuses through STATUS_BY_CODE and nowhere else.
+ */
+export type AppErrorCode =
+  | 'invalid_request'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'invalid_credentials'
+  | 'unauthorized'
+  | 'invalid_token'
+  | 'forbidden'
+  | 'not_found'
+  | 'unknown_scope'
+  | 'invalid_signature'
+  | 'account_not_found'
+  | 'account_not_connected'
+  | 'conflict'
+  | 'rate_limited'
+  | 'overloaded'
+  | 'amojo_error'
+  | 'provider_auth_unavailable'
+  | 'not_ready'
+  | 'internal_error';
+
+export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
+  invalid_request: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  invalid_credentials: 401,
+  unauthorized: 401,
+  invalid_token: 403,
+  forbidden: 403,
+  not_found: 404,
+  unknown_scope: 404,
+  invalid_signature: 401,
+  account_not_found: 409,
+  account_not_connected: 409,
+  conflict: 409,
+  rate_limited: 429,
+  overloaded: 503,
+  amojo_error: 502,
+  provider_auth_unavailable: 502,
+  not_ready: 503,
+  internal_error: 500,
+};
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Extra machine-readable details returned to the client (never secrets). */
+  details?: Record<string, unknown>;
+  /** Seconds, sent as Retry-After (429/503). */
+  retryAfter?: number;
+}
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly details?: Record<string, unknown>;
+  readonly retryAfter?: number;
+
+  constructor(code: AppErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details;
+    this.retryAfter = options.retryAfter;
+  }
+
+  get status(): number {
+    return STATUS_BY_CODE[this.code];
+  }
+}
+
+export const isAppError = (err: unknown): err is AppError => err instanceof AppError;
