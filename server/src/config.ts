@@ -6,6 +6,9 @@ import { z } from 'zod';
  * calls loadConfig; everything else receives the parsed Config.
  */
 
+/** Also used by the CLI, which reads only DATABASE_URL. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/amochan.sqlite';
+
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyToUndefined, z.string().url().optional());
@@ -22,7 +25,7 @@ const envSchema = z.object({
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   DATABASE_URL: z.preprocess(
     emptyToUndefined,
-    z.string().default('sqlite:./data/amochan.sqlite').refine((v) => v.startsWith('sqlite:') || v.startsWith('postgres://') || v.startsWith('postgresql://') || v === 'memory:', {
+    z.string().default(DEFAULT_DATABASE_URL).refine((v) => v.startsWith('sqlite:') || v.startsWith('postgres://') || v.startsWith('postgresql://') || v === 'memory:', {
       message: 'must be sqlite:<path>, memory: or postgres://…',
     }),
   ),
@@ -42,10 +45,20 @@ const envSchema = z.object({
   // Operational knobs (documented in README "Going live"); defaults suit a single small server.
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().default('loopback')),
+  // Widget connect/disconnect limits: per client IP (all attempts) and per login (failed attempts only).
+  WIDGET_RATE_WINDOW_MS: int(900_000, 1_000, 86_400_000),
+  WIDGET_RATE_LIMIT_PER_IP: int(60, 1, 1_000_000),
+  WIDGET_RATE_LIMIT_PER_LOGIN: int(10, 1, 1_000_000),
+  PROVIDER_AUTH_TIMEOUT_MS: int(5_000, 100, 120_000),
   OUTBOX_CONCURRENCY: int(8, 1, 256),
   OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
   OUTBOX_MAX_PENDING: int(100_000, 1, 100_000_000),
   OUTBOX_POLL_MS: int(200, 5, 60_000),
+  // Retry backoff: base doubles per attempt up to max, with jitter; lease = how long a claim is ours.
+  OUTBOX_BASE_DELAY_MS: int(1_000, 1, 3_600_000),
+  OUTBOX_MAX_DELAY_MS: int(300_000, 1, 86_400_000),
+  OUTBOX_LEASE_MS: int(120_000, 1_000, 3_600_000),
+  PROVIDER_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   RECONCILE_INTERVAL_MS: int(60_000, 0, 86_400_000),
   SANDBOX_CONSOLE: bool(true),
@@ -72,9 +85,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(problems);
   }
-  const e = parsed.data;
+  // The cross-field checks below only test presence, so they run on the raw strings even when the
+  // schema failed: the operator then sees every problem in one pass, not in two rounds.
+  const raw = (key: keyof Env): string | undefined => (typeof env[key] === 'string' && env[key]!.trim() !== '' ? env[key] : undefined);
+  const e = parsed.success
+    ? parsed.data
+    : ({ ...Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, raw(k as keyof Env)])), DATABASE_URL: raw('DATABASE_URL') ?? '' } as unknown as Env);
   const sandbox = !e.AMOJO_CHANNEL_ID;
   if (e.AMOJO_CHANNEL_ID && !e.AMOJO_CHANNEL_SECRET) problems.push('AMOJO_CHANNEL_SECRET: required when AMOJO_CHANNEL_ID is set');
   if (!e.AMOJO_CHANNEL_ID && e.AMOJO_CHANNEL_SECRET) problems.push('AMOJO_CHANNEL_ID: required when AMOJO_CHANNEL_SECRET is set');
@@ -83,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('PROVIDER_WEBHOOK_SECRET: required when PROVIDER_WEBHOOK_URL is set (events are signed with it)');
   if (e.CREDENTIALS_VERIFIER === 'http' && !e.PROVIDER_AUTH_URL) problems.push('PROVIDER_AUTH_URL: required when CREDENTIALS_VERIFIER=http');
   if (e.DATABASE_URL.startsWith('postgres')) problems.push('DATABASE_URL: postgres is not implemented yet; use sqlite:<path>');
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const allowedOrigins = e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
   return { ...e, sandbox, allowedOrigins };
 }

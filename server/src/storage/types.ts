@@ -10,7 +10,7 @@
 
 export interface ProviderAccount {
   login: string;
-  /** scrypt hash in the self-describing format of services/password-hash.ts. */
+  /** scrypt hash in the self-describing format of services/credentials/password-hash.ts. */
   passwordHash: string;
   createdAt: number;
 }
@@ -190,6 +190,11 @@ export interface OutboxRepo {
   countByState(): Promise<Array<{ destination: OutboxDestination; state: OutboxState; count: number }>>;
   /** pending + leased, for backpressure; must be cheap. */
   countUndelivered(): Promise<number>;
+  /**
+   * Deletes done entries last updated before `olderThan` (dead ones are kept for the operator);
+   * returns how many. Works in small batches so it never holds the write lock for long.
+   */
+  purgeDone(olderThan: number): Promise<number>;
 }
 
 export interface WebhookReceipt {

@@ -1,0 +1,45 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { AppDeps } from '../deps';
+import { createErrorHandler } from './error-handler';
+import { createHealthRouter } from './health-routes';
+import { notFoundHandler } from './not-found';
+import { createRequestLogger } from './request-logger';
+import { createAmojoWebhookRouter } from './amojo-webhook-route';
+import { createProviderRouter } from './provider-routes';
+import { createWidgetRouter } from './widget-routes';
+
+/**
+ * TRUST_PROXY as express understands it: true/false, a hop count, or a comma-separated list of
+ * addresses/subnets/names (loopback, linklocal, uniquelocal). It decides what req.ip is, and so what
+ * the per-IP rate limit counts: trusting too much lets clients spoof X-Forwarded-For.
+ */
+export function parseTrustProxy(value: string): boolean | number | string {
+  const v = value.trim().toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false' || v === '') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return value;
+}
+
+/**
+ * The express app. Body parsers are attached per router, never globally: the amojo webhook route
+ * must see the raw bytes to verify their HMAC, and each surface has its own size limit.
+ */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', parseTrustProxy(deps.config.TRUST_PROXY));
+  app.set('etag', false);
+  app.use(helmet());
+  app.use(createRequestLogger(deps.logger));
+
+  app.use(createHealthRouter(deps));
+  app.use('/widget/v1', createWidgetRouter(deps));
+  app.use('/api/v1', createProviderRouter(deps));
+  app.use('/amojo/v1', createAmojoWebhookRouter(deps));
+
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(deps.logger));
+  return app;
+}

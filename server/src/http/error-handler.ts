@@ -1,0 +1,82 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { AppError, type AppErrorCode } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+
+/**
+ * The one place errors become HTTP answers: `{"error":{"code","message"}}` with the status from
+ * STATUS_BY_CODE. Anything unrecognised is a bug on our side: logged with its stack, answered 500
+ * without internals.
+ */
+
+export interface ErrorBody {
+  error: { code: AppErrorCode; message: string; [extra: string]: unknown };
+}
+
+/** Turns a zod error into invalid_request naming the first offending field path. */
+export function fromZodError(err: ZodError, where = 'body'): AppError {
+  const issues = err.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  const first = issues[0];
+  const message = first ? `${first.path}: ${first.message}` : `${where} is invalid`;
+  return new AppError('invalid_request', message, { details: { issues: issues.slice(0, 10) } });
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+  limit?: number;
+}
+
+/** body-parser signals its failures with `type`; map the ones a client can cause to 4xx codes. */
+function fromBodyParserError(err: BodyParserError): AppError | null {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new AppError('payload_too_large', `request body is larger than the ${err.limit ?? ''} byte limit`.replace('  ', ' '));
+    case 'entity.parse.failed':
+      return new AppError('invalid_request', 'request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 'unsupported body encoding or charset; send UTF-8 JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'parameters.too.many':
+      return new AppError('invalid_request', 'request body could not be read');
+    default:
+      break;
+  }
+  const status = err.status ?? err.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('invalid_request', 'malformed request');
+  return null;
+}
+
+export function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err instanceof ZodError) return fromZodError(err);
+  if (err && typeof err === 'object') return fromBodyParserError(err as BodyParserError);
+  return null;
+}
+
+export function sendError(res: Parameters<RequestHandler>[1], err: AppError): void {
+  if (err.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfter))));
+  const body: ErrorBody = { error: { ...(err.details ?? {}), code: err.code, message: err.message } };
+  res.status(err.status).json(body);
+}
+
+export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const appError = toAppError(err);
+    if (appError) {
+      if (appError.status >= 500) logger.warn({ code: appError.code, err: appError.cause ?? undefined, path: req.originalUrl.split('?')[0] }, appError.message);
+      sendError(res, appError);
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error');
+    sendError(res, new AppError('internal_error', 'internal error; the server logged the details'));
+  };
+}

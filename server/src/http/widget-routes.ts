@@ -1,0 +1,130 @@
+import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../deps';
+import { AppError } from '../lib/errors';
+import { createConnectionService, type ConnectionService } from '../services/connection-service';
+import { MAX_LOGIN_LENGTH, MAX_PASSWORD_LENGTH } from '../services/credentials/rules';
+import { createWidgetCors } from './cors';
+import { fromZodError } from './error-handler';
+import { createWidgetRateLimiters } from './rate-limit';
+import { createWidgetAuth, widgetCaller, type ReplayCache } from './widget-auth';
+
+/**
+ * /widget/v1: what the amoCRM widget calls (transport only; the rules live in the connection
+ * service). Bodies may be JSON or form-encoded, because jQuery's $.ajax defaults to the latter.
+ */
+
+const BODY_LIMIT = '16kb';
+
+const amojoId = z.guid({ message: 'must be the amoCRM account amojo_id (a uuid)' });
+const login = z
+  .string({ message: 'is required' })
+  .min(1, 'must not be empty')
+  .max(MAX_LOGIN_LENGTH)
+  .regex(/^[^\s\p{C}]+$/u, 'must not contain spaces or control characters');
+// Passwords are taken byte for byte: never trimmed.
+const password = z.string({ message: 'is required' }).min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
+
+const connectSchema = z.object({ login, password, amojo_id: amojoId, title: z.string().trim().min(1).max(255).optional() });
+const disconnectSchema = z.object({ login, password, amojo_id: amojoId });
+const statusSchema = z.object({ amojo_id: amojoId });
+const sourceSchema = z.object({ amojo_id: amojoId, pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive() });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query'): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw fromZodError(result.error, where);
+  return result.data;
+}
+
+/** A POST body must be JSON or form-encoded; anything else is refused before parsing. */
+const requireFormOrJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (req.method === 'POST' && hasBody && !req.is(['application/json', 'application/x-www-form-urlencoded'])) {
+    return next(new AppError('unsupported_media_type', 'send the body as application/json'));
+  }
+  next();
+};
+
+export interface WidgetRouterOptions {
+  /** Shared across app instances in tests that need it; a fresh cache otherwise. */
+  replayCache?: ReplayCache;
+  connections?: ConnectionService;
+}
+
+export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions = {}): Router {
+  const { config } = deps;
+  const connections =
+    options.connections ??
+    createConnectionService({
+      store: deps.store,
+      amojo: deps.amojo,
+      verifier: deps.verifier,
+      clock: deps.clock,
+      ids: deps.ids,
+      logger: deps.logger,
+      outboxSignal: deps.outboxSignal,
+      defaultTitle: config.AMOJO_CHANNEL_TITLE,
+    });
+  const limits = createWidgetRateLimiters({
+    windowMs: config.WIDGET_RATE_WINDOW_MS,
+    perIp: config.WIDGET_RATE_LIMIT_PER_IP,
+    perLogin: config.WIDGET_RATE_LIMIT_PER_LOGIN,
+  });
+
+  const router = Router();
+  router.use(createWidgetCors(config.allowedOrigins));
+  // Answers are read by a script on the amoCRM page, so they must be readable cross-origin.
+  router.use((_req, res, next) => {
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  // Cheap per-IP brake before parsing bodies or verifying tokens.
+  router.post(['/connect', '/disconnect'], limits.perIp);
+  router.use(requireFormOrJson);
+  router.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
+  router.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 20 }));
+  router.use(createWidgetAuth({ config, clock: deps.clock, logger: deps.logger, cache: options.replayCache }));
+
+  router.post('/connect', limits.perLogin, async (req, res) => {
+    const body = parse(connectSchema, req.body, 'body');
+    const result = await connections.connect({
+      login: body.login,
+      password: body.password,
+      amojoAccountId: body.amojo_id.toLowerCase(),
+      title: body.title,
+      amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
+    });
+    res.json(result);
+  });
+
+  router.post('/disconnect', limits.perLogin, async (req, res) => {
+    const body = parse(disconnectSchema, req.body, 'body');
+    res.json(
+      await connections.disconnect({
+        login: body.login,
+        password: body.password,
+        amojoAccountId: body.amojo_id.toLowerCase(),
+        amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
+      }),
+    );
+  });
+
+  router.get('/status', async (req, res) => {
+    const query = parse(statusSchema, req.query, 'query');
+    res.json(await connections.status({ amojoAccountId: query.amojo_id.toLowerCase(), amocrmAccountId: widgetCaller(res.locals).amocrmAccountId }));
+  });
+
+  router.post('/source', async (req, res) => {
+    const body = parse(sourceSchema, req.body, 'body');
+    res.json(
+      await connections.setSource({
+        amojoAccountId: body.amojo_id.toLowerCase(),
+        pipelineId: body.pipeline_id,
+        amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
+      }),
+    );
+  });
+
+  return router;
+}

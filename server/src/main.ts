@@ -1,0 +1,198 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createAmojoClient, noRetry } from '@amochan/amojo';
+import { startEmulator } from '@amochan/amojo-emulator';
+import { ConfigError, loadConfig, type Config } from './config';
+import type { AppDeps } from './deps';
+import { createApp } from './http/app';
+import { systemClock } from './lib/clock';
+import { createId } from './lib/ids';
+import { createLifecycle } from './lib/lifecycle';
+import { createLogger, type Logger } from './lib/logger';
+import { createRelayWorker } from './outbox/relay-worker';
+import { createWakeSignal } from './lib/wake-signal';
+import { createCredentialVerifier } from './services/credentials';
+import { hashPassword } from './services/credentials/password-hash';
+import { openStore } from './storage/open-store';
+import type { Store } from './storage/types';
+
+/**
+ * The composition root: the only module that reads the environment and wires concrete
+ * implementations together. Everything else receives AppDeps.
+ */
+
+export const SANDBOX_LOGIN = 'demo';
+export const SANDBOX_PASSWORD = 'demo';
+export const SANDBOX_API_TOKEN = 'sandbox';
+export const SANDBOX_CHANNEL_ID = '00000000-0000-4000-8000-00000000a110';
+
+/** The embedded emulator starts empty: tell it again about bindings a previous sandbox run stored. */
+async function replaySandboxBindings(deps: AppDeps): Promise<void> {
+  for (const c of await deps.store.connections.list()) {
+    if (c.status !== 'connected') continue;
+    try {
+      await deps.amojo.connect({ account_id: c.amojoAccountId, ...(c.title ? { title: c.title } : {}) });
+    } catch (err) {
+      deps.logger.warn({ err, amojoId: c.amojoAccountId }, 'sandbox: could not re-register a stored binding with the emulator');
+    }
+  }
+}
+
+export interface RunningServer {
+  deps: AppDeps;
+  server: Server;
+  port: number;
+  url: string;
+  /** Stops accepting, runs shutdown hooks, closes the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+interface AmojoTarget {
+  baseUrl: string;
+  channelId: string;
+  secret: string;
+  /** Sandbox only: points the embedded emulator's webhooks at us once our port is known. */
+  setWebhookUrl?: (url: string) => void;
+}
+
+/** Sandbox: an in-process emulator on a loopback port plays amojo, and a demo account exists. */
+async function startSandbox(deps: { logger: Logger; store: Store; lifecycle: AppDeps['lifecycle'] }): Promise<AmojoTarget> {
+  const emulator = await startEmulator({
+    host: '127.0.0.1',
+    port: 0,
+    // Fixed, so scope ids stored by an earlier sandbox run stay valid after a restart.
+    channelId: SANDBOX_CHANNEL_ID,
+    logRequests: true,
+    logger: (line: string) => deps.logger.debug({ component: 'emulator' }, line),
+  });
+  deps.lifecycle.onShutdown('sandbox emulator', () => emulator.close());
+  if (!(await deps.store.accounts.get(SANDBOX_LOGIN))) {
+    await deps.store.accounts.upsert({ login: SANDBOX_LOGIN, passwordHash: await hashPassword(SANDBOX_PASSWORD), createdAt: Date.now() });
+  }
+  deps.logger.warn(
+    { sandbox: true, emulatorUrl: emulator.url, channelId: emulator.channelId, demoLogin: SANDBOX_LOGIN },
+    'SANDBOX MODE: AMOJO_CHANNEL_ID is not set, so an embedded amojo emulator plays amoCRM. Nothing reaches a real amoCRM account. ' +
+      `Connect with login "${SANDBOX_LOGIN}" / password "${SANDBOX_PASSWORD}"; the provider API token defaults to "${SANDBOX_API_TOKEN}".`,
+  );
+  return {
+    baseUrl: emulator.url,
+    channelId: emulator.channelId,
+    secret: emulator.secret,
+    setWebhookUrl: (url) => emulator.control.setWebhookUrl(url),
+  };
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL })): Promise<RunningServer> {
+  const lifecycle = createLifecycle();
+  const store = await openStore(config.DATABASE_URL);
+  try {
+    const amojoTarget: AmojoTarget = config.sandbox
+      ? await startSandbox({ logger, store, lifecycle })
+      : { baseUrl: config.AMOJO_BASE_URL, channelId: config.AMOJO_CHANNEL_ID!, secret: config.AMOJO_CHANNEL_SECRET! };
+    // In sandbox the emulator's secret signs the hooks; the webhook route reads it from the config.
+    const effectiveConfig: Config = config.sandbox
+      ? { ...config, PROVIDER_API_TOKEN: config.PROVIDER_API_TOKEN ?? SANDBOX_API_TOKEN, AMOJO_CHANNEL_SECRET: amojoTarget.secret }
+      : config;
+
+    const deps: AppDeps = {
+      config: effectiveConfig,
+      store,
+      logger,
+      clock: systemClock,
+      ids: createId,
+      amojo: createAmojoClient({ baseUrl: amojoTarget.baseUrl, channelId: amojoTarget.channelId, secret: amojoTarget.secret }),
+      verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
+      outboxSignal: createWakeSignal(),
+      lifecycle,
+    };
+    if (config.sandbox) await replaySandboxBindings(deps);
+    // The outbox owns retries (with backoff, across restarts), so its client never retries inline.
+    const worker = createRelayWorker(deps, {
+      amojo: createAmojoClient({ baseUrl: amojoTarget.baseUrl, channelId: amojoTarget.channelId, secret: amojoTarget.secret, retry: noRetry }),
+    });
+    lifecycle.onShutdown('outbox worker', () => worker.stop());
+
+    const app = createApp(deps);
+    const server = await listen(app, config.PORT, config.HOST);
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
+    amojoTarget.setWebhookUrl?.(`http://127.0.0.1:${port}/amojo/v1/webhook/:scope_id`);
+    worker.start();
+    logger.info({ port, url, sandbox: config.sandbox, verifier: deps.verifier.kind }, 'listening');
+
+    let stopping: Promise<void> | null = null;
+    const stop = () =>
+      (stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await lifecycle.shutdown((name, err) => logger.error({ err, hook: name }, 'shutdown hook failed'));
+        await store.close();
+      })());
+    return { deps, server, port, url, stop };
+  } catch (err) {
+    await lifecycle.shutdown();
+    await store.close();
+    throw err;
+  }
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    server.once('error', reject);
+  });
+}
+
+/** Process entry: config errors exit 1 with every problem listed; SIGTERM/SIGINT drain and exit 0. */
+async function run(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    logger.flush();
+    process.exit(1);
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out; exiting anyway');
+      logger.flush();
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    // Open keep-alive sockets would hold server.close() until the timeout; drop them once idle.
+    setTimeout(() => running.server.closeAllConnections(), Math.max(0, config.SHUTDOWN_TIMEOUT_MS - 1000)).unref();
+    running.stop().then(
+      () => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+if (require.main === module) {
+  void run();
+}

@@ -1,0 +1,109 @@
+import { AmojoHttpError, isDuplicateMessageError, isRetryable, type AmojoClient } from '@amochan/amojo';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { OutboxEntry, Store } from '../storage/types';
+import type { DeliveryStatusEntryPayload, NewMessageEntryPayload, TypingEntryPayload } from './amojo-entries';
+import { delivered, permanent, retryable, type DeliveryFailure, type DeliveryHandler, type DeliveryResult } from './types';
+
+/**
+ * Delivers entries bound for amojo through the SDK client: new_message (creating the chat first
+ * when amojo does not know the conversation yet), delivery_status and typing. Retry decisions
+ * follow the SDK's classification (network, timeout, 408, 429, 5xx are transient).
+ */
+
+export interface AmojoDeliveryOptions {
+  amojo: AmojoClient;
+  store: Pick<Store, 'conversations'>;
+  clock: Clock;
+  logger: Logger;
+  /** A typing indicator older than this is pointless: dropped instead of sent late. */
+  typingTtlMs?: number;
+}
+
+export const DEFAULT_TYPING_TTL_MS = 30_000;
+
+export function failureFromAmojoError(err: unknown): DeliveryFailure {
+  const message = (err as Error)?.message ?? String(err);
+  const remoteText = err instanceof AmojoHttpError ? (err as AmojoHttpError & { errorDescription?: string }).errorDescription : undefined;
+  const extra = remoteText ? { remoteText } : {};
+  if (isRetryable(err)) {
+    const retryAfterMs = err instanceof AmojoHttpError ? err.retryAfterMs : undefined;
+    return retryable(message, retryAfterMs === undefined ? extra : { ...extra, retryAfterMs });
+  }
+  return permanent(message, extra);
+}
+
+export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHandler {
+  const { amojo, store, clock } = options;
+  const typingTtlMs = options.typingTtlMs ?? DEFAULT_TYPING_TTL_MS;
+
+  async function ensureChat(p: NewMessageEntryPayload): Promise<string | null> {
+    const conversation = await store.conversations.get(p.conversationRef);
+    if (conversation?.amojoChatId) return conversation.amojoChatId;
+    // createChat is idempotent on conversation_id, so a crash after it and before the save is harmless.
+    const chat = await amojo.createChat(p.scopeId, p.createChat);
+    if (conversation) {
+      const now = clock.now();
+      await store.conversations.save({ ...conversation, amojoChatId: chat.id, clientRefId: conversation.clientRefId ?? chat.user.id, updatedAt: now });
+    }
+    return chat.id;
+  }
+
+  async function sendNewMessage(entry: OutboxEntry): Promise<DeliveryResult> {
+    const p = entry.payload as NewMessageEntryPayload;
+    let chatId: string | null = null;
+    try {
+      chatId = await ensureChat(p);
+      const res = await amojo.sendMessage(p.scopeId, p.message);
+      return delivered(entry.messageId ? { message: { id: entry.messageId, patch: { status: 'sent', amojoMsgId: res.new_message.msgid, amojoChatId: chatId, lastError: null } } } : undefined);
+    } catch (err) {
+      // We sent it before and crashed before recording it: amojo has it, so it is delivered.
+      if (isDuplicateMessageError(err)) {
+        options.logger.info({ entryId: entry.id, msgid: p.message.msgid }, 'amojo already had this msgid; counting it as delivered');
+        return delivered(entry.messageId ? { message: { id: entry.messageId, patch: { status: 'sent', amojoChatId: chatId, lastError: null } } } : undefined);
+      }
+      return failureFromAmojoError(err);
+    }
+  }
+
+  async function sendDeliveryStatus(entry: OutboxEntry): Promise<DeliveryResult> {
+    const p = entry.payload as DeliveryStatusEntryPayload;
+    const status = { delivery_status: p.status, ...(p.errorCode !== undefined ? { error_code: p.errorCode as 901 | 902 | 903 | 904 | 905 } : {}), ...(p.error !== undefined ? { error: p.error } : {}) };
+    try {
+      await amojo.setDeliveryStatus(p.scopeId, p.amojoMsgId, status);
+      return delivered();
+    } catch (err) {
+      return failureFromAmojoError(err);
+    }
+  }
+
+  async function sendTyping(entry: OutboxEntry): Promise<DeliveryResult> {
+    if (clock.now() - entry.createdAt > typingTtlMs) return delivered();
+    const p = entry.payload as TypingEntryPayload;
+    try {
+      await amojo.typing(p.scopeId, p.body);
+      return delivered();
+    } catch (err) {
+      return failureFromAmojoError(err);
+    }
+  }
+
+  return {
+    deliver(entry) {
+      switch (entry.kind) {
+        case 'new_message':
+          return sendNewMessage(entry);
+        case 'delivery_status':
+          return sendDeliveryStatus(entry);
+        case 'typing':
+          return sendTyping(entry);
+        default:
+          return Promise.resolve(permanent(`unknown amojo outbox kind "${entry.kind}"`));
+      }
+    },
+    onDead(entry, failure) {
+      if (entry.kind !== 'new_message' || !entry.messageId) return undefined;
+      return { message: { id: entry.messageId, patch: { status: failure.permanent ? 'failed' : 'dead', lastError: failure.error } } };
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import type { Clock } from '../lib/clock';
+import type { IdGenerator } from '../lib/ids';
+import { PROVIDER_SIGNATURE_HEADER, signProviderEvent } from '../services/provider-signature';
+import type { OutboxEffects, OutboxEntry, Store } from '../storage/types';
+import { deliveryStatusEntry } from './amojo-entries';
+import { delivered, permanent, retryable, type DeliveryFailure, type DeliveryHandler } from './types';
+
+/**
+ * Delivers provider events: POST $PROVIDER_WEBHOOK_URL with the event as JSON, signed with
+ * X-Amochan-Signature. 2xx = accepted; 408, 429, 5xx, timeouts and network errors are retried;
+ * any other answer is permanent. A manager's message the provider refuses (or never accepts) is
+ * reported to amoCRM as delivery_status -1, so it is never silently dropped.
+ */
+
+export interface ProviderDeliveryOptions {
+  url: string | undefined;
+  secret: string | undefined;
+  timeoutMs: number;
+  clock: Clock;
+  ids: IdGenerator;
+  /** For the dead-letter report: the message row tells which scope / amojo message to report on. */
+  store: Pick<Store, 'messages'>;
+  fetch?: typeof fetch;
+  userAgent?: string;
+}
+
+/** Longest failure text passed on to amoCRM (it is shown to the manager). */
+export const MAX_REMOTE_TEXT = 500;
+
+interface ProviderEventLike {
+  id?: unknown;
+  type?: unknown;
+}
+
+/** The provider's own explanation: `{"error":{"message"}}`, `{"error":"…"}`, `{"message"}` or the plain body. */
+export function extractRemoteText(body: string): string | undefined {
+  const text = body.trim();
+  if (text === '') return undefined;
+  let picked: unknown = text;
+  try {
+    const json = JSON.parse(text) as Record<string, unknown> | null;
+    if (json && typeof json === 'object') {
+      const err = json.error as Record<string, unknown> | string | undefined;
+      picked = typeof err === 'string' ? err : typeof err?.message === 'string' ? err.message : typeof json.message === 'string' ? json.message : text;
+    }
+  } catch {
+    // Not JSON: the body text itself is the explanation.
+  }
+  const s = String(picked).replace(/\s+/g, ' ').trim();
+  if (s === '') return undefined;
+  return s.length > MAX_REMOTE_TEXT ? `${s.slice(0, MAX_REMOTE_TEXT - 1)}…` : s;
+}
+
+export function parseRetryAfterMs(header: string | null, nowMs: number): number | undefined {
+  if (!header) return undefined;
+  const v = header.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+export function createProviderDelivery(options: ProviderDeliveryOptions): DeliveryHandler {
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const userAgent = options.userAgent ?? 'amochan/0.1';
+
+  return {
+    async deliver(entry) {
+      if (!options.url) {
+        return permanent('PROVIDER_WEBHOOK_URL is not set: events for the provider cannot be delivered; set it and run `outbox retry --dead`');
+      }
+      const event = (entry.payload ?? {}) as ProviderEventLike;
+      const body = JSON.stringify(entry.payload);
+      const now = options.clock.now();
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': userAgent };
+      if (options.secret) headers[PROVIDER_SIGNATURE_HEADER] = signProviderEvent(body, options.secret, now);
+      if (typeof event.id === 'string') headers['X-Amochan-Event-Id'] = event.id;
+      if (typeof event.type === 'string') headers['X-Amochan-Event-Type'] = event.type;
+
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+      let status: number;
+      let text: string;
+      let retryAfter: string | null;
+      try {
+        // redirect: manual — following a 30x would turn the POST into a GET and lose the event.
+        const res = await doFetch(options.url, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });
+        status = res.status;
+        retryAfter = res.headers.get('retry-after');
+        text = await res.text().catch(() => '');
+      } catch (err) {
+        if (controller.signal.aborted) return retryable(`the provider did not answer within ${options.timeoutMs} ms`);
+        const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+        return retryable(`could not reach the provider at PROVIDER_WEBHOOK_URL (${cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)})`);
+      } finally {
+        clearTimeout(timer);
+      }
+
+      if (status >= 200 && status < 300) return delivered();
+      const remoteText = extractRemoteText(text);
+      const what = `the provider answered ${status}${remoteText ? `: ${remoteText}` : ''}`;
+      const extra = remoteText ? { remoteText } : {};
+      if (status === 408 || status === 429 || status >= 500) {
+        const retryAfterMs = parseRetryAfterMs(retryAfter, now);
+        return retryable(what, retryAfterMs === undefined ? extra : { ...extra, retryAfterMs });
+      }
+      if (status >= 300 && status < 400) return permanent(`${what} (a redirect; set PROVIDER_WEBHOOK_URL to the final URL)`, extra);
+      return permanent(what, extra);
+    },
+
+    async onDead(entry, failure) {
+      return reportUndelivered(entry, failure, options);
+    },
+  };
+}
+
+/**
+ * A manager's message that will not reach the customer: amoCRM shows it as failed, with the
+ * provider's text (905 "other") or, when there is none, 903 "internal error".
+ */
+async function reportUndelivered(entry: OutboxEntry, failure: DeliveryFailure, options: ProviderDeliveryOptions): Promise<OutboxEffects | undefined> {
+  const event = entry.payload as ProviderEventLike;
+  if (event?.type !== 'message.created' || !entry.messageId) return undefined;
+  const message = await options.store.messages.get(entry.messageId);
+  if (!message?.amojoMsgId) return undefined;
+  const status = failure.permanent ? 'failed' : 'dead';
+  return {
+    message: { id: message.id, patch: { status, lastError: failure.error } },
+    enqueue: [
+      deliveryStatusEntry(options.ids, {
+        scopeId: message.scopeId,
+        amojoMsgId: message.amojoMsgId,
+        messageId: message.id,
+        status: -1,
+        ...(failure.remoteText ? { errorCode: 905, error: failure.remoteText } : { errorCode: 903 }),
+      }),
+    ],
+  };
+}

@@ -1,0 +1,49 @@
+import type { AmojoClient } from '@amochan/amojo';
+import type { AppDeps } from '../deps';
+import { createAmojoDelivery } from './amojo-delivery';
+import { createProviderDelivery } from './provider-delivery';
+import { createDestinationRouter } from './types';
+import { createOutboxWorker, type OutboxWorker } from './worker';
+
+/**
+ * The worker as the server runs it: amojo entries through the Chats API client, provider events
+ * through signed HTTP, knobs from the config. main.ts starts it after listen and stops it on
+ * shutdown; tests build the same thing over the memory store.
+ */
+export interface RelayWorkerOptions {
+  /** A client for the worker alone, ideally without in-request retries (the outbox owns retries). */
+  amojo?: AmojoClient;
+  fetch?: typeof fetch;
+}
+
+export function createRelayWorker(
+  deps: Pick<AppDeps, 'config' | 'store' | 'clock' | 'ids' | 'logger' | 'outboxSignal' | 'amojo'>,
+  options: RelayWorkerOptions = {},
+): OutboxWorker {
+  const { config, store, clock, ids } = deps;
+  const logger = deps.logger.child({ component: 'outbox' });
+  const handler = createDestinationRouter({
+    amojo: createAmojoDelivery({ amojo: options.amojo ?? deps.amojo, store, clock, logger }),
+    provider: createProviderDelivery({
+      url: config.PROVIDER_WEBHOOK_URL,
+      secret: config.PROVIDER_WEBHOOK_SECRET,
+      timeoutMs: config.PROVIDER_WEBHOOK_TIMEOUT_MS,
+      clock,
+      ids,
+      store,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    }),
+  });
+  return createOutboxWorker({
+    outbox: store.outbox,
+    handler,
+    clock,
+    logger,
+    signal: deps.outboxSignal,
+    concurrency: config.OUTBOX_CONCURRENCY,
+    pollMs: config.OUTBOX_POLL_MS,
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    leaseMs: config.OUTBOX_LEASE_MS,
+    backoff: { baseDelayMs: config.OUTBOX_BASE_DELAY_MS, maxDelayMs: config.OUTBOX_MAX_DELAY_MS, jitter: 0.5 },
+  });
+}

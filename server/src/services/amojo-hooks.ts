@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { parseWebhook, verifyWebhookSignature, type MessageHook, type WebhookEvent } from '@amochan/amojo';
+import type { Clock } from '../lib/clock';
+import { AppError } from '../lib/errors';
+import type { IdGenerator } from '../lib/ids';
+import type { Logger } from '../lib/logger';
+import type { WakeSignal } from '../lib/wake-signal';
+import { messageEntryId, outboundOrderingKey } from '../outbox/amojo-entries';
+import type { Connection, Conversation, NewOutboxEntry, StoredMessage, Store, WebhookReceipt } from '../storage/types';
+import { messageCreatedData, reactionData, typingData } from './hook-events';
+import { buildProviderEvent, type ProviderEvent } from './provider-event';
+import { phoneDigits } from './relay-accounts';
+
+/**
+ * amojo → provider intake. amojo sends each hook once, waits 5 s and never retries, so the hook is
+ * verified, deduplicated and committed together with its provider event, and the answer goes out
+ * right away; delivery happens in the outbox worker.
+ */
+
+export interface AmojoHooksDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  outboxSignal: WakeSignal;
+  /** The channel secret amojo signs hooks with. */
+  channelSecret: string | undefined;
+}
+
+export type HookOutcome = 'accepted' | 'duplicate' | 'ignored';
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+interface Planned {
+  receiptKind: WebhookReceipt['kind'];
+  key: string;
+  message?: StoredMessage;
+  conversation?: Conversation;
+  outbox: NewOutboxEntry[];
+}
+
+export function createAmojoHooks(deps: AmojoHooksDeps) {
+  const { store, clock, ids } = deps;
+
+  function eventEntry(event: ProviderEvent, orderingKey: string, messageId: string | null): NewOutboxEntry {
+    return { id: messageId ? messageEntryId(messageId) : ids('obx'), destination: 'provider', kind: 'event', orderingKey, payload: event, messageId };
+  }
+
+  async function findConversation(connection: Connection, amojoChatId: string, clientId: string | null | undefined): Promise<Conversation | null> {
+    return (
+      (await store.conversations.getByAmojoChatId(connection.scopeId, amojoChatId)) ??
+      (clientId ? await store.conversations.getByConversationId(connection.login, clientId) : null)
+    );
+  }
+
+  async function planMessage(connection: Connection, hook: MessageHook, now: number): Promise<Planned> {
+    const m = hook.message;
+    const chatId = m.conversation.id;
+    const existing = await findConversation(connection, chatId, m.conversation.client_id);
+    let conversation: Conversation | undefined;
+    if (!existing) {
+      const writeFirst = !m.conversation.client_id;
+      conversation = {
+        id: ids('cnv'),
+        login: connection.login,
+        scopeId: connection.scopeId,
+        conversationId: m.conversation.client_id || null,
+        amojoChatId: chatId,
+        clientId: m.receiver.client_id || null,
+        clientRefId: m.receiver.id,
+        phone: phoneDigits(m.receiver.phone),
+        state: writeFirst ? 'pending' : 'active',
+        refBound: false,
+        createdAt: now,
+        updatedAt: now,
+        lastActivityAt: now,
+      };
+    } else if (!existing.amojoChatId || existing.scopeId !== connection.scopeId) {
+      conversation = { ...existing, scopeId: connection.scopeId, amojoChatId: chatId, clientRefId: existing.clientRefId ?? m.receiver.id, updatedAt: now, lastActivityAt: now };
+    }
+    const current = conversation ?? existing!;
+    const conversationId = m.conversation.client_id || current.conversationId || null;
+    const receiverId = m.receiver.client_id || current.clientId || null;
+    const message: StoredMessage = {
+      id: ids('msg'),
+      direction: 'outbound',
+      login: connection.login,
+      scopeId: connection.scopeId,
+      conversationId,
+      amojoChatId: chatId,
+      msgid: null,
+      amojoMsgId: m.message.id,
+      status: 'queued',
+      lastError: null,
+      payload: hook,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const event = buildProviderEvent({ type: 'message.created', account: connection.login, now, ids, data: messageCreatedData(hook, { conversationId, receiverId }) });
+    return {
+      receiptKind: 'message',
+      key: `msg:${m.message.id}`,
+      message,
+      ...(conversation ? { conversation } : {}),
+      outbox: [eventEntry(event, outboundOrderingKey(connection.scopeId, chatId), message.id)],
+    };
+  }
+
+  async function plan(connection: Connection, hook: WebhookEvent, raw: Buffer, now: number): Promise<Planned> {
+    if (hook.kind === 'message') return planMessage(connection, hook.data, now);
+    const key = `${hook.kind}:${sha256(raw)}`;
+    if (hook.kind === 'typing') {
+      const t = hook.data.action.typing;
+      const conversation = await findConversation(connection, t.conversation.id, t.conversation.client_id);
+      const data = typingData(hook.data, t.conversation.client_id || conversation?.conversationId || null);
+      const event = buildProviderEvent({ type: 'typing', account: connection.login, now, ids, data });
+      // Own ordering key: a stuck message must not delay a typing indicator, which is worthless late.
+      return { receiptKind: 'typing', key, outbox: [eventEntry(event, `typing:${connection.scopeId}:${t.conversation.id}`, null)] };
+    }
+    const r = hook.data.action.reaction;
+    const conversation = await findConversation(connection, r.conversation.id, r.conversation.client_id);
+    const target = r.msgid || r.message?.id || r.message?.msgid || null;
+    const reacted = target ? await store.messages.getByAmojoMsgId(target) : null;
+    const data = reactionData(hook.data, r.conversation.client_id || conversation?.conversationId || null, reacted?.msgid ?? null);
+    const event = buildProviderEvent({ type: 'reaction', account: connection.login, now, ids, data });
+    return { receiptKind: 'reaction', key, outbox: [eventEntry(event, outboundOrderingKey(connection.scopeId, r.conversation.id), null)] };
+  }
+
+  return {
+    /**
+     * Signature first, on the raw bytes (nothing is parsed or stored for a bad one), then the
+     * scope, then the shape. A hook of a kind we do not know is kept (receipt only) and answered
+     * 200: amojo would not resend it anyway, and refusing would only fill amojo's error log.
+     */
+    async receive(input: { scopeId: string; rawBody: Buffer; signature: string | undefined }): Promise<HookOutcome> {
+      if (!verifyWebhookSignature(input.rawBody, input.signature, deps.channelSecret ?? '')) {
+        throw new AppError('invalid_signature', 'X-Signature does not match the body: the hook was not signed with this channel\'s secret');
+      }
+      const connection = await store.connections.getByScope(input.scopeId);
+      if (!connection) throw new AppError('unknown_scope', `unknown scope_id "${input.scopeId}": no amoCRM account is connected with it`);
+      const now = clock.now();
+      const parsed = parseWebhook(input.rawBody);
+      const raw = input.rawBody.toString('utf8');
+      if (!parsed.ok) {
+        if (parsed.reason === 'unknown_kind') {
+          const receipt: WebhookReceipt = { key: `unknown:${sha256(input.rawBody)}`, scopeId: connection.scopeId, kind: 'unknown', raw, receivedAt: now };
+          const { duplicate } = await store.acceptWebhook({ receipt, outbox: [], now });
+          deps.logger.warn({ scopeId: connection.scopeId, bytes: input.rawBody.length }, 'amojo sent a hook of an unknown kind; stored, not relayed');
+          return duplicate ? 'duplicate' : 'ignored';
+        }
+        const first = parsed.issues[0];
+        const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+        deps.logger.warn({ scopeId: connection.scopeId, reason: parsed.reason, issues: parsed.issues.slice(0, 5), body: raw.slice(0, 2000) }, 'malformed amojo hook');
+        throw new AppError('invalid_request', `malformed amojo hook (${parsed.reason}): ${where}${first?.message ?? 'invalid'}`);
+      }
+      const planned = await plan(connection, parsed.hook, input.rawBody, now);
+      const receipt: WebhookReceipt = { key: planned.key, scopeId: connection.scopeId, kind: planned.receiptKind, raw, receivedAt: now };
+      const { duplicate } = await store.acceptWebhook({
+        receipt,
+        ...(planned.message ? { message: planned.message } : {}),
+        ...(planned.conversation ? { conversation: planned.conversation } : {}),
+        outbox: planned.outbox,
+        now,
+      });
+      if (duplicate) return 'duplicate';
+      deps.outboxSignal.wake();
+      return 'accepted';
+    },
+  };
+}
+
+export type AmojoHooks = ReturnType<typeof createAmojoHooks>;

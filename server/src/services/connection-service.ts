@@ -1,0 +1,223 @@
+import type { AmojoClient } from '@amochan/amojo';
+import type { Clock } from '../lib/clock';
+import { AppError } from '../lib/errors';
+import type { IdGenerator } from '../lib/ids';
+import { createKeyedMutex } from '../lib/keyed-mutex';
+import type { Logger } from '../lib/logger';
+import type { WakeSignal } from '../lib/wake-signal';
+import type { Connection, NewOutboxEntry, Store } from '../storage/types';
+import { amojoFailure, isAmojoNotFound } from './amojo-failure';
+import type { CredentialVerifier } from './credentials/types';
+import { accountEventEntry, buildProviderEvent } from './provider-event';
+
+/**
+ * Connecting an amoCRM account (known by its amojo id) to a provider account (login), from the
+ * widget. Rules:
+ * - credentials first, then amojo, then the store: an amojo failure leaves nothing stored;
+ * - re-connecting the same pair is idempotent (amoCRM drops the channel on every uninstall);
+ * - connecting the amoCRM account with another login moves the binding (the old login is told);
+ * - a login serves one amoCRM account at a time: connecting it elsewhere releases the old one;
+ * - with widget tokens, the amoCRM account id of the first connect owns the binding.
+ */
+
+export interface ConnectionServiceDeps {
+  store: Pick<Store, 'connections' | 'outbox'>;
+  amojo: Pick<AmojoClient, 'connect' | 'disconnect'>;
+  verifier: CredentialVerifier;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  outboxSignal?: WakeSignal;
+  /** AMOJO_CHANNEL_TITLE: sent on connect when the widget gives no title. */
+  defaultTitle?: string;
+}
+
+/** The caller's amoCRM account from a verified widget token; null when tokens are not required. */
+export type AmocrmAccountId = number | null;
+
+export interface ConnectInput {
+  login: string;
+  password: string;
+  amojoAccountId: string;
+  title?: string;
+  amocrmAccountId: AmocrmAccountId;
+}
+
+export interface DisconnectInput {
+  login: string;
+  password: string;
+  amojoAccountId: string;
+  amocrmAccountId: AmocrmAccountId;
+}
+
+export type ConnectionStatusView =
+  | { status: 'connected'; login: string; scope_id: string; connected_at: number; pipeline_id: number | null }
+  | { status: 'disconnected' };
+
+export interface ConnectionService {
+  connect(input: ConnectInput): Promise<{ status: 'connected'; scope_id: string; login: string; connected_at: number }>;
+  disconnect(input: DisconnectInput): Promise<{ status: 'disconnected' }>;
+  status(input: { amojoAccountId: string; amocrmAccountId: AmocrmAccountId }): Promise<ConnectionStatusView>;
+  setSource(input: { amojoAccountId: string; pipelineId: number; amocrmAccountId: AmocrmAccountId }): Promise<{ status: 'ok'; pipeline_id: number }>;
+}
+
+export type DisconnectReason = 'widget' | 'replaced' | 'moved';
+
+export function createConnectionService(deps: ConnectionServiceDeps): ConnectionService {
+  const mutex = createKeyedMutex();
+  const { store, logger } = deps;
+
+  async function checkCredentials(login: string, password: string): Promise<void> {
+    if (!(await deps.verifier.verify(login, password))) {
+      throw new AppError('invalid_credentials', 'wrong login or password for the provider account');
+    }
+  }
+
+  /** A token from another amoCRM account must not read, move or drop this binding. */
+  function checkOwner(connection: Connection | null, amocrmAccountId: AmocrmAccountId): void {
+    if (connection?.amocrmAccountId != null && amocrmAccountId !== null && connection.amocrmAccountId !== amocrmAccountId) {
+      throw new AppError('forbidden', 'this amojo account is bound to another amoCRM account; use the widget of that account');
+    }
+  }
+
+  const disconnectedEvent = (c: Connection, reason: DisconnectReason, now: number): NewOutboxEntry =>
+    accountEventEntry(
+      buildProviderEvent({ type: 'account.disconnected', account: c.login, now, ids: deps.ids, data: { amojo_id: c.amojoAccountId, scope_id: c.scopeId, reason } }),
+      deps.ids,
+    );
+
+  async function commit(connections: Connection[], events: NewOutboxEntry[], now: number): Promise<void> {
+    // Binding first, event second: a crash in between loses an event, never a binding.
+    for (const c of connections) await store.connections.save(c);
+    if (events.length > 0) {
+      await store.outbox.enqueue(events, now);
+      deps.outboxSignal?.wake();
+    }
+  }
+
+  /** The login was connected to another amoCRM account: release it there, best effort at amojo. */
+  async function releaseElsewhere(previous: Connection, now: number): Promise<{ released: Connection; event: NewOutboxEntry }> {
+    try {
+      await deps.amojo.disconnect({ account_id: previous.amojoAccountId });
+    } catch (err) {
+      if (!isAmojoNotFound(err)) logger.warn({ err, amojoId: previous.amojoAccountId }, 'could not disconnect the previous amoCRM account at amojo; marked disconnected here anyway');
+    }
+    const released: Connection = { ...previous, status: 'disconnected', disconnectedAt: now, updatedAt: now };
+    return { released, event: disconnectedEvent(previous, 'moved', now) };
+  }
+
+  return {
+    connect(input) {
+      return mutex.run(input.amojoAccountId, async () => {
+        await checkCredentials(input.login, input.password);
+        const existing = await store.connections.getByAmojoAccount(input.amojoAccountId);
+        checkOwner(existing, input.amocrmAccountId);
+        const title = input.title ?? deps.defaultTitle;
+        let answer;
+        try {
+          answer = await deps.amojo.connect({ account_id: input.amojoAccountId, ...(title ? { title } : {}) });
+        } catch (err) {
+          throw amojoFailure('connect', err);
+        }
+        const now = deps.clock.now();
+        const sameBinding = existing?.status === 'connected' && existing.login === input.login && existing.scopeId === answer.scope_id;
+        const connection: Connection = {
+          amojoAccountId: input.amojoAccountId,
+          login: input.login,
+          scopeId: answer.scope_id,
+          title: answer.title || title || null,
+          status: 'connected',
+          amocrmAccountId: existing?.amocrmAccountId ?? input.amocrmAccountId,
+          pipelineId: existing?.pipelineId ?? null,
+          connectedAt: sameBinding ? existing.connectedAt : now,
+          disconnectedAt: null,
+          updatedAt: now,
+        };
+        if (sameBinding) {
+          await store.connections.save(connection);
+          logger.info({ login: input.login, amojoId: input.amojoAccountId, scopeId: answer.scope_id }, 're-connected (unchanged binding)');
+          return { status: 'connected', scope_id: connection.scopeId, login: connection.login, connected_at: connection.connectedAt };
+        }
+        const saves: Connection[] = [];
+        const events: NewOutboxEntry[] = [];
+        if (existing?.status === 'connected' && existing.login !== input.login) {
+          saves.push({ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now });
+          events.push(disconnectedEvent(existing, 'replaced', now));
+        }
+        const elsewhere = await store.connections.getConnectedByLogin(input.login);
+        if (elsewhere && elsewhere.amojoAccountId !== input.amojoAccountId) {
+          const { released, event } = await releaseElsewhere(elsewhere, now);
+          saves.push(released);
+          events.push(event);
+        }
+        saves.push(connection);
+        events.push(
+          accountEventEntry(
+            buildProviderEvent({
+              type: 'account.connected',
+              account: input.login,
+              now,
+              ids: deps.ids,
+              data: { amojo_id: input.amojoAccountId, scope_id: connection.scopeId, title: connection.title, connected_at: now },
+            }),
+            deps.ids,
+          ),
+        );
+        await commit(saves, events, now);
+        logger.info(
+          { login: input.login, amojoId: input.amojoAccountId, scopeId: connection.scopeId, movedFrom: existing?.status === 'connected' && existing.login !== input.login ? existing.login : undefined },
+          'connected',
+        );
+        return { status: 'connected', scope_id: connection.scopeId, login: connection.login, connected_at: connection.connectedAt };
+      });
+    },
+
+    disconnect(input) {
+      return mutex.run(input.amojoAccountId, async () => {
+        await checkCredentials(input.login, input.password);
+        const existing = await store.connections.getByAmojoAccount(input.amojoAccountId);
+        if (!existing) throw new AppError('not_found', 'this amoCRM account has never been connected');
+        checkOwner(existing, input.amocrmAccountId);
+        if (existing.login !== input.login) {
+          throw new AppError('forbidden', 'this amoCRM account is connected with another provider login; disconnect with that login');
+        }
+        if (existing.status === 'disconnected') return { status: 'disconnected' };
+        try {
+          await deps.amojo.disconnect({ account_id: input.amojoAccountId });
+        } catch (err) {
+          // amojo already forgot the account (an uninstall disconnects it): the goal is reached.
+          if (!isAmojoNotFound(err)) throw amojoFailure('disconnect', err);
+          logger.info({ amojoId: input.amojoAccountId }, 'amojo did not know the account any more; marking it disconnected');
+        }
+        const now = deps.clock.now();
+        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, 'widget', now)], now);
+        logger.info({ login: existing.login, amojoId: input.amojoAccountId, scopeId: existing.scopeId }, 'disconnected');
+        return { status: 'disconnected' };
+      });
+    },
+
+    async status(input) {
+      const connection = await store.connections.getByAmojoAccount(input.amojoAccountId);
+      checkOwner(connection, input.amocrmAccountId);
+      if (!connection || connection.status !== 'connected') return { status: 'disconnected' };
+      return {
+        status: 'connected',
+        login: connection.login,
+        scope_id: connection.scopeId,
+        connected_at: connection.connectedAt,
+        pipeline_id: connection.pipelineId,
+      };
+    },
+
+    setSource(input) {
+      return mutex.run(input.amojoAccountId, async () => {
+        const connection = await store.connections.getByAmojoAccount(input.amojoAccountId);
+        if (!connection) throw new AppError('not_found', 'this amoCRM account is not connected; connect it in the widget settings first');
+        checkOwner(connection, input.amocrmAccountId);
+        const now = deps.clock.now();
+        await store.connections.save({ ...connection, pipelineId: input.pipelineId, updatedAt: now });
+        return { status: 'ok', pipeline_id: input.pipelineId };
+      });
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { Store, WebhookReceipt } from '../types';
+import { createMemoryOutbox } from './outbox';
+import { createMemoryAccounts, createMemoryConnections, createMemoryConversations, createMemoryMessages } from './repos';
+
+/**
+ * A Store kept in process memory with the same semantics as the SQLite one (both pass
+ * test/storage-contract.ts). For fast tests and `DATABASE_URL=memory:`; everything is lost on exit.
+ * Unit-of-work methods check every constraint before writing anything, which is what makes them
+ * atomic without a transaction.
+ */
+export function createMemoryStore(): Store {
+  const messages = createMemoryMessages();
+  const conversations = createMemoryConversations();
+  const outbox = createMemoryOutbox(messages.updateNow);
+  const receipts = new Map<string, WebhookReceipt>();
+  let closed = false;
+
+  return {
+    accounts: createMemoryAccounts(),
+    connections: createMemoryConnections(),
+    conversations: conversations.repo,
+    messages: messages.repo,
+    outbox: outbox.repo,
+    receipts: {
+      async has(key) {
+        return receipts.has(key);
+      },
+      async count() {
+        return receipts.size;
+      },
+    },
+    async acceptInboundMessage({ message, conversation, outbox: entries, now }) {
+      if (message.msgid !== null) {
+        const existing = messages.getByMsgidNow(message.login, message.msgid);
+        if (existing) return { created: false, message: existing };
+      }
+      if (conversation) conversations.assertCanSave(conversation);
+      messages.assertCanInsert(message);
+      outbox.assertCanEnqueue(entries);
+      if (conversation) conversations.saveNow(conversation);
+      messages.insertNow(message);
+      outbox.enqueueNow(entries, now);
+      return { created: true, message };
+    },
+    async acceptWebhook({ receipt, message, conversation, outbox: entries, now }) {
+      if (receipts.has(receipt.key)) return { duplicate: true };
+      if (conversation) conversations.assertCanSave(conversation);
+      if (message) messages.assertCanInsert(message);
+      outbox.assertCanEnqueue(entries);
+      receipts.set(receipt.key, structuredClone(receipt));
+      if (conversation) conversations.saveNow(conversation);
+      if (message) messages.insertNow(message);
+      outbox.enqueueNow(entries, now);
+      return { duplicate: false };
+    },
+    async ping() {
+      if (closed) throw new Error('the memory store is closed');
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

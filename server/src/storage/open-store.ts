@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../config';
+import { createMemoryStore } from './memory/store';
+import { openSqliteDatabase } from './sqlite/database';
+import { latestSchemaVersion, runMigrations, type MigrationResult } from './sqlite/migrations';
+import { createSqliteStore } from './sqlite/store';
+import type { Store } from './types';
+
+export type DatabaseLocation = { kind: 'memory' } | { kind: 'sqlite'; filename: string };
+
+const EXAMPLE = 'use sqlite:<path> (e.g. sqlite:./data/amochan.sqlite) or memory:';
+
+/**
+ * Parses DATABASE_URL. `sqlite:<path>` (also `sqlite://<path>`, so `sqlite:///abs/path` works);
+ * relative paths are resolved from the current directory; `sqlite::memory:` is a private
+ * throwaway SQLite database; `memory:` is the in-process store.
+ */
+export function parseDatabaseUrl(databaseUrl: string, cwd: string = process.cwd()): DatabaseLocation {
+  const url = databaseUrl.trim();
+  if (url === 'memory:') return { kind: 'memory' };
+  if (url.startsWith('sqlite:')) {
+    let rest = url.slice('sqlite:'.length);
+    if (rest.startsWith('//')) rest = rest.slice(2);
+    if (rest === '') throw new ConfigError([`DATABASE_URL: "${databaseUrl}" has no file path; ${EXAMPLE}`]);
+    if (rest === ':memory:') return { kind: 'sqlite', filename: ':memory:' };
+    return { kind: 'sqlite', filename: path.resolve(cwd, rest) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError([`DATABASE_URL: PostgreSQL is not implemented yet; ${EXAMPLE}`]);
+  }
+  throw new ConfigError([`DATABASE_URL: unsupported value "${redact(databaseUrl)}"; ${EXAMPLE}`]);
+}
+
+/** Never echo a password that may sit in a URL's user-info part. */
+const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
+
+function prepareFile(filename: string): void {
+  if (filename !== ':memory:') mkdirSync(path.dirname(filename), { recursive: true });
+}
+
+/** Opens the store named by DATABASE_URL, creating the file, its directory and the schema as needed. */
+export function openStore(databaseUrl: string): Store {
+  const location = parseDatabaseUrl(databaseUrl);
+  if (location.kind === 'memory') return createMemoryStore();
+  prepareFile(location.filename);
+  return createSqliteStore({ filename: location.filename });
+}
+
+/** For `cli.js migrate`: applies pending migrations and says which, without starting anything else. */
+export function migrateDatabase(databaseUrl: string): MigrationResult {
+  const location = parseDatabaseUrl(databaseUrl);
+  if (location.kind === 'memory') return { applied: [], current: latestSchemaVersion() };
+  prepareFile(location.filename);
+  const db = openSqliteDatabase(location.filename);
+  try {
+    return runMigrations(db);
+  } finally {
+    db.close();
+  }
+}

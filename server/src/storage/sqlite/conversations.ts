@@ -1,0 +1,115 @@
+import type { Conversation, ConversationRepo, ConversationState } from '../types';
+import { mapConstraintError, toBool, type SqliteDatabase } from './database';
+
+interface ConversationRow {
+  id: string;
+  login: string;
+  scope_id: string;
+  conversation_id: string | null;
+  amojo_chat_id: string | null;
+  client_id: string | null;
+  client_ref_id: string | null;
+  phone: string | null;
+  state: ConversationState;
+  ref_bound: number;
+  created_at: number;
+  updated_at: number;
+  last_activity_at: number;
+}
+
+const toConversation = (r: ConversationRow): Conversation => ({
+  id: r.id,
+  login: r.login,
+  scopeId: r.scope_id,
+  conversationId: r.conversation_id,
+  amojoChatId: r.amojo_chat_id,
+  clientId: r.client_id,
+  clientRefId: r.client_ref_id,
+  phone: r.phone,
+  state: r.state,
+  refBound: toBool(r.ref_bound),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  lastActivityAt: r.last_activity_at,
+});
+
+export interface SqliteConversations {
+  repo: ConversationRepo;
+  /** Synchronous upsert for use inside a unit-of-work transaction. */
+  saveSync(conversation: Conversation): void;
+}
+
+export function createSqliteConversations(db: SqliteDatabase): SqliteConversations {
+  const save = db.prepare(
+    `INSERT INTO conversations (id, login, scope_id, conversation_id, amojo_chat_id, client_id, client_ref_id, phone,
+                                state, ref_bound, created_at, updated_at, last_activity_at)
+     VALUES (@id, @login, @scopeId, @conversationId, @amojoChatId, @clientId, @clientRefId, @phone,
+             @state, @refBound, @createdAt, @updatedAt, @lastActivityAt)
+     ON CONFLICT (id) DO UPDATE SET
+       login = excluded.login, scope_id = excluded.scope_id, conversation_id = excluded.conversation_id,
+       amojo_chat_id = excluded.amojo_chat_id, client_id = excluded.client_id, client_ref_id = excluded.client_ref_id,
+       phone = excluded.phone, state = excluded.state, ref_bound = excluded.ref_bound, created_at = excluded.created_at,
+       updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at`,
+  );
+  const get = db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?');
+  const byConversationId = db.prepare<[string, string], ConversationRow>(
+    'SELECT * FROM conversations WHERE login = ? AND conversation_id = ?',
+  );
+  const byAmojoChat = db.prepare<[string, string], ConversationRow>(
+    'SELECT * FROM conversations WHERE scope_id = ? AND amojo_chat_id = ? ORDER BY created_at, id LIMIT 1',
+  );
+  const pendingByPhone = db.prepare<[string, string], ConversationRow>(
+    `SELECT * FROM conversations WHERE login = ? AND phone = ? AND state = 'pending'
+     ORDER BY created_at, id LIMIT 1`,
+  );
+  const activeSince = db.prepare<[number, number], ConversationRow>(
+    'SELECT * FROM conversations WHERE last_activity_at >= ? ORDER BY last_activity_at DESC, id DESC LIMIT ?',
+  );
+
+  const saveSync = (c: Conversation): void => {
+    try {
+      save.run({
+        id: c.id,
+        login: c.login,
+        scopeId: c.scopeId,
+        conversationId: c.conversationId,
+        amojoChatId: c.amojoChatId,
+        clientId: c.clientId,
+        clientRefId: c.clientRefId,
+        phone: c.phone,
+        state: c.state,
+        refBound: c.refBound ? 1 : 0,
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+        lastActivityAt: c.lastActivityAt,
+      });
+    } catch (err) {
+      mapConstraintError(err, `conversation ${c.conversationId ?? ''} of ${c.login}`);
+    }
+  };
+  const one = (row: ConversationRow | undefined) => (row ? toConversation(row) : null);
+
+  return {
+    saveSync,
+    repo: {
+      async save(c) {
+        saveSync(c);
+      },
+      async get(id) {
+        return one(get.get(id));
+      },
+      async getByConversationId(login, conversationId) {
+        return one(byConversationId.get(login, conversationId));
+      },
+      async getByAmojoChatId(scopeId, amojoChatId) {
+        return one(byAmojoChat.get(scopeId, amojoChatId));
+      },
+      async findPendingByPhone(login, phone) {
+        return one(pendingByPhone.get(login, phone));
+      },
+      async listActiveSince(since, limit) {
+        return activeSince.all(since, Math.max(0, Math.trunc(limit))).map(toConversation);
+      },
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import Database from 'better-sqlite3';
+import { AppError } from '../../lib/errors';
+
+export type SqliteDatabase = Database.Database;
+
+export interface SqliteOpenOptions {
+  /** How long a writer waits for another process's lock before SQLITE_BUSY (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Page cache per connection in KiB (default 64 MiB): keeps the hot index pages of a 1M-row table in memory. */
+  cacheSizeKiB?: number;
+}
+
+/**
+ * Opens a connection with the settings every amochan database uses.
+ * - WAL + synchronous=NORMAL: a commit is durable once it is in the WAL file, which survives a
+ *   process kill -9 (our crash model). Only an OS crash / power loss can lose the last few commits;
+ *   it never corrupts the database.
+ * - busy_timeout: the CLI may write while the server runs; both wait rather than fail.
+ * - foreign_keys: off by default in SQLite; on, so any future REFERENCES is enforced.
+ */
+export function openSqliteDatabase(filename: string, options: SqliteOpenOptions = {}): SqliteDatabase {
+  const db = new Database(filename);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma(`cache_size = -${Math.trunc(options.cacheSizeKiB ?? 65536)}`);
+    db.pragma('temp_store = MEMORY');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+
+/**
+ * A uniqueness violation means a caller raced another writer (or reused an id): that is a 409 the
+ * caller can resolve by re-reading, not a 500. Anything else is rethrown untouched.
+ */
+export function mapConstraintError(err: unknown, what: string): never {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNIQUE_CODES.has(code)) {
+    throw new AppError('conflict', `${what} already exists (a concurrent request created it); re-read it and retry`, {
+      cause: err,
+    });
+  }
+  throw err;
+}
+
+export const toJson = (value: unknown): string => JSON.stringify(value ?? null);
+export const fromJson = (text: string): unknown => JSON.parse(text) as unknown;
+export const toBool = (value: unknown): boolean => value === 1 || value === 1n || value === true;

@@ -1,0 +1,86 @@
+import type { Store } from '../types';
+import { createSqliteAccounts } from './accounts';
+import { createSqliteConnections } from './connections';
+import { createSqliteConversations } from './conversations';
+import { openSqliteDatabase, type SqliteDatabase, type SqliteOpenOptions } from './database';
+import { createSqliteMessages } from './messages';
+import { runMigrations } from './migrations';
+import { createSqliteOutbox } from './outbox';
+import { createSqliteReceipts } from './receipts';
+
+export interface SqliteStoreOptions extends SqliteOpenOptions {
+  /** A file path, or ':memory:' for a private throwaway database. */
+  filename: string;
+}
+
+export interface SqliteStore extends Store {
+  /** The underlying connection, for benchmarks and diagnostics (EXPLAIN, PRAGMA), not for services. */
+  readonly db: SqliteDatabase;
+}
+
+/** Opens (creating if needed) and migrates a SQLite database, then prepares every statement once. */
+export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const db = openSqliteDatabase(options.filename, options);
+  try {
+    runMigrations(db);
+    return buildStore(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function buildStore(db: SqliteDatabase): SqliteStore {
+  const messages = createSqliteMessages(db);
+  const conversations = createSqliteConversations(db);
+  const receipts = createSqliteReceipts(db);
+  const outbox = createSqliteOutbox(db, messages.updateSync);
+  const ping = db.prepare('SELECT 1');
+
+  // IMMEDIATE: take the write lock up front; a deferred transaction that reads then writes can hit
+  // SQLITE_BUSY without waiting when the CLI writes at the same moment.
+  const acceptInbound = db.transaction((input: Parameters<Store['acceptInboundMessage']>[0]) => {
+    const { message } = input;
+    if (message.msgid !== null) {
+      const existing = messages.getByMsgidSync(message.login, message.msgid);
+      if (existing) return { created: false, message: existing };
+    }
+    if (input.conversation) conversations.saveSync(input.conversation);
+    messages.insertSync(message);
+    outbox.enqueueSync(input.outbox, input.now);
+    return { created: true, message };
+  });
+
+  const acceptWebhook = db.transaction((input: Parameters<Store['acceptWebhook']>[0]) => {
+    if (!receipts.insertIfNewSync(input.receipt)) return { duplicate: true };
+    if (input.conversation) conversations.saveSync(input.conversation);
+    if (input.message) messages.insertSync(input.message);
+    outbox.enqueueSync(input.outbox, input.now);
+    return { duplicate: false };
+  });
+
+  let closed = false;
+  return {
+    db,
+    accounts: createSqliteAccounts(db),
+    connections: createSqliteConnections(db),
+    conversations: conversations.repo,
+    messages: messages.repo,
+    outbox: outbox.repo,
+    receipts: receipts.repo,
+    async acceptInboundMessage(input) {
+      return acceptInbound.immediate(input);
+    },
+    async acceptWebhook(input) {
+      return acceptWebhook.immediate(input);
+    },
+    async ping() {
+      ping.get();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('loadConfig', () => {
+  it('empty environment = sandbox with defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ sandbox: true, PORT: 3000, CREDENTIALS_VERIFIER: 'local', DATABASE_URL: 'sqlite:./data/amochan.sqlite', TRUST_PROXY: 'loopback', allowedOrigins: [] });
+  });
+
+  it('a channel turns sandbox off and needs the provider token', () => {
+    expect(problemsOf({ AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's' })).toEqual([expect.stringMatching(/^PROVIDER_API_TOKEN:/)]);
+    expect(loadConfig({ AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't' }).sandbox).toBe(false);
+  });
+
+  it('lists schema and cross-field problems together, in one pass', () => {
+    const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', AMOJO_CHANNEL_ID: 'c', CREDENTIALS_VERIFIER: 'http' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['PORT', 'LOG_LEVEL', 'AMOJO_CHANNEL_SECRET', 'PROVIDER_API_TOKEN', 'PROVIDER_AUTH_URL']));
+  });
+
+  it('ALLOWED_ORIGINS is a comma-separated list; blank values count as unset', () => {
+    const config = loadConfig({ ALLOWED_ORIGINS: ' http://localhost:8080 ,, https://x.example ', AMOJO_CHANNEL_ID: '  ' });
+    expect(config.allowedOrigins).toEqual(['http://localhost:8080', 'https://x.example']);
+    expect(config.sandbox).toBe(true);
+  });
+});
