@@ -1,0 +1,180 @@
+import { readAmojoId } from './account';
+import type { Api } from './api';
+import { toWidgetError, WidgetError, type ErrorCode } from './errors';
+import type { HostWindow, SaveEvent, WidgetSelf } from './host';
+import { renderTemplate } from './templates';
+import { errorText, pickTexts } from './texts';
+
+// Every listener the widget adds carries this namespace, so destroy() can take all of them off.
+export const EVENT_NS = '.amochan';
+
+// The name of the `custom` settings field (manifest.json). It keeps the connected login — never
+// the password — so amoCRM pages that never open the settings still know who is connected.
+const CONNECTION_FIELD = 'connection';
+
+type State = 'loading' | 'connected' | 'disconnected' | 'unknown';
+
+interface ViewModel {
+  state: State;
+  login: string;
+  busy: boolean;
+  error: string;
+}
+
+export interface SettingsDeps {
+  self: WidgetSelf;
+  api: Api;
+  win: HostWindow;
+  $: JQueryStatic;
+}
+
+export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
+  let $body: JQuery | null = null;
+  let $root: JQuery | null = null;
+  let vm: ViewModel = { state: 'loading', login: '', busy: false, error: '' };
+  // Bumped by every user action, so a slow status reply cannot overwrite a newer outcome.
+  let generation = 0;
+
+  const texts = () => pickTexts(self, win);
+  const message = (code: ErrorCode) => errorText(texts(), code);
+
+  function update(patch: Partial<ViewModel>): void {
+    vm = { ...vm, ...patch };
+    if ($root) $root.html(renderTemplate(self, 'settings', { t: texts().ui, ...vm }));
+  }
+
+  function open($modalBody: JQuery): void {
+    detach();
+    $body = $modalBody;
+    const $host = $modalBody.find('.widget_settings_block__fields').first();
+    $root = $('<div class="amochan-settings-root"></div>').appendTo($host.length ? $host : $modalBody);
+    $root
+      .on('click' + EVENT_NS, '.amochan-settings__connect', () => void connect().catch(() => undefined))
+      .on('click' + EVENT_NS, '.amochan-settings__disconnect', () => void disconnect().catch(() => undefined))
+      .on('keydown' + EVENT_NS, 'input', onKeydown);
+    update({ state: 'loading', busy: false, error: '' });
+    void refresh();
+  }
+
+  function onKeydown(event: JQuery.TriggeredEvent): void {
+    if (event.key !== 'Enter' && event.which !== 13) return;
+    // Enter inside amoCRM's settings modal may submit its own form (Save); act on ours instead.
+    event.preventDefault();
+    if (vm.state === 'connected') void disconnect().catch(() => undefined);
+    else void connect().catch(() => undefined);
+  }
+
+  async function refresh(): Promise<void> {
+    const started = generation;
+    const amojoId = readAmojoId(win);
+    if (!amojoId) return update({ state: 'unknown', error: message('no_account') });
+    try {
+      const reply = await api.status(amojoId);
+      if (started !== generation) return;
+      if (reply?.status === 'connected') {
+        update({ state: 'connected', login: reply.login ?? vm.login, error: '' });
+        rememberConnection(vm.login);
+      } else {
+        update({ state: 'disconnected', error: '' });
+        rememberConnection('');
+      }
+    } catch (error) {
+      if (started !== generation) return;
+      update({ state: 'unknown', error: message(toWidgetError(error).code) });
+    }
+  }
+
+  /** Reads the form, sends the credentials once, and forgets the password whatever happens. */
+  async function connect(): Promise<void> {
+    if (vm.busy) return;
+    generation++;
+    const login = String(field('.amochan-settings__login-input').val() ?? '').trim();
+    const password = takePassword();
+    try {
+      if (!login || !password) throw new WidgetError('invalid_request');
+      const amojoId = readAmojoId(win);
+      if (!amojoId) throw new WidgetError('no_account');
+      update({ busy: true, error: '', login });
+      await api.connect({ login, password, amojo_id: amojoId });
+      update({ state: 'connected', busy: false, login, error: '' });
+      rememberConnection(login);
+    } catch (error) {
+      const failure = toWidgetError(error);
+      update({ busy: false, login, error: message(failure.code) });
+      throw failure;
+    }
+  }
+
+  /** The server checks the provider password on disconnect too, so it is always required. */
+  async function disconnect(): Promise<void> {
+    if (vm.busy) return;
+    generation++;
+    const password = takePassword();
+    const login = vm.state === 'connected' ? vm.login : savedLogin();
+    try {
+      if (!password) throw new WidgetError('password_required');
+      const amojoId = readAmojoId(win);
+      if (!amojoId) throw new WidgetError('no_account');
+      update({ busy: true, error: '' });
+      await api.disconnect({ amojo_id: amojoId, login, password });
+      update({ state: 'disconnected', busy: false, error: '' });
+      rememberConnection('');
+    } catch (error) {
+      const failure = toWidgetError(error);
+      update({ busy: false, error: message(failure.code) });
+      throw failure;
+    }
+  }
+
+  /** amoCRM's Save / Install (active 'Y') and disable (active 'N'). */
+  async function save(event: SaveEvent): Promise<boolean> {
+    if (event?.active === 'N') {
+      // Disconnect only when the password was typed: the server refuses without it. Never block
+      // disabling — amoCRM disconnects the channel in amojo on uninstall anyway, and a failure
+      // is shown in the modal.
+      const connected = vm.state === 'connected' || savedLogin() !== '';
+      if (connected && field('.amochan-settings__password').val()) await disconnect().catch(() => undefined);
+      return true;
+    }
+    const typed = Boolean(field('.amochan-settings__login-input').val() || field('.amochan-settings__password').val());
+    if (vm.state !== 'connected' && typed) await connect();
+    return true;
+  }
+
+  function destroy(): void {
+    detach();
+    vm = { state: 'loading', login: '', busy: false, error: '' };
+  }
+
+  function detach(): void {
+    if ($root) $root.off(EVENT_NS).remove();
+    $root = null;
+    $body = null;
+  }
+
+  function field(selector: string): JQuery {
+    return $root ? $root.find(selector) : $();
+  }
+
+  function takePassword(): string {
+    const $password = field('.amochan-settings__password');
+    const value = String($password.val() ?? '');
+    $password.val('');
+    return value;
+  }
+
+  function savedLogin(): string {
+    const value = self.get_settings?.()?.[CONNECTION_FIELD];
+    return typeof value === 'string' ? value : '';
+  }
+
+  function rememberConnection(login: string): void {
+    if (savedLogin() !== login) self.set_settings?.({ [CONNECTION_FIELD]: login });
+    // amoCRM's own Save serialises the settings form, so keep its hidden field in step.
+    $body?.find(`input[name="${CONNECTION_FIELD}"]`).val(login);
+  }
+
+  return { open, save, destroy, connect, disconnect, refresh };
+}
+
+export type SettingsController = ReturnType<typeof createSettingsController>;

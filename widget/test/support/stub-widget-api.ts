@@ -1,0 +1,121 @@
+// A stand-in for the amochan server's widget routes (DESIGN.md contract), strict where the real
+// one is: CORS for one origin, a valid single-use X-Auth-Token on every call, JSON bodies.
+// Lets the browser harness test run before/independently of server/.
+import http from 'http';
+import { jwtVerify, type JWTPayload } from 'jose';
+import type { AddressInfo } from 'net';
+
+export interface StubRequest {
+  method: string;
+  path: string;
+  contentType?: string;
+  body?: any;
+  claims?: JWTPayload;
+}
+
+interface StubOptions {
+  clientSecret: string;
+  /** The origin of the host page: the only CORS origin and the expected JWT audience. */
+  origin: string;
+  accounts: Record<string, string>;
+}
+
+type Reply = [number, unknown];
+
+export async function startStubWidgetApi(options: StubOptions) {
+  const requests: StubRequest[] = [];
+  const tokenProblems: string[] = [];
+  const seenJti = new Set<string>();
+  const connections = new Map<string, string>();
+  const injected = new Map<string, Reply>();
+  const key = new TextEncoder().encode(options.clientSecret);
+  const error = (status: number, code: string): Reply => [status, { error: { code, message: code } }];
+
+  async function verify(token: string | undefined): Promise<JWTPayload> {
+    if (!token) throw new Error('no X-Auth-Token');
+    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], audience: options.origin, requiredClaims: ['jti', 'exp', 'iat', 'nbf'] });
+    if (!/^https:\/\/[a-z0-9-]+\.amocrm\.ru$/.test(String(payload.iss))) throw new Error(`bad iss ${payload.iss}`);
+    if (typeof payload.account_id !== 'number' || typeof payload.user_id !== 'number') throw new Error('account_id/user_id must be numbers');
+    if (seenJti.has(payload.jti!)) throw new Error(`jti ${payload.jti} reused`);
+    seenJti.add(payload.jti!);
+    return payload;
+  }
+
+  function route(method: string, path: string, query: URLSearchParams, body: any): Reply {
+    const forced = injected.get(`${method} ${path}`);
+    if (forced) {
+      injected.delete(`${method} ${path}`);
+      return forced;
+    }
+    if (method === 'GET' && path === '/widget/v1/status') {
+      const login = connections.get(query.get('amojo_id') ?? '');
+      return [200, login ? { status: 'connected', login } : { status: 'disconnected' }];
+    }
+    if (method !== 'POST') return error(404, 'not_found');
+    if (!body || typeof body.amojo_id !== 'string') return error(400, 'invalid_request');
+    const validLogin = () => options.accounts[body.login] !== undefined && options.accounts[body.login] === body.password;
+    switch (path) {
+      case '/widget/v1/connect':
+        if (!body.login || !body.password) return error(400, 'invalid_request');
+        if (!validLogin()) return error(401, 'invalid_credentials');
+        connections.set(body.amojo_id, body.login);
+        return [200, { status: 'connected', scope_id: `scope-${body.amojo_id}` }];
+      case '/widget/v1/disconnect':
+        if (!validLogin()) return error(401, 'invalid_credentials');
+        connections.delete(body.amojo_id);
+        return [200, { status: 'disconnected' }];
+      case '/widget/v1/source':
+        return [200, { status: 'ok' }];
+      default:
+        return error(404, 'not_found');
+    }
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://stub');
+    const cors: Record<string, string> = req.headers.origin === options.origin ? { 'Access-Control-Allow-Origin': options.origin, Vary: 'Origin' } : {};
+    const reply = ([status, payload]: Reply) => {
+      res.writeHead(status, { ...cors, 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type, X-Auth-Token' });
+      return res.end();
+    }
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const record: StubRequest = { method: req.method ?? '', path: url.pathname, contentType: req.headers['content-type'] };
+    requests.push(record);
+    try {
+      record.body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return reply(error(400, 'invalid_request'));
+    }
+    try {
+      record.claims = await verify(req.headers['x-auth-token'] as string | undefined);
+    } catch (problem) {
+      tokenProblems.push(String(problem));
+      return reply(error(403, 'invalid_token'));
+    }
+    reply(route(record.method, url.pathname, url.searchParams, record.body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    tokenProblems,
+    connections,
+    /** The next call of "METHOD /path" gets this answer instead. */
+    failNext(route: string, status: number, code: string) {
+      injected.set(route, error(status, code));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export type StubWidgetApi = Awaited<ReturnType<typeof startStubWidgetApi>>;
