@@ -1,10 +1,13 @@
 import type { AmojoClient } from '@amochan/amojo';
 import type { Config } from './config';
 import type { Clock } from './lib/clock';
+import type { EventBus } from './lib/event-bus';
 import type { IdGenerator } from './lib/ids';
 import type { Lifecycle } from './lib/lifecycle';
 import type { Logger } from './lib/logger';
+import type { Metrics } from './lib/metrics';
 import type { WakeSignal } from './lib/wake-signal';
+import type { SandboxDeps } from './sandbox/types';
 import type { CredentialVerifier } from './services/credentials/types';
 import type { Store } from './storage/types';
 
@@ -27,4 +30,14 @@ export interface AppDeps {
   outboxSignal: WakeSignal;
   /** Register stop functions for anything holding resources; main.ts runs them on SIGTERM/SIGINT. */
   lifecycle: Lifecycle;
+  /**
+   * S5: Prometheus metrics on a per-app registry (main.ts creates it). Optional so hand-built test
+   * deps keep working: createApp then makes a private one, and GET /metrics still answers.
+   */
+  metrics?: Metrics;
+  // SANDBOX (issue 7): both set by main.ts in sandbox mode only; undefined in production.
+  /** What crossed each edge, for the sandbox console's live log. */
+  events?: EventBus;
+  /** The embedded emulator and demo identities the sandbox console drives. */
+  sandbox?: SandboxDeps;
 }

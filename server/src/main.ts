@@ -1,15 +1,25 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createAmojoClient, noRetry } from '@amochan/amojo';
-import { startEmulator } from '@amochan/amojo-emulator';
+import { startEmulator, type EmulatorControl } from '@amochan/amojo-emulator';
 import { ConfigError, loadConfig, type Config } from './config';
 import type { AppDeps } from './deps';
 import { createApp } from './http/app';
 import { systemClock } from './lib/clock';
+import { createHttpFetch } from './lib/http-fetch';
 import { createId } from './lib/ids';
 import { createLifecycle } from './lib/lifecycle';
 import { createLogger, type Logger } from './lib/logger';
+import { createEventBus } from './lib/event-bus';
+import { announceSandbox, withDemoProviderUrl, withSandboxSecret } from './sandbox/bootstrap';
+import { SANDBOX_AMOJO_ID } from './sandbox/types';
+import { wireSandboxEvents } from './sandbox/wire-events';
 import { createRelayWorker } from './outbox/relay-worker';
+// S5 (reliability): metrics, delivery observation, reconciler.
+import { createMetrics } from './lib/metrics';
+import { observeDeliveries } from './outbox/delivery-metrics';
+import { createAmojoHooks } from './services/amojo-hooks';
+import { createReconciler } from './services/reconciler';
 import { createWakeSignal } from './lib/wake-signal';
 import { createCredentialVerifier } from './services/credentials';
 import { hashPassword } from './services/credentials/password-hash';
@@ -53,6 +63,8 @@ interface AmojoTarget {
   secret: string;
   /** Sandbox only: points the embedded emulator's webhooks at us once our port is known. */
   setWebhookUrl?: (url: string) => void;
+  /** Sandbox only: the emulator's control API, for the sandbox console. */
+  emulator?: EmulatorControl;
 }
 
 /** Sandbox: an in-process emulator on a loopback port plays amojo, and a demo account exists. */
@@ -79,6 +91,7 @@ async function startSandbox(deps: { logger: Logger; store: Store; lifecycle: App
     channelId: emulator.channelId,
     secret: emulator.secret,
     setWebhookUrl: (url) => emulator.control.setWebhookUrl(url),
+    emulator: emulator.control,
   };
 }
 
@@ -90,8 +103,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       ? await startSandbox({ logger, store, lifecycle })
       : { baseUrl: config.AMOJO_BASE_URL, channelId: config.AMOJO_CHANNEL_ID!, secret: config.AMOJO_CHANNEL_SECRET! };
     // In sandbox the emulator's secret signs the hooks; the webhook route reads it from the config.
+    // SANDBOX (issue 7): withSandboxSecret gives the console's demo provider a per-process PROVIDER_WEBHOOK_SECRET.
     const effectiveConfig: Config = config.sandbox
-      ? { ...config, PROVIDER_API_TOKEN: config.PROVIDER_API_TOKEN ?? SANDBOX_API_TOKEN, AMOJO_CHANNEL_SECRET: amojoTarget.secret }
+      ? withSandboxSecret({ ...config, PROVIDER_API_TOKEN: config.PROVIDER_API_TOKEN ?? SANDBOX_API_TOKEN, AMOJO_CHANNEL_SECRET: amojoTarget.secret })
       : config;
 
     const deps: AppDeps = {
@@ -100,29 +114,67 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       logger,
       clock: systemClock,
       ids: createId,
-      amojo: createAmojoClient({ baseUrl: amojoTarget.baseUrl, channelId: amojoTarget.channelId, secret: amojoTarget.secret }),
+      amojo: createAmojoClient({ baseUrl: amojoTarget.baseUrl, channelId: amojoTarget.channelId, secret: amojoTarget.secret, timeoutMs: config.AMOJO_TIMEOUT_MS }),
+      // S5: a registry per app (never prom-client's global one), with process metrics.
+      metrics: createMetrics({ outbox: store.outbox, defaultMetrics: true }),
       verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
       outboxSignal: createWakeSignal(),
       lifecycle,
+      // SANDBOX (issue 7): the console's event log and the emulator it drives.
+      ...(amojoTarget.emulator
+        ? { events: createEventBus(), sandbox: { emulator: amojoTarget.emulator, amojoAccountId: SANDBOX_AMOJO_ID, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD } }
+        : {}),
     };
     if (config.sandbox) await replaySandboxBindings(deps);
-    // The outbox owns retries (with backoff, across restarts), so its client never retries inline.
-    const worker = createRelayWorker(deps, {
-      amojo: createAmojoClient({ baseUrl: amojoTarget.baseUrl, channelId: amojoTarget.channelId, secret: amojoTarget.secret, retry: noRetry }),
-    });
-    lifecycle.onShutdown('outbox worker', () => worker.stop());
-
     const app = createApp(deps);
     const server = await listen(app, config.PORT, config.HOST);
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
+    // Created after listen because in sandbox mode PROVIDER_WEBHOOK_URL defaults to our own
+    // /sandbox/provider/webhook, which needs the port (SANDBOX, issue 7).
+    // The outbox owns retries (with backoff, across restarts), so its client never retries inline;
+    // its HTTP goes through keep-alive node:http, far cheaper per request than the global fetch.
+    const outboxFetch = createHttpFetch();
+    const worker = createRelayWorker(
+      { ...deps, config: withDemoProviderUrl(effectiveConfig, url) },
+      {
+        amojo: createAmojoClient({ baseUrl: amojoTarget.baseUrl, channelId: amojoTarget.channelId, secret: amojoTarget.secret, retry: noRetry, timeoutMs: config.AMOJO_TIMEOUT_MS, fetch: outboxFetch }),
+        fetch: outboxFetch,
+      },
+    );
+    lifecycle.onShutdown('outbox worker', async () => {
+      await worker.stop();
+      outboxFetch.destroy();
+    });
+    observeDeliveries(worker, deps.metrics!); // S5
+    if (deps.events && deps.sandbox) lifecycle.onShutdown('sandbox event wiring', wireSandboxEvents({ bus: deps.events, emulator: deps.sandbox.emulator, worker }));
     amojoTarget.setWebhookUrl?.(`http://127.0.0.1:${port}/amojo/v1/webhook/:scope_id`);
     worker.start();
+    // S5: recover manager messages whose hook never reached us (first pass now: hooks sent while we
+    // were down). Registered after the worker, so it stops first on shutdown.
+    if (config.RECONCILE_INTERVAL_MS > 0) {
+      const reconciler = createReconciler({
+        store,
+        amojo: deps.amojo,
+        hooks: createAmojoHooks({ store, clock: deps.clock, ids: deps.ids, logger, outboxSignal: deps.outboxSignal, channelSecret: effectiveConfig.AMOJO_CHANNEL_SECRET }),
+        clock: deps.clock,
+        logger,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        lookbackMs: config.RECONCILE_LOOKBACK_MS,
+        intervalMs: config.RECONCILE_INTERVAL_MS,
+        graceMs: config.RECONCILE_GRACE_MS,
+      });
+      lifecycle.onShutdown('reconciler', () => reconciler.stop());
+      reconciler.start();
+    }
     logger.info({ port, url, sandbox: config.sandbox, verifier: deps.verifier.kind }, 'listening');
+    if (deps.sandbox) announceSandbox(logger, { url, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD, apiToken: effectiveConfig.PROVIDER_API_TOKEN, console: config.SANDBOX_CONSOLE });
 
     let stopping: Promise<void> | null = null;
     const stop = () =>
       (stopping ??= (async () => {
+        // Open sandbox event streams would hold server.close() until the shutdown timeout.
+        deps.events?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

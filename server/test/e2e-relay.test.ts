@@ -96,7 +96,7 @@ describe('relay against the real server process', () => {
       location: { type: 'location', location: { lon: 37.62, lat: 55.75 } },
       contact: { type: 'contact', contact: { name: 'Ann', phone: '+79990001122' } },
     };
-    const accepted = [];
+    const accepted: Array<{ type: string; id: string; msgid: string }> = [];
     for (const [type, message] of Object.entries(messages)) accepted.push({ type, ...(await send('conv-types', message)) });
     for (const a of accepted) {
       const [m] = await waitFor(() => byMsgid(a.msgid).length === 1 && byMsgid(a.msgid), `${a.type} in amojo`);
@@ -195,7 +195,7 @@ describe('relay against the real server process', () => {
     await send('conv-order', { type: 'text', text: 'warm-up' });
     await waitFor(() => emulator.control.listChats(scopeId).find((c) => c.conversationId === 'conv-order'), 'chat');
     emulator.control.failNext(4, 502);
-    const sent = [];
+    const sent: Array<{ id: string; msgid: string }> = [];
     for (let i = 0; i < 6; i++) sent.push(await send('conv-order', { type: 'text', text: `n${i}` }));
     await waitFor(() => sent.every((s) => byMsgid(s.msgid).length === 1), 'all in amojo');
     const order = amojoMessages().filter((m) => sent.some((s) => s.msgid === m.clientMsgId)).map((m) => (m.message as { text: string }).text);
@@ -204,7 +204,7 @@ describe('relay against the real server process', () => {
     // And toward the provider: it refuses the first two deliveries, the replies still arrive in order.
     let refusals = 2;
     provider.respond(() => (refusals-- > 0 ? { status: 500, body: 'busy' } : undefined));
-    const replies = [];
+    const replies: Array<{ messageId: string }> = [];
     for (let i = 0; i < 4; i++) replies.push(await emulator.control.managerReply({ scopeId, conversationId: 'conv-order', text: `r${i}` }));
     await waitFor(() => replies.every((r) => eventsFor(r.messageId).length === 1), 'all replies at the provider');
     const got = provider.accepted.filter((e) => replies.some((r) => r.messageId === e.body.data?.id)).map((e) => e.body.data.message.text);

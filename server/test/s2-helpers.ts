@@ -6,6 +6,7 @@ import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
 import { loadConfig } from '../src/config';
 import type { AppDeps } from '../src/deps';
 import { createApp } from '../src/http/app';
+import { createHttpFetch } from '../src/lib/http-fetch';
 import { createId } from '../src/lib/ids';
 import { createLifecycle } from '../src/lib/lifecycle';
 import { createSilentLogger } from '../src/lib/logger';
@@ -157,7 +158,12 @@ export async function createRelayHarness(options: HarnessOptions = {}): Promise<
   });
   const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   emulator.control.setWebhookUrl(`${appUrl}/amojo/v1/webhook/:scope_id`);
-  const worker = createRelayWorker(deps);
+  // As main.ts wires it: the worker's own non-retrying client over keep-alive node:http.
+  const outboxFetch = createHttpFetch();
+  const worker = createRelayWorker(deps, {
+    amojo: createAmojoClient({ baseUrl: emulator.url, channelId: emulator.channelId, secret: emulator.secret, retry: noRetry, fetch: outboxFetch }),
+    fetch: outboxFetch,
+  });
   if (options.startWorker !== false) worker.start();
 
   async function connect(login: string): Promise<Connection> {
@@ -194,6 +200,7 @@ export async function createRelayHarness(options: HarnessOptions = {}): Promise<
     connect,
     async close() {
       await worker.stop();
+      outboxFetch.destroy();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

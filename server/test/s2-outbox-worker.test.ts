@@ -185,6 +185,27 @@ describe('outbox worker', () => {
     expect(seen[0]! - enqueuedAt).toBeLessThan(500);
   });
 
+  it('claims ahead in batches, and stop() hands back what it never started', async () => {
+    const store = createMemoryStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const claims: number[] = [];
+    const outbox = { ...store.outbox, claim: async (o: Parameters<Store['outbox']['claim']>[0]) => { const b = await store.outbox.claim(o); claims.push(b.length); return b; } };
+    const worker = createOutboxWorker({
+      outbox, clock, logger: createSilentLogger(), concurrency: 1, pollMs: 10, maxAttempts: 3,
+      handler: { deliver: async () => (await gate, delivered()) },
+    });
+    await store.outbox.enqueue([entry('b1', 'kb1'), entry('b2', 'kb2'), entry('b3', 'kb3')], Date.now());
+    worker.start();
+    await waitFor(() => worker.stats().inFlight === 1 && worker.stats().queued === 1, 'one running, one claimed ahead');
+    expect(claims[0]).toBe(2);
+    const stopping = worker.stop();
+    release();
+    await stopping;
+    const states = await Promise.all(['b1', 'b2', 'b3'].map(async (id) => (await store.outbox.get(id))!.state));
+    expect(states).toEqual(['done', 'pending', 'pending']);
+  });
+
   it('stop() waits for in-flight deliveries and claims nothing afterwards', async () => {
     const store = createMemoryStore();
     let release!: () => void;

@@ -92,6 +92,17 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await s().conversations.listActiveSince(0, 2)).map((c) => c.id)).toEqual(['c2', 'c3']);
       });
 
+      // S5: the reconciler's notion of "recently active".
+      it('touch moves lastActivityAt forward only, changing nothing else', async () => {
+        const c = conversation({ id: 'c1', conversationId: 'conv-1', lastActivityAt: 100 });
+        await s().conversations.save(c);
+        await s().conversations.touch('c1', 500);
+        await s().conversations.touch('c1', 200);
+        await s().conversations.touch('missing', 900);
+        expect(await s().conversations.get('c1')).toEqual({ ...c, lastActivityAt: 500 });
+        expect((await s().conversations.listActiveSince(400, 10)).map((x) => x.id)).toEqual(['c1']);
+      });
+
       it('refuses a second conversation row for the same (login, conversation id) with a conflict', async () => {
         await s().conversations.save(conversation({ id: 'c1', conversationId: 'conv-1' }));
         await expect(s().conversations.save(conversation({ id: 'c2', conversationId: 'conv-1' }))).rejects.toMatchObject({

@@ -18,6 +18,8 @@ export function createAmojoWebhookRouter(deps: AppDeps): Router {
     logger: deps.logger,
     outboxSignal: deps.outboxSignal,
     channelSecret: deps.config.AMOJO_CHANNEL_SECRET,
+    // S5: receipts by kind and result.
+    ...(deps.metrics ? { onReceipt: (kind, result) => deps.metrics!.webhookReceipts.inc({ kind, result }) } : {}),
   });
   const router = Router();
   router.post('/webhook/:scope_id', express.raw({ type: () => true, limit: BODY_LIMIT }), async (req, res) => {

@@ -1,7 +1,11 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { AppDeps } from '../deps';
+import { createEdgeTap } from '../sandbox/edge-tap';
+import { createSandboxRouter } from '../sandbox/router';
 import { createErrorHandler } from './error-handler';
+import { createMetrics } from '../lib/metrics';
+import { createHttpMetricsMiddleware, createMetricsRouter } from './metrics';
 import { createHealthRouter } from './health-routes';
 import { notFoundHandler } from './not-found';
 import { createRequestLogger } from './request-logger';
@@ -26,18 +30,27 @@ export function parseTrustProxy(value: string): boolean | number | string {
  * The express app. Body parsers are attached per router, never globally: the amojo webhook route
  * must see the raw bytes to verify their HMAC, and each surface has its own size limit.
  */
-export function createApp(deps: AppDeps): Express {
+export function createApp(appDeps: AppDeps): Express {
+  // S5: one metrics registry per app; the routers below see it through deps.metrics.
+  const deps: AppDeps = appDeps.metrics ? appDeps : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox }) };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(deps.config.TRUST_PROXY));
   app.set('etag', false);
   app.use(helmet());
   app.use(createRequestLogger(deps.logger));
+  app.use(createHttpMetricsMiddleware(deps.metrics!));
 
   app.use(createHealthRouter(deps));
+  app.use(createMetricsRouter(deps.metrics!));
+  // SANDBOX (issue 7): record widget and provider calls for the console's event log (sandbox only).
+  if (deps.events) app.use('/widget/v1', createEdgeTap(deps.events, 'widget_api'));
+  if (deps.events) app.use('/api/v1', createEdgeTap(deps.events, 'provider_api'));
   app.use('/widget/v1', createWidgetRouter(deps));
   app.use('/api/v1', createProviderRouter(deps));
   app.use('/amojo/v1', createAmojoWebhookRouter(deps));
+  // SANDBOX (issue 7): the newcomer's console; absent (404) outside sandbox mode or with SANDBOX_CONSOLE=false.
+  if (deps.config.sandbox && deps.config.SANDBOX_CONSOLE && deps.sandbox) app.use('/sandbox', createSandboxRouter(deps));
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));

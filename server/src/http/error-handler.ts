@@ -61,6 +61,8 @@ export function toAppError(err: unknown): AppError | null {
 export function sendError(res: Parameters<RequestHandler>[1], err: AppError): void {
   if (err.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfter))));
   const body: ErrorBody = { error: { ...(err.details ?? {}), code: err.code, message: err.message } };
+  // S5: read by http/metrics.ts to count error answers by code.
+  res.locals.errorCode = err.code;
   res.status(err.status).json(body);
 }
 

@@ -6,6 +6,7 @@ import { createInboundMessages } from '../services/inbound-messages';
 import { createMessageStatus } from '../services/message-status';
 import { messageLookupQuerySchema, postMessageSchema, postStatusSchema, postTypingSchema } from '../services/provider-api-schemas';
 import { fromZodError } from './error-handler';
+import { jsonGuard, PROVIDER_JSON_LIMITS } from './json-guard';
 import { requireProviderToken } from './provider-auth';
 
 /**
@@ -42,6 +43,7 @@ export function createProviderRouter(deps: AppDeps): Router {
   });
   router.use(requireJson);
   router.use(express.json({ limit: BODY_LIMIT }));
+  router.use(jsonGuard(PROVIDER_JSON_LIMITS)); // S5: depth and string-length limits
 
   router.post('/messages', async (req, res) => {
     const body = parse(postMessageSchema, req.body, 'body');

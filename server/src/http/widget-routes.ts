@@ -6,6 +6,7 @@ import { createConnectionService, type ConnectionService } from '../services/con
 import { MAX_LOGIN_LENGTH, MAX_PASSWORD_LENGTH } from '../services/credentials/rules';
 import { createWidgetCors } from './cors';
 import { fromZodError } from './error-handler';
+import { jsonGuard, WIDGET_JSON_LIMITS } from './json-guard';
 import { createWidgetRateLimiters } from './rate-limit';
 import { createWidgetAuth, widgetCaller, type ReplayCache } from './widget-auth';
 
@@ -84,6 +85,7 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
   router.use(requireFormOrJson);
   router.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
   router.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 20 }));
+  router.use(jsonGuard(WIDGET_JSON_LIMITS)); // S5: depth and string-length limits
   router.use(createWidgetAuth({ config, clock: deps.clock, logger: deps.logger, cache: options.replayCache }));
 
   router.post('/connect', limits.perLogin, async (req, res) => {

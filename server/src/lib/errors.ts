@@ -6,6 +6,9 @@ export type AppErrorCode =
   | 'invalid_request'
   | 'unsupported_media_type'
   | 'payload_too_large'
+  // S5: hostile-input limits on JSON bodies (http/json-guard.ts); 400 with details {path, limit}.
+  | 'json_too_deep'
+  | 'string_too_long'
   | 'invalid_credentials'
   | 'unauthorized'
   | 'invalid_token'
@@ -27,6 +30,8 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   invalid_request: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  json_too_deep: 400,
+  string_too_long: 400,
   invalid_credentials: 401,
   unauthorized: 401,
   invalid_token: 403,

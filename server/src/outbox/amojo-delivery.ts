@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger';
 import type { OutboxEntry, Store } from '../storage/types';
 import type { DeliveryStatusEntryPayload, NewMessageEntryPayload, TypingEntryPayload } from './amojo-entries';
 import { delivered, permanent, retryable, type DeliveryFailure, type DeliveryHandler, type DeliveryResult } from './types';
+import { findSentMessageId } from './find-sent-message';
 
 /**
  * Delivers entries bound for amojo through the SDK client: new_message (creating the chat first
@@ -60,7 +61,10 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
       // We sent it before and crashed before recording it: amojo has it, so it is delivered.
       if (isDuplicateMessageError(err)) {
         options.logger.info({ entryId: entry.id, msgid: p.message.msgid }, 'amojo already had this msgid; counting it as delivered');
-        return delivered(entry.messageId ? { message: { id: entry.messageId, patch: { status: 'sent', amojoChatId: chatId, lastError: null } } } : undefined);
+        // S5: recover amojo's id of the message from history (the duplicate answer does not carry it).
+        const amojoMsgId = chatId ? await findSentMessageId(amojo, p.scopeId, chatId, p.message.msgid) : null;
+        const patch = { status: 'sent' as const, amojoChatId: chatId, lastError: null, ...(amojoMsgId ? { amojoMsgId } : {}) };
+        return { ...delivered(entry.messageId ? { message: { id: entry.messageId, patch } } : undefined), duplicate: true };
       }
       return failureFromAmojoError(err);
     }

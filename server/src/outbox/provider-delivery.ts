@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock';
+import type { FetchFn } from '../lib/http-fetch';
 import type { IdGenerator } from '../lib/ids';
 import { PROVIDER_SIGNATURE_HEADER, signProviderEvent } from '../services/provider-signature';
 import type { OutboxEffects, OutboxEntry, Store } from '../storage/types';
@@ -20,7 +21,7 @@ export interface ProviderDeliveryOptions {
   ids: IdGenerator;
   /** For the dead-letter report: the message row tells which scope / amojo message to report on. */
   store: Pick<Store, 'messages'>;
-  fetch?: typeof fetch;
+  fetch?: FetchFn;
   userAgent?: string;
 }
 

@@ -1,5 +1,6 @@
 import type { AmojoClient } from '@amochan/amojo';
 import type { AppDeps } from '../deps';
+import type { FetchFn } from '../lib/http-fetch';
 import { createAmojoDelivery } from './amojo-delivery';
 import { createProviderDelivery } from './provider-delivery';
 import { createDestinationRouter } from './types';
@@ -13,7 +14,7 @@ import { createOutboxWorker, type OutboxWorker } from './worker';
 export interface RelayWorkerOptions {
   /** A client for the worker alone, ideally without in-request retries (the outbox owns retries). */
   amojo?: AmojoClient;
-  fetch?: typeof fetch;
+  fetch?: FetchFn;
 }
 
 export function createRelayWorker(

@@ -10,6 +10,8 @@ export interface DeliverySuccess {
   ok: true;
   /** Committed atomically with the completion (e.g. the message becomes `sent`). */
   effects?: OutboxEffects;
+  /** S5: amojo already had this msgid (sent before a crash, recorded never): delivered, counted apart. */
+  duplicate?: boolean;
 }
 
 export interface DeliveryFailure {

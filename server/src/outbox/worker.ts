@@ -32,11 +32,21 @@ export interface OutboxWorkerOptions {
 
 export type OutboxOutcome = 'delivered' | 'retry' | 'dead';
 
+/** S5 (metrics): how long the attempt took, and whether a success was amojo's "duplicate msgid". */
+export interface OutboxOutcomeInfo {
+  durationMs: number;
+  duplicate: boolean;
+}
+
+type OutcomeListener = (entry: OutboxEntry, outcome: OutboxOutcome, info: OutboxOutcomeInfo) => void;
+
 export interface OutboxWorkerStats {
   delivered: number;
   retried: number;
   dead: number;
   inFlight: number;
+  /** Claimed, waiting for a free delivery slot. */
+  queued: number;
 }
 
 export interface OutboxWorker {
@@ -52,7 +62,7 @@ export interface OutboxWorker {
   processDue(): Promise<number>;
   stats(): OutboxWorkerStats;
   /** Called after each recorded outcome (metrics, tests). */
-  onOutcome(listener: (entry: OutboxEntry, outcome: OutboxOutcome) => void): () => void;
+  onOutcome(listener: OutcomeListener): () => void;
 }
 
 export const DEFAULT_LEASE_MS = 120_000;
@@ -62,8 +72,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const concurrency = Math.max(1, options.concurrency);
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const backoff = options.backoff ?? defaultBackoff;
-  const listeners = new Set<(entry: OutboxEntry, outcome: OutboxOutcome) => void>();
+  const listeners = new Set<OutcomeListener>();
   const active = new Set<Promise<void>>();
+  // Claimed but not yet started: claiming a batch ahead keeps the claim queries to about one per
+  // `concurrency` deliveries instead of one per delivery.
+  const queue: OutboxEntry[] = [];
+  const prefetch = concurrency * 2;
   const counters = { delivered: 0, retried: 0, dead: 0 };
 
   let running = false;
@@ -73,11 +87,11 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let timerAt = Number.POSITIVE_INFINITY;
   let unsubscribe: (() => void) | null = null;
 
-  function emit(entry: OutboxEntry, outcome: OutboxOutcome): void {
+  function emit(entry: OutboxEntry, outcome: OutboxOutcome, info: OutboxOutcomeInfo): void {
     counters[outcome === 'retry' ? 'retried' : outcome]++;
     for (const listener of listeners) {
       try {
-        listener(entry, outcome);
+        listener(entry, outcome, info);
       } catch (err) {
         logger.warn({ err }, 'outbox outcome listener threw');
       }
@@ -105,22 +119,24 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   /** Delivers one entry and records the outcome; never throws. */
   async function run(entry: OutboxEntry): Promise<void> {
+    const started = process.hrtime.bigint();
     const result = await attempt(entry);
+    const info: OutboxOutcomeInfo = { durationMs: Number(process.hrtime.bigint() - started) / 1e6, duplicate: result.ok && result.duplicate === true };
     const now = clock.now();
     const log = { entryId: entry.id, destination: entry.destination, kind: entry.kind, attempts: entry.attempts, orderingKey: entry.orderingKey };
     try {
       if (result.ok) {
         await outbox.complete(entry.id, now, result.effects);
-        emit(entry, 'delivered');
+        emit(entry, 'delivered', info);
       } else if (result.permanent || entry.attempts >= options.maxAttempts) {
         await outbox.kill(entry.id, result.error, now, await deadEffects(entry, result));
         logger.warn({ ...log, error: result.error, permanent: result.permanent }, 'outbox entry is dead: retry it with `outbox retry` once the cause is fixed');
-        emit(entry, 'dead');
+        emit(entry, 'dead', info);
       } else {
         const delay = retryDelayMs(backoff, entry.attempts, result.retryAfterMs);
         await outbox.reschedule(entry.id, now + delay, result.error, now);
         logger.info({ ...log, error: result.error, retryInMs: delay }, 'outbox delivery failed; will retry');
-        emit(entry, 'retry');
+        emit(entry, 'retry', info);
         armTimer(delay);
       }
     } catch (err) {
@@ -132,10 +148,18 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   function launch(entry: OutboxEntry): void {
     const p = run(entry).finally(() => {
       active.delete(p);
+      drain();
       wake();
     });
     active.add(p);
   }
+
+  function drain(): void {
+    while (running && active.size < concurrency && queue.length > 0) launch(queue.shift()!);
+  }
+
+  /** Refill when the local queue runs low, up to `prefetch` claimed entries in hand. */
+  const wantMore = () => running && queue.length < concurrency && prefetch - queue.length - active.size > 0;
 
   function armTimer(delayMs: number): void {
     if (!running) return;
@@ -156,13 +180,14 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     try {
       do {
         again = false;
-        while (running && active.size < concurrency) {
-          const limit = concurrency - active.size;
+        while (wantMore()) {
+          const limit = prefetch - queue.length - active.size;
           const batch = await outbox.claim({ now: clock.now(), limit, leaseMs });
-          for (const entry of batch) launch(entry);
+          queue.push(...batch);
+          drain();
           if (batch.length < limit) break;
         }
-      } while (again && running && active.size < concurrency);
+      } while (again && wantMore());
     } catch (err) {
       logger.error({ err }, 'outbox claim failed; retrying at the next poll');
     } finally {
@@ -177,6 +202,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       again = true;
       return;
     }
+    // Enough in hand already (the common case after each delivery): the timer stays armed.
+    if (!wantMore()) return;
     void pump();
   }
 
@@ -194,6 +221,16 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (timer) clearTimeout(timer);
       timer = null;
       timerAt = Number.POSITIVE_INFINITY;
+      // Hand back what was claimed but never started, so a restart need not wait out the lease.
+      const unstarted = queue.splice(0);
+      const now = clock.now();
+      for (const entry of unstarted) {
+        try {
+          await outbox.reschedule(entry.id, now, entry.lastError ?? 'released unattempted when the worker stopped', now);
+        } catch (err) {
+          logger.warn({ err, entryId: entry.id }, 'could not release a claimed entry; it is retried after its lease');
+        }
+      }
       while (active.size > 0) await Promise.allSettled([...active]);
     },
     wake,
@@ -206,7 +243,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         await Promise.all(batch.map((entry) => run(entry)));
       }
     },
-    stats: () => ({ ...counters, inFlight: active.size }),
+    stats: () => ({ ...counters, inFlight: active.size, queued: queue.length }),
     onOutcome(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

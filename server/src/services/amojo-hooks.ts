@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { parseWebhook, verifyWebhookSignature, type MessageHook, type WebhookEvent } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
+import { assertRawJsonDepth, WEBHOOK_MAX_DEPTH } from '../lib/json-limits';
 import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import { messageEntryId, outboundOrderingKey } from '../outbox/amojo-entries';
 import type { Connection, Conversation, NewOutboxEntry, StoredMessage, Store, WebhookReceipt } from '../storage/types';
+import { touchIfStale } from './activity';
 import { messageCreatedData, reactionData, typingData } from './hook-events';
 import { buildProviderEvent, type ProviderEvent } from './provider-event';
 import { phoneDigits } from './relay-accounts';
@@ -25,9 +27,13 @@ export interface AmojoHooksDeps {
   outboxSignal: WakeSignal;
   /** The channel secret amojo signs hooks with. */
   channelSecret: string | undefined;
+  /** S5: told the kind and result of every hook (metrics). */
+  onReceipt?: (kind: WebhookReceipt['kind'], result: HookReceiptResult) => void;
 }
 
 export type HookOutcome = 'accepted' | 'duplicate' | 'ignored';
+/** S5: for metrics; `stored` includes unknown-kind hooks kept as a receipt only. */
+export type HookReceiptResult = 'stored' | 'duplicate' | 'bad_signature' | 'unknown_scope' | 'malformed';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -37,6 +43,8 @@ interface Planned {
   message?: StoredMessage;
   conversation?: Conversation;
   outbox: NewOutboxEntry[];
+  /** S5: an existing conversation not re-saved here; its lastActivityAt is bumped after commit. */
+  existing?: Conversation;
 }
 
 export function createAmojoHooks(deps: AmojoHooksDeps) {
@@ -101,7 +109,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       receiptKind: 'message',
       key: `msg:${m.message.id}`,
       message,
-      ...(conversation ? { conversation } : {}),
+      ...(conversation ? { conversation } : existing ? { existing } : {}),
       outbox: [eventEntry(event, outboundOrderingKey(connection.scopeId, chatId), message.id)],
     };
   }
@@ -126,6 +134,23 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     return { receiptKind: 'reaction', key, outbox: [eventEntry(event, outboundOrderingKey(connection.scopeId, r.conversation.id), null)] };
   }
 
+  /** S5: the one commit of a planned hook, shared by receive() and acceptRecovered(). */
+  async function commit(connection: Connection, planned: Planned, raw: string, now: number): Promise<{ duplicate: boolean }> {
+    const receipt: WebhookReceipt = { key: planned.key, scopeId: connection.scopeId, kind: planned.receiptKind, raw, receivedAt: now };
+    const result = await store.acceptWebhook({
+      receipt,
+      ...(planned.message ? { message: planned.message } : {}),
+      ...(planned.conversation ? { conversation: planned.conversation } : {}),
+      outbox: planned.outbox,
+      now,
+    });
+    // A hint for the reconciler, not part of the unit of work: losing it costs nothing.
+    if (!result.duplicate && planned.existing) await touchIfStale(store, planned.existing, now).catch(() => undefined);
+    return result;
+  }
+
+  const report = (kind: WebhookReceipt['kind'], result: HookReceiptResult): void => deps.onReceipt?.(kind, result);
+
   return {
     /**
      * Signature first, on the raw bytes (nothing is parsed or stored for a bad one), then the
@@ -134,11 +159,22 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
      */
     async receive(input: { scopeId: string; rawBody: Buffer; signature: string | undefined }): Promise<HookOutcome> {
       if (!verifyWebhookSignature(input.rawBody, input.signature, deps.channelSecret ?? '')) {
+        report('unknown', 'bad_signature');
         throw new AppError('invalid_signature', 'X-Signature does not match the body: the hook was not signed with this channel\'s secret');
       }
       const connection = await store.connections.getByScope(input.scopeId);
-      if (!connection) throw new AppError('unknown_scope', `unknown scope_id "${input.scopeId}": no amoCRM account is connected with it`);
+      if (!connection) {
+        report('unknown', 'unknown_scope');
+        throw new AppError('unknown_scope', `unknown scope_id "${input.scopeId}": no amoCRM account is connected with it`);
+      }
       const now = clock.now();
+      // S5: a signed but absurdly nested body would overflow the stack when stored: 400, not 500.
+      try {
+        assertRawJsonDepth(input.rawBody, WEBHOOK_MAX_DEPTH);
+      } catch (err) {
+        report('unknown', 'malformed');
+        throw err;
+      }
       const parsed = parseWebhook(input.rawBody);
       const raw = input.rawBody.toString('utf8');
       if (!parsed.ok) {
@@ -146,22 +182,31 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
           const receipt: WebhookReceipt = { key: `unknown:${sha256(input.rawBody)}`, scopeId: connection.scopeId, kind: 'unknown', raw, receivedAt: now };
           const { duplicate } = await store.acceptWebhook({ receipt, outbox: [], now });
           deps.logger.warn({ scopeId: connection.scopeId, bytes: input.rawBody.length }, 'amojo sent a hook of an unknown kind; stored, not relayed');
+          report('unknown', duplicate ? 'duplicate' : 'stored');
           return duplicate ? 'duplicate' : 'ignored';
         }
         const first = parsed.issues[0];
         const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
         deps.logger.warn({ scopeId: connection.scopeId, reason: parsed.reason, issues: parsed.issues.slice(0, 5), body: raw.slice(0, 2000) }, 'malformed amojo hook');
+        report(parsed.kind ?? 'unknown', 'malformed');
         throw new AppError('invalid_request', `malformed amojo hook (${parsed.reason}): ${where}${first?.message ?? 'invalid'}`);
       }
       const planned = await plan(connection, parsed.hook, input.rawBody, now);
-      const receipt: WebhookReceipt = { key: planned.key, scopeId: connection.scopeId, kind: planned.receiptKind, raw, receivedAt: now };
-      const { duplicate } = await store.acceptWebhook({
-        receipt,
-        ...(planned.message ? { message: planned.message } : {}),
-        ...(planned.conversation ? { conversation: planned.conversation } : {}),
-        outbox: planned.outbox,
-        now,
-      });
+      const { duplicate } = await commit(connection, planned, raw, now);
+      report(planned.receiptKind, duplicate ? 'duplicate' : 'stored');
+      if (duplicate) return 'duplicate';
+      deps.outboxSignal.wake();
+      return 'accepted';
+    },
+
+    /**
+     * S5 (reconciler): a manager message rebuilt from chat history goes through the very same plan,
+     * event and receipt key (`msg:<amojo id>`) as its hook would have, so whichever of the two comes
+     * second — the late hook, or another reconcile pass — is a duplicate and nothing is sent twice.
+     */
+    async acceptRecovered(connection: Connection, hook: MessageHook, raw: string): Promise<'accepted' | 'duplicate'> {
+      const now = clock.now();
+      const { duplicate } = await commit(connection, await planMessage(connection, hook, now), raw, now);
       if (duplicate) return 'duplicate';
       deps.outboxSignal.wake();
       return 'accepted';

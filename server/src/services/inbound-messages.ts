@@ -7,6 +7,7 @@ import type { WakeSignal } from '../lib/wake-signal';
 import { newMessageEntry, type NewMessageEntryPayload } from '../outbox/amojo-entries';
 import type { Connection, Conversation, StoredMessage, Store } from '../storage/types';
 import type { PostMessageRequest } from './provider-api-schemas';
+import { touchIfStale } from './activity';
 import { phoneDigits, requireConnectedAccount } from './relay-accounts';
 
 /**
@@ -48,7 +49,8 @@ export function toMillis(timestamp: number | undefined, now: number): number {
   return Math.floor(timestamp >= 1e11 ? timestamp : timestamp * 1000);
 }
 
-const PENDING_CACHE_MS = 500;
+// S5: short, so a burst overshoots OUTBOX_MAX_PENDING by at most ~100 ms of intake (the count itself is a cheap counters read).
+const PENDING_CACHE_MS = 100;
 
 export function createInboundMessages(deps: InboundMessagesDeps) {
   const { store, clock, ids } = deps;
@@ -183,6 +185,8 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
         now,
       });
       if (result.created) deps.outboxSignal.wake();
+      // S5: keeps the conversation on the reconciler's "recently active" list (a hint: never fails the request).
+      if (result.created && !resolved.changed) await touchIfStale(store, resolved.conversation, now).catch(() => undefined);
       return { id: result.message.id, msgid, status: 'queued' };
     },
   };

@@ -89,6 +89,11 @@ export interface ConversationRepo {
   findPendingByPhone(login: string, phone: string): Promise<Conversation | null>;
   /** For the reconciler: conversations with activity since `since`, most recent first. */
   listActiveSince(since: number, limit: number): Promise<Conversation[]>;
+  /**
+   * S5: lastActivityAt = max(lastActivityAt, at), touching nothing else (a full save could undo a
+   * concurrent change). Services call it when a message passes through an existing conversation.
+   */
+  touch(id: string, at: number): Promise<void>;
 }
 
 /** inbound = customer → amoCRM (provider API); outbound = manager → customer (amojo hook). */

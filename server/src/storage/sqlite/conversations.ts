@@ -65,6 +65,8 @@ export function createSqliteConversations(db: SqliteDatabase): SqliteConversatio
   const activeSince = db.prepare<[number, number], ConversationRow>(
     'SELECT * FROM conversations WHERE last_activity_at >= ? ORDER BY last_activity_at DESC, id DESC LIMIT ?',
   );
+  // S5: for the reconciler's "recently active" list.
+  const touch = db.prepare<[number, string, number]>('UPDATE conversations SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?');
 
   const saveSync = (c: Conversation): void => {
     try {
@@ -109,6 +111,9 @@ export function createSqliteConversations(db: SqliteDatabase): SqliteConversatio
       },
       async listActiveSince(since, limit) {
         return activeSince.all(since, Math.max(0, Math.trunc(limit))).map(toConversation);
+      },
+      async touch(id, at) {
+        touch.run(at, id, at);
       },
     },
   };

@@ -1,0 +1,130 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { OutboxDestination, OutboxRepo, OutboxState } from '../storage/types';
+
+/**
+ * Prometheus metrics. Every app gets its own Registry (main.ts creates one and passes it through
+ * AppDeps), never prom-client's global default: tests build many apps in one process, and a global
+ * registry would make them share — and collide on — the same metric names.
+ *
+ * Names and labels are part of the operator's contract (docs/operations.md has alert rules on them).
+ */
+
+export const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider'];
+const STATES: readonly OutboxState[] = ['pending', 'leased', 'done', 'dead'];
+
+/** delivered + duplicate = arrived; duplicate = amojo already had the msgid (a send repeated after a crash). */
+export type DeliveryOutcomeLabel = 'delivered' | 'retried' | 'dead' | 'duplicate';
+export type ReceiptKindLabel = 'message' | 'typing' | 'reaction' | 'unknown';
+export type ReceiptResultLabel = 'stored' | 'duplicate' | 'bad_signature' | 'unknown_scope' | 'malformed';
+
+export interface Metrics {
+  registry: Registry;
+  deliveries: Counter<'destination' | 'outcome'>;
+  deliveryDuration: Histogram<'destination'>;
+  webhookReceipts: Counter<'kind' | 'result'>;
+  httpDuration: Histogram<'route' | 'method' | 'status_class'>;
+  reconcilerRecovered: Counter<never>;
+  reconcilerRuns: Counter<'result'>;
+  reconcilerChats: Counter<'result'>;
+  /** Error answers by code (overloaded = backpressure, invalid_signature, …); set by http/error-handler. */
+  httpErrors: Counter<'code'>;
+}
+
+export interface MetricsOptions {
+  /** Outbox depth is read from it at scrape time (countByState is a cheap counters lookup). */
+  outbox?: Pick<OutboxRepo, 'countByState'>;
+  /** Process metrics (CPU, memory, event loop lag, GC): on in main.ts, off in tests. */
+  defaultMetrics?: boolean;
+  registry?: Registry;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = options.registry ?? new Registry();
+  const registers = [registry];
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+
+  const outbox = options.outbox;
+  new Gauge({
+    name: 'amochan_outbox_entries',
+    help: 'Outbox entries by destination and state (done entries until purged).',
+    labelNames: ['destination', 'state'] as const,
+    registers,
+    async collect() {
+      if (!outbox) return;
+      const rows = await outbox.countByState();
+      // Every series is written each scrape (zeros included) so alerts see 0, not a vanished series.
+      for (const destination of DESTINATIONS) for (const state of STATES) this.set({ destination, state }, 0);
+      for (const r of rows) this.set({ destination: r.destination, state: r.state }, r.count);
+    },
+  });
+
+  const deliveries = new Counter({
+    name: 'amochan_outbox_deliveries_total',
+    help: 'Delivery attempts by destination and outcome (delivered, retried, dead, duplicate).',
+    labelNames: ['destination', 'outcome'] as const,
+    registers,
+  });
+  for (const destination of DESTINATIONS) for (const outcome of ['delivered', 'retried', 'dead', 'duplicate']) deliveries.inc({ destination, outcome }, 0);
+
+  const webhookReceipts = new Counter({
+    name: 'amochan_webhook_receipts_total',
+    help: 'amojo hooks received, by kind and result (stored, duplicate, bad_signature, unknown_scope, malformed).',
+    labelNames: ['kind', 'result'] as const,
+    registers,
+  });
+
+  const reconcilerRuns = new Counter({
+    name: 'amochan_reconciler_runs_total',
+    help: 'Reconciler passes by result (ok, error).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const reconcilerChats = new Counter({
+    name: 'amochan_reconciler_chats_total',
+    help: 'Chats whose history the reconciler read, by result (ok, error).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  for (const result of ['ok', 'error']) {
+    reconcilerRuns.inc({ result }, 0);
+    reconcilerChats.inc({ result }, 0);
+  }
+
+  return {
+    registry,
+    deliveries,
+    webhookReceipts,
+    reconcilerRuns,
+    reconcilerChats,
+    deliveryDuration: new Histogram({
+      name: 'amochan_outbox_delivery_duration_seconds',
+      help: 'Time of one delivery attempt (any outcome), by destination.',
+      labelNames: ['destination'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'amochan_http_request_duration_seconds',
+      help: 'HTTP requests by route pattern, method and status class (2xx, 4xx, 5xx).',
+      labelNames: ['route', 'method', 'status_class'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    reconcilerRecovered: new Counter({
+      name: 'amochan_reconciler_recovered_total',
+      help: 'Manager messages recovered from chat history because their hook never arrived.',
+      registers,
+    }),
+    httpErrors: new Counter({
+      name: 'amochan_http_errors_total',
+      help: 'Error answers by code (e.g. overloaded = refused by backpressure).',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+  };
+}
+
+/** Seconds since `startNs` (process.hrtime.bigint()). */
+export const secondsSince = (startNs: bigint): number => Number(process.hrtime.bigint() - startNs) / 1e9;

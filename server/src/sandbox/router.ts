@@ -1,0 +1,159 @@
+import express, { Router, type Request } from 'express';
+import helmet from 'helmet';
+import { EmulatorError } from '@amochan/amojo-emulator';
+import { z } from 'zod';
+import type { AppDeps } from '../deps';
+import { AppError } from '../lib/errors';
+import { fromZodError } from '../http/error-handler';
+import { usesDemoProvider } from './bootstrap';
+import { createDemoProvider } from './demo-provider';
+import { createEventStream } from './event-stream';
+import { createFileRoutes, widgetBuilt } from './files';
+import { createInbox } from './inbox';
+import { renderPage } from './pages';
+import { customerView } from './customer-view';
+import { SANDBOX_AMOCRM_ACCOUNT_ID, SANDBOX_SUBDOMAIN } from './types';
+import { mintSandboxWidgetToken } from './widget-token';
+
+/**
+ * /sandbox: the newcomer's console (sandbox mode only; app.ts does not mount it otherwise). One page
+ * with three panes — amoCRM (the real built widget in a host page, and an inbox over the embedded
+ * emulator), the customer (a demo provider talking to /api/v1), and a live log of every edge
+ * crossing — plus the demo provider's webhook receiver.
+ */
+
+const sendSchema = z.object({ conversation_id: z.string().min(1).max(255).optional(), text: z.string().trim().min(1).max(4000) });
+const newCustomerSchema = z.object({ name: z.string().trim().max(100).optional(), phone: z.string().trim().max(32).optional() });
+const readSchema = z.object({ conversation_id: z.string().min(1).max(255) });
+const replySchema = z.object({ chat_id: z.string().min(1), text: z.string().trim().min(1).max(4000) });
+const writeFirstSchema = z.object({
+  phone: z.string().trim().regex(/^\+?[\d\s()-]{5,32}$/, 'expected a phone number such as +7 900 123-45-67'),
+  text: z.string().trim().min(1).max(4000),
+  name: z.string().trim().max(100).optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) throw fromZodError(result.error);
+  return result.data;
+}
+
+/** Our own base URL as seen by this request: where the demo provider calls /api/v1 over loopback. */
+export function selfUrl(req: Request): string {
+  const address = req.socket.localAddress ?? '127.0.0.1';
+  const host = address.startsWith('::ffff:') ? address.slice(7) : address.includes(':') ? `[${address}]` : address;
+  return `http://${host}:${req.socket.localPort}`;
+}
+
+/** The emulator's control errors, in our taxonomy. */
+function fromEmulator(err: unknown): unknown {
+  if (!(err instanceof EmulatorError)) return err;
+  const code = err.code === 'invalid_argument' ? 'invalid_request' : 'not_found';
+  return new AppError(code, err.message, { cause: err });
+}
+
+export function createSandboxRouter(deps: AppDeps): Router {
+  const sandbox = deps.sandbox;
+  if (!sandbox) throw new Error('createSandboxRouter needs deps.sandbox (the embedded emulator): it exists only in sandbox mode');
+  const { config } = deps;
+  const inbox = createInbox(sandbox.emulator, sandbox.amojoAccountId);
+  const provider = createDemoProvider({ ...(deps.events ? { bus: deps.events } : {}), secret: config.PROVIDER_WEBHOOK_SECRET, apiToken: config.PROVIDER_API_TOKEN });
+  const currentLogin = async () => (await deps.store.connections.getByAmojoAccount(sandbox.amojoAccountId))?.login ?? sandbox.login;
+  const demoWebhookActive = () => usesDemoProvider(config);
+
+  const router = Router();
+  // helmet's default CSP minus upgrade-insecure-requests: the sandbox is plain http on localhost or a
+  // LAN address, where upgrading the page's own requests to https would break every one of them.
+  router.use(helmet.contentSecurityPolicy({ directives: { upgradeInsecureRequests: null } }));
+  router.use(createFileRoutes());
+
+  router.get('/', (_req, res) => {
+    const boot = {
+      login: sandbox.login,
+      password: sandbox.password,
+      apiToken: config.PROVIDER_API_TOKEN ?? null,
+      amojoAccountId: sandbox.amojoAccountId,
+      demoWebhook: demoWebhookActive(),
+      webhookUrl: config.PROVIDER_WEBHOOK_URL ?? null,
+    };
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(renderPage('console', { boot, widgetBuilt: widgetBuilt() }));
+  });
+
+  router.get('/host', (_req, res) => {
+    const host = {
+      amojoId: sandbox.amojoAccountId,
+      accountId: SANDBOX_AMOCRM_ACCOUNT_ID,
+      subdomain: SANDBOX_SUBDOMAIN,
+      userId: 1,
+      lang: 'en',
+      // With AMOCRM_CLIENT_SECRET set the server wants tokens: the host page fetches sandbox-minted ones.
+      tokens: Boolean(config.AMOCRM_CLIENT_SECRET),
+    };
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(renderPage('host', { host, widgetBuilt: widgetBuilt() }));
+  });
+
+  router.get('/events', deps.events ? createEventStream(deps.events) : (_req, res) => void res.status(404).end());
+
+  // The demo provider's webhook: raw bytes, because the signature covers exactly what was sent.
+  router.post('/provider/webhook', express.raw({ type: () => true, limit: '1mb' }), (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const outcome = provider.receive(raw, req.get('x-amochan-signature'), selfUrl(req));
+    res.status(outcome.status).json(outcome.body);
+  });
+
+  const api = Router();
+  api.use(express.json({ limit: '64kb' }));
+  api.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  api.get('/state', async (_req, res) => {
+    res.json({
+      inbox: inbox.view(),
+      customer: { account: provider.account(), conversations: await customerView(provider.conversations(), deps.store) },
+      widgetBuilt: widgetBuilt(),
+      demoWebhook: demoWebhookActive(),
+    });
+  });
+
+  api.post('/customer/new', (req, res) => {
+    const body = parse(newCustomerSchema, req.body);
+    const c = provider.newCustomer({ ...(body.name ? { name: body.name } : {}), ...(body.phone ? { phone: body.phone } : {}) });
+    res.status(201).json({ conversation_id: c.conversationId });
+  });
+
+  // Typed as the customer: sent through POST /api/v1/messages with the provider API token.
+  api.post('/customer/send', async (req, res) => {
+    const body = parse(sendSchema, req.body);
+    const message = await provider.send({ ...(body.conversation_id ? { conversationId: body.conversation_id } : {}), text: body.text, login: await currentLogin(), selfUrl: selfUrl(req) });
+    // A refusal by /api/v1 (e.g. the account is not connected) is part of the demo: the message shows it.
+    res.json(message);
+  });
+
+  api.post('/customer/read', async (req, res) => {
+    const body = parse(readSchema, req.body);
+    res.json({ reported: await provider.markRead(body.conversation_id, selfUrl(req)) });
+  });
+
+  api.post('/inbox/reply', async (req, res) => {
+    const body = parse(replySchema, req.body);
+    res.status(201).json(await inbox.reply(body.chat_id, body.text).catch((err) => Promise.reject(fromEmulator(err))));
+  });
+
+  api.post('/inbox/write-first', async (req, res) => {
+    const body = parse(writeFirstSchema, req.body);
+    res.status(201).json(await inbox.writeFirst(body.phone, body.text, body.name).catch((err) => Promise.reject(fromEmulator(err))));
+  });
+
+  // Sandbox only, and only meaningful with AMOCRM_CLIENT_SECRET set: a widget token as amoCRM would sign it.
+  api.get('/widget-token', async (req, res) => {
+    if (!config.AMOCRM_CLIENT_SECRET) throw new AppError('not_found', 'widget tokens are off (AMOCRM_CLIENT_SECRET is not set)');
+    res.json({ token: await mintSandboxWidgetToken(config, `${req.protocol}://${req.get('host')}`) });
+  });
+
+  router.use('/api', api);
+  return router;
+}
