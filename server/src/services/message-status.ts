@@ -59,7 +59,8 @@ export function toMessageView(message: StoredMessage, entry: OutboxEntry | null)
     amojo_chat_id: message.amojoChatId,
     status: effectiveStatus(message, entry),
     attempts: entry?.attempts ?? 0,
-    last_error: message.lastError ?? entry?.lastError ?? null,
+    // The entry keeps its last failure after a successful retry; only show it while it matters.
+    last_error: message.lastError ?? (pending || entry?.state === 'dead' ? entry.lastError : null),
     next_attempt_at: pending ? entry.nextAttemptAt : null,
     created_at: message.createdAt,
     updated_at: message.updatedAt,

@@ -1,5 +1,6 @@
 import type { Conversation, ConversationRepo, ConversationState } from '../types';
 import { mapConstraintError, toBool, type SqliteDatabase } from './database';
+import type { WriteQueue } from './write-queue';
 
 interface ConversationRow {
   id: string;
@@ -39,7 +40,7 @@ export interface SqliteConversations {
   saveSync(conversation: Conversation): void;
 }
 
-export function createSqliteConversations(db: SqliteDatabase): SqliteConversations {
+export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue): SqliteConversations {
   const save = db.prepare(
     `INSERT INTO conversations (id, login, scope_id, conversation_id, amojo_chat_id, client_id, client_ref_id, phone,
                                 state, ref_bound, created_at, updated_at, last_activity_at)
@@ -95,7 +96,7 @@ export function createSqliteConversations(db: SqliteDatabase): SqliteConversatio
     saveSync,
     repo: {
       async save(c) {
-        saveSync(c);
+        return queue.run(() => saveSync(c));
       },
       async get(id) {
         return one(get.get(id));

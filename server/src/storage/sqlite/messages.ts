@@ -1,5 +1,6 @@
 import type { MessageDirection, MessagePatch, MessageRepo, MessageStatus, StoredMessage } from '../types';
 import { fromJson, mapConstraintError, toJson, type SqliteDatabase } from './database';
+import type { WriteQueue } from './write-queue';
 
 interface MessageRow {
   id: string;
@@ -40,7 +41,7 @@ export interface SqliteMessages {
   updateSync(id: string, patch: MessagePatch, now: number): void;
 }
 
-export function createSqliteMessages(db: SqliteDatabase): SqliteMessages {
+export function createSqliteMessages(db: SqliteDatabase, queue: WriteQueue): SqliteMessages {
   const insert = db.prepare(
     `INSERT INTO messages (id, direction, login, scope_id, conversation_id, amojo_chat_id, msgid, amojo_msg_id,
                            status, last_error, payload, created_at, updated_at)
@@ -126,7 +127,7 @@ export function createSqliteMessages(db: SqliteDatabase): SqliteMessages {
         return row ? toMessage(row) : null;
       },
       async update(id, patch, now) {
-        updateSync(id, patch, now);
+        return queue.run(() => updateSync(id, patch, now));
       },
       async count() {
         return count.get()?.value ?? 0;

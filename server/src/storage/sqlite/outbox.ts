@@ -10,6 +10,7 @@ import type {
   OutboxState,
 } from '../types';
 import { fromJson, mapConstraintError, toJson, type SqliteDatabase } from './database';
+import type { WriteQueue } from './write-queue';
 
 interface OutboxRow {
   seq: number;
@@ -54,9 +55,13 @@ export interface SqliteOutbox {
   enqueueSync(entries: NewOutboxEntry[], now: number): void;
 }
 
-/** `patchMessage` applies an effect's message patch inside the same transaction as the state change. */
+/**
+ * `patchMessage` applies an effect's message patch inside the same transaction as the state change.
+ * Writes go through the store's group-commit queue; each runs atomically in its own savepoint.
+ */
 export function createSqliteOutbox(
   db: SqliteDatabase,
+  queue: WriteQueue,
   patchMessage: (id: string, patch: MessagePatch, now: number) => void,
 ): SqliteOutbox {
   const insert = db.prepare(
@@ -129,53 +134,48 @@ export function createSqliteOutbox(
   };
   // Idempotent: finishing an already finished entry (a worker whose lease expired and was taken
   // over) changes nothing, so effects are applied exactly once.
-  const finishTx = db.transaction(
-    (id: string, state: 'done' | 'dead', error: string | null, now: number, effects?: OutboxEffects) => {
-      const current = stateOf(id);
-      if (current === 'done' || current === 'dead') return;
-      finish.run({ id, state, error, now });
-      if (effects?.message) patchMessage(effects.message.id, effects.message.patch, now);
-      if (effects?.enqueue?.length) enqueueSync(effects.enqueue, now);
-    },
-  );
-  const claimTx = db.transaction((o: ClaimOptions): OutboxEntry[] => {
+  const finishEntry = (id: string, state: 'done' | 'dead', error: string | null, now: number, effects?: OutboxEffects) => {
+    const current = stateOf(id);
+    if (current === 'done' || current === 'dead') return;
+    finish.run({ id, state, error, now });
+    if (effects?.message) patchMessage(effects.message.id, effects.message.patch, now);
+    if (effects?.enqueue?.length) enqueueSync(effects.enqueue, now);
+  };
+  const claim = (o: ClaimOptions): OutboxEntry[] => {
     const wanted = o.destinations ?? DESTINATIONS;
     const only = DESTINATIONS.filter((d) => wanted.includes(d));
     if (only.length === 0 || o.limit <= 0) return [];
     const stmt = only.length === DESTINATIONS.length ? dueHeads.all : dueHeads[only[0]!];
     const seqs = stmt.all(o.now, Math.trunc(o.limit));
     return seqs.map(({ seq }) => toEntry(lease.get({ seq, leaseUntil: o.now + o.leaseMs, now: o.now })!));
-  });
-  const enqueueTx = db.transaction(enqueueSync);
-  const rescheduleTx = db.transaction((id: string, nextAttemptAt: number, error: string, now: number) => {
-    stateOf(id);
-    reschedule.run({ id, nextAttemptAt, error, now });
-  });
-  const retryDeadTx = db.transaction((now: number) => retryDead.run({ now }).changes);
+  };
 
   return {
     enqueueSync,
     repo: {
       async enqueue(entries, now) {
-        enqueueTx.immediate(entries, now);
+        return queue.run(() => enqueueSync(entries, now));
       },
       async claim(options) {
-        return claimTx.immediate(options);
+        return queue.run(() => claim(options));
       },
       async complete(id, now, effects) {
-        finishTx.immediate(id, 'done', null, now, effects);
+        return queue.run(() => finishEntry(id, 'done', null, now, effects));
       },
       async reschedule(id, nextAttemptAt, error, now) {
-        rescheduleTx.immediate(id, nextAttemptAt, error, now);
+        return queue.run(() => {
+          stateOf(id);
+          reschedule.run({ id, nextAttemptAt, error, now });
+        });
       },
       async kill(id, error, now, effects) {
-        finishTx.immediate(id, 'dead', error, now, effects);
+        return queue.run(() => finishEntry(id, 'dead', error, now, effects));
       },
       async retry(id, now) {
-        return retryOne.run({ id, now }).changes > 0;
+        return queue.run(() => retryOne.run({ id, now }).changes > 0);
       },
       async retryAllDead(now) {
-        return retryDeadTx.immediate(now);
+        return queue.run(() => retryDead.run({ now }).changes);
       },
       async get(id) {
         const row = getById.get(id);

@@ -7,6 +7,7 @@ import { createSqliteMessages } from './messages';
 import { runMigrations } from './migrations';
 import { createSqliteOutbox } from './outbox';
 import { createSqliteReceipts } from './receipts';
+import { createWriteQueue } from './write-queue';
 
 export interface SqliteStoreOptions extends SqliteOpenOptions {
   /** A file path, or ':memory:' for a private throwaway database. */
@@ -31,15 +32,15 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 }
 
 function buildStore(db: SqliteDatabase): SqliteStore {
-  const messages = createSqliteMessages(db);
-  const conversations = createSqliteConversations(db);
+  const queue = createWriteQueue(db);
+  const messages = createSqliteMessages(db, queue);
+  const conversations = createSqliteConversations(db, queue);
   const receipts = createSqliteReceipts(db);
-  const outbox = createSqliteOutbox(db, messages.updateSync);
+  const outbox = createSqliteOutbox(db, queue, messages.updateSync);
   const ping = db.prepare('SELECT 1');
 
-  // IMMEDIATE: take the write lock up front; a deferred transaction that reads then writes can hit
-  // SQLITE_BUSY without waiting when the CLI writes at the same moment.
-  const acceptInbound = db.transaction((input: Parameters<Store['acceptInboundMessage']>[0]) => {
+  // Unit-of-work bodies: each runs atomically in its own savepoint of a group commit (write-queue.ts).
+  const acceptInbound = (input: Parameters<Store['acceptInboundMessage']>[0]) => {
     const { message } = input;
     if (message.msgid !== null) {
       const existing = messages.getByMsgidSync(message.login, message.msgid);
@@ -49,15 +50,15 @@ function buildStore(db: SqliteDatabase): SqliteStore {
     messages.insertSync(message);
     outbox.enqueueSync(input.outbox, input.now);
     return { created: true, message };
-  });
+  };
 
-  const acceptWebhook = db.transaction((input: Parameters<Store['acceptWebhook']>[0]) => {
+  const acceptWebhook = (input: Parameters<Store['acceptWebhook']>[0]) => {
     if (!receipts.insertIfNewSync(input.receipt)) return { duplicate: true };
     if (input.conversation) conversations.saveSync(input.conversation);
     if (input.message) messages.insertSync(input.message);
     outbox.enqueueSync(input.outbox, input.now);
     return { duplicate: false };
-  });
+  };
 
   let closed = false;
   return {
@@ -69,10 +70,10 @@ function buildStore(db: SqliteDatabase): SqliteStore {
     outbox: outbox.repo,
     receipts: receipts.repo,
     async acceptInboundMessage(input) {
-      return acceptInbound.immediate(input);
+      return queue.run(() => acceptInbound(input));
     },
     async acceptWebhook(input) {
-      return acceptWebhook.immediate(input);
+      return queue.run(() => acceptWebhook(input));
     },
     async ping() {
       ping.get();
@@ -80,6 +81,7 @@ function buildStore(db: SqliteDatabase): SqliteStore {
     async close() {
       if (closed) return;
       closed = true;
+      queue.flush();
       db.close();
     },
   };
