@@ -114,7 +114,7 @@ export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue)
         return activeSince.all(since, Math.max(0, Math.trunc(limit))).map(toConversation);
       },
       async touch(id, at) {
-        touch.run(at, id, at);
+        return queue.run(() => void touch.run(at, id, at));
       },
     },
   };
