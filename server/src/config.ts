@@ -6,6 +6,8 @@ import { z } from 'zod';
  * calls loadConfig; everything else receives the parsed Config.
  */
 
+export const DAY_MS = 86_400_000;
+
 /** Also used by the CLI, which reads only DATABASE_URL. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/amochan.sqlite';
 
@@ -70,6 +72,10 @@ const envSchema = z.object({
   RECONCILE_LOOKBACK_MS: int(86_400_000, 60_000, 30 * 86_400_000),
   // S5: periodic passes leave messages younger than this to their hook, which may still be in flight.
   RECONCILE_GRACE_MS: int(30_000, 0, 3_600_000),
+  // Retention (services/retention.ts, hourly): 0 keeps rows forever. Receipts are the reconciler's
+  // memory of what was relayed, so they must outlive RECONCILE_LOOKBACK_MS (checked below).
+  RETENTION_DONE_OUTBOX_DAYS: int(7, 0, 3650),
+  RETENTION_RECEIPTS_DAYS: int(30, 0, 3650),
   SANDBOX_CONSOLE: bool(true),
 });
 
@@ -115,6 +121,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const slowest = Math.max(2 * e.AMOJO_TIMEOUT_MS, e.PROVIDER_WEBHOOK_TIMEOUT_MS);
     if (e.OUTBOX_LEASE_MS < 2 * slowest)
       problems.push(`OUTBOX_LEASE_MS: must be at least ${2 * slowest} (twice the slowest delivery: 2 × AMOJO_TIMEOUT_MS or PROVIDER_WEBHOOK_TIMEOUT_MS)`);
+    // A receipt purged while its message is still inside the lookback window looks unrelayed to the
+    // reconciler, which would send that old manager message to the provider again.
+    if (e.RETENTION_RECEIPTS_DAYS > 0 && e.RETENTION_RECEIPTS_DAYS * DAY_MS <= e.RECONCILE_LOOKBACK_MS)
+      problems.push(
+        `RETENTION_RECEIPTS_DAYS: must be longer than RECONCILE_LOOKBACK_MS (${e.RECONCILE_LOOKBACK_MS} ms = ${+(e.RECONCILE_LOOKBACK_MS / DAY_MS).toFixed(2)} days), ` +
+          'or the reconciler would resend manager messages whose receipts were purged; raise it (or 0 = keep forever) or lower RECONCILE_LOOKBACK_MS',
+      );
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const allowedOrigins = e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createAmojoClient, noRetry } from '@amochan/amojo';
-import { startEmulator, type EmulatorControl } from '@amochan/amojo-emulator';
 import { ConfigError, loadConfig, type Config } from './config';
 import type { AppDeps } from './deps';
 import { createApp } from './http/app';
@@ -22,31 +21,16 @@ import { createAmojoHooks } from './services/amojo-hooks';
 import { createReconciler } from './services/reconciler';
 import { createWakeSignal } from './lib/wake-signal';
 import { createCredentialVerifier } from './services/credentials';
-import { hashPassword } from './services/credentials/password-hash';
+import { createRetentionJob } from './services/retention';
+import { replaySandboxBindings, SANDBOX_API_TOKEN, SANDBOX_LOGIN, SANDBOX_PASSWORD, startSandbox, type AmojoTarget } from './sandbox/start-sandbox';
 import { openStore } from './storage/open-store';
-import type { Store } from './storage/types';
 
 /**
  * The composition root: the only module that reads the environment and wires concrete
  * implementations together. Everything else receives AppDeps.
  */
 
-export const SANDBOX_LOGIN = 'demo';
-export const SANDBOX_PASSWORD = 'demo';
-export const SANDBOX_API_TOKEN = 'sandbox';
-export const SANDBOX_CHANNEL_ID = '00000000-0000-4000-8000-00000000a110';
-
-/** The embedded emulator starts empty: tell it again about bindings a previous sandbox run stored. */
-async function replaySandboxBindings(deps: AppDeps): Promise<void> {
-  for (const c of await deps.store.connections.list()) {
-    if (c.status !== 'connected') continue;
-    try {
-      await deps.amojo.connect({ account_id: c.amojoAccountId, ...(c.title ? { title: c.title } : {}) });
-    } catch (err) {
-      deps.logger.warn({ err, amojoId: c.amojoAccountId }, 'sandbox: could not re-register a stored binding with the emulator');
-    }
-  }
-}
+export { SANDBOX_API_TOKEN, SANDBOX_CHANNEL_ID, SANDBOX_LOGIN, SANDBOX_PASSWORD } from './sandbox/start-sandbox';
 
 export interface RunningServer {
   deps: AppDeps;
@@ -55,44 +39,6 @@ export interface RunningServer {
   url: string;
   /** Stops accepting, runs shutdown hooks, closes the store. Idempotent. */
   stop(): Promise<void>;
-}
-
-interface AmojoTarget {
-  baseUrl: string;
-  channelId: string;
-  secret: string;
-  /** Sandbox only: points the embedded emulator's webhooks at us once our port is known. */
-  setWebhookUrl?: (url: string) => void;
-  /** Sandbox only: the emulator's control API, for the sandbox console. */
-  emulator?: EmulatorControl;
-}
-
-/** Sandbox: an in-process emulator on a loopback port plays amojo, and a demo account exists. */
-async function startSandbox(deps: { logger: Logger; store: Store; lifecycle: AppDeps['lifecycle'] }): Promise<AmojoTarget> {
-  const emulator = await startEmulator({
-    host: '127.0.0.1',
-    port: 0,
-    // Fixed, so scope ids stored by an earlier sandbox run stay valid after a restart.
-    channelId: SANDBOX_CHANNEL_ID,
-    logRequests: true,
-    logger: (line: string) => deps.logger.debug({ component: 'emulator' }, line),
-  });
-  deps.lifecycle.onShutdown('sandbox emulator', () => emulator.close());
-  if (!(await deps.store.accounts.get(SANDBOX_LOGIN))) {
-    await deps.store.accounts.upsert({ login: SANDBOX_LOGIN, passwordHash: await hashPassword(SANDBOX_PASSWORD), createdAt: Date.now() });
-  }
-  deps.logger.warn(
-    { sandbox: true, emulatorUrl: emulator.url, channelId: emulator.channelId, demoLogin: SANDBOX_LOGIN },
-    'SANDBOX MODE: AMOJO_CHANNEL_ID is not set, so an embedded amojo emulator plays amoCRM. Nothing reaches a real amoCRM account. ' +
-      `Connect with login "${SANDBOX_LOGIN}" / password "${SANDBOX_PASSWORD}"; the provider API token defaults to "${SANDBOX_API_TOKEN}".`,
-  );
-  return {
-    baseUrl: emulator.url,
-    channelId: emulator.channelId,
-    secret: emulator.secret,
-    setWebhookUrl: (url) => emulator.control.setWebhookUrl(url),
-    emulator: emulator.control,
-  };
 }
 
 export async function startServer(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL })): Promise<RunningServer> {
@@ -167,6 +113,17 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       lifecycle.onShutdown('reconciler', () => reconciler.stop());
       reconciler.start();
     }
+    // Purges done outbox entries and old webhook receipts (first pass a minute after start, then hourly).
+    const retention = createRetentionJob({
+      store,
+      clock: deps.clock,
+      logger,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      doneOutboxDays: config.RETENTION_DONE_OUTBOX_DAYS,
+      receiptsDays: config.RETENTION_RECEIPTS_DAYS,
+    });
+    lifecycle.onShutdown('retention', () => retention.stop());
+    retention.start();
     logger.info({ port, url, sandbox: config.sandbox, verifier: deps.verifier.kind }, 'listening');
     if (deps.sandbox) announceSandbox(logger, { url, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD, apiToken: effectiveConfig.PROVIDER_API_TOKEN, console: config.SANDBOX_CONSOLE });
 

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
-import { assertBuilt, call, runCliProcess, startServerProcess, type ServerProcess } from './e2e-connect-process';
 import { AUDIENCE, CLIENT_SECRET, CLIENT_UUID, makeToken, newAmojoId } from './s1-helpers';
+import { call } from './support/http-client';
+import { startProviderServer, type ProviderServer } from './support/provider-server';
+import { assertBuilt, makeTempDir, runCliProcess, SERVER_DIST, serverEnv, startServerProcess, type ServerProcess } from './support/server-process';
 
 /**
  * The "done when" walk-through, end to end: the built CLI adds an account, the built server runs
@@ -18,9 +17,8 @@ jest.setTimeout(60_000);
 let dir: string;
 let emulator: RunningEmulator;
 let env: Record<string, string>;
-/** The provider's webhook endpoint: every event the server delivers, with its signature checked. */
-let provider: Server;
-const events: Array<{ type: string; account: string; data: Record<string, unknown>; signatureOk: boolean }> = [];
+/** The provider's webhook endpoint: every event the server delivers. */
+let provider: ProviderServer;
 const PROVIDER_SECRET = 'e2e-provider-webhook-secret';
 
 function verifyEventSignature(header: string | undefined, body: string): boolean {
@@ -29,36 +27,22 @@ function verifyEventSignature(header: string | undefined, body: string): boolean
   return createHmac('sha256', PROVIDER_SECRET).update(`${parts.t}.${body}`).digest('hex') === parts.v1;
 }
 
+/** The events received, each with its signature checked independently of the server's own code. */
+const events = () =>
+  provider.received.map((e) => ({ type: e.body.type, account: e.body.account, data: e.body.data, signatureOk: verifyEventSignature(e.headers['x-amochan-signature'] as string | undefined, e.raw) }));
+
 async function waitForEvents(count: number, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (events.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  expect(events.length).toBeGreaterThanOrEqual(count);
+  while (events().length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  expect(events().length).toBeGreaterThanOrEqual(count);
 }
 
 beforeAll(async () => {
   assertBuilt();
-  dir = mkdtempSync(path.join(tmpdir(), 'amochan-e2e-connect-'));
+  dir = makeTempDir('e2e-connect');
   emulator = await startEmulator();
-  provider = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const event = JSON.parse(body) as { type: string; account: string; data: Record<string, unknown> };
-      events.push({ type: event.type, account: event.account, data: event.data, signatureOk: verifyEventSignature(req.headers['x-amochan-signature'] as string, body) });
-      res.writeHead(200).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
-  env = {
-    PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/events`,
-    PROVIDER_WEBHOOK_SECRET: PROVIDER_SECRET,
-    DATABASE_URL: `sqlite:${path.join(dir, 'amochan.sqlite')}`,
-    AMOJO_BASE_URL: emulator.url,
-    AMOJO_CHANNEL_ID: emulator.channelId,
-    AMOJO_CHANNEL_SECRET: emulator.secret,
-    PROVIDER_API_TOKEN: 'e2e-provider-token',
-    LOG_LEVEL: 'info',
-  };
+  provider = await startProviderServer(PROVIDER_SECRET);
+  env = serverEnv({ dir, emulator, apiToken: 'e2e-provider-token', providerUrl: provider.url, providerSecret: PROVIDER_SECRET });
   const added = await runCliProcess(['accounts', 'add', 'alice'], env, 'alice-pass\n');
   expect(added).toMatchObject({ code: 0, stdout: 'account alice added\n' });
   await runCliProcess(['accounts', 'add', 'bob'], env, 'bob-pass\n');
@@ -66,8 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await emulator?.close();
-  provider?.closeAllConnections();
-  await new Promise((resolve) => provider?.close(resolve));
+  await provider?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -141,12 +124,12 @@ describe('connect flow against the real server process', () => {
 
   it('the provider received account.connected / account.disconnected, signed, in order', async () => {
     await waitForEvents(3);
-    const alice = events.filter((e) => e.account === 'alice');
+    const alice = events().filter((e) => e.account === 'alice');
     expect(alice.map((e) => e.type)).toEqual(['account.connected', 'account.disconnected']);
     expect(alice[0]!.data).toMatchObject({ amojo_id: amojoId, scope_id: `${emulator.channelId}_${amojoId}` });
     expect(alice[1]!.data).toMatchObject({ amojo_id: amojoId, reason: 'widget' });
-    expect(events.filter((e) => e.account === 'bob').map((e) => e.type)).toEqual(['account.connected']);
-    expect(events.every((e) => e.signatureOk)).toBe(true);
+    expect(events().filter((e) => e.account === 'bob').map((e) => e.type)).toEqual(['account.connected']);
+    expect(events().every((e) => e.signatureOk)).toBe(true);
   });
 
   it('CORS preflight from an amoCRM account page', async () => {
@@ -207,7 +190,7 @@ describe('widget tokens against the real server process', () => {
 describe('process behaviour', () => {
   it('invalid configuration: exit 1 listing every problem', async () => {
     const res = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.resolve(__dirname, '../dist/main.js')], {
+      const child = spawn(process.execPath, [SERVER_DIST], {
         env: { PATH: process.env.PATH, PORT: 'abc', LOG_LEVEL: 'loud', CREDENTIALS_VERIFIER: 'ldap' },
       });
       let stderr = '';

@@ -1,4 +1,4 @@
-import { sleep } from './s2-helpers';
+import { sleep } from './support/wait';
 import { eventually, sendUntilAccepted, startCluster, type Cluster } from './s5-e2e-helpers';
 
 /**

@@ -1,5 +1,5 @@
-import { metricValue } from './s5-helpers';
-import { sleep } from './s2-helpers';
+import { metricValue } from './support/prometheus';
+import { sleep } from './support/wait';
 import { eventually, sendUntilAccepted, startCluster, type Cluster } from './s5-e2e-helpers';
 
 /**

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { signWebhookBody } from '@amochan/amojo';
 import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
-import { assertBuilt, call, runCliProcess, startServerProcess, type ServerProcess } from './e2e-connect-process';
-import { newAmojoId } from './s1-helpers';
-import { startProviderServer, waitFor, WEBHOOK_SECRET, type ProviderServer } from './s2-helpers';
+import { sampleMessages } from './support/message-samples';
+import { startProviderServer, WEBHOOK_SECRET, type ProviderServer } from './support/provider-server';
+import { call } from './support/http-client';
+import { assertBuilt, makeTempDir, runCliProcess, serverEnv, startConnectedServer, type ServerProcess } from './support/server-process';
+import { waitFor } from './support/wait';
 
 /**
  * Relay end to end: the built server process (SQLite), the emulator playing amojo on loopback and a
@@ -36,30 +36,14 @@ const send = async (conversation_id: string, message: Record<string, unknown>, e
 
 beforeAll(async () => {
   assertBuilt();
-  dir = mkdtempSync(path.join(tmpdir(), 'amochan-e2e-relay-'));
+  dir = makeTempDir('e2e-relay');
   emulator = await startEmulator();
   provider = await startProviderServer(WEBHOOK_SECRET);
-  env = {
-    DATABASE_URL: `sqlite:${path.join(dir, 'amochan.sqlite')}`,
-    AMOJO_BASE_URL: emulator.url,
-    AMOJO_CHANNEL_ID: emulator.channelId,
-    AMOJO_CHANNEL_SECRET: emulator.secret,
-    PROVIDER_API_TOKEN: TOKEN,
-    PROVIDER_WEBHOOK_URL: provider.url,
-    PROVIDER_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    PROVIDER_WEBHOOK_TIMEOUT_MS: '2000',
-    OUTBOX_POLL_MS: '25',
-    OUTBOX_BASE_DELAY_MS: '40',
-    OUTBOX_MAX_DELAY_MS: '300',
-    OUTBOX_MAX_ATTEMPTS: '6',
-    LOG_LEVEL: 'info',
-  };
-  expect((await runCliProcess(['accounts', 'add', 'alice'], env, 'alice-pass\n')).code).toBe(0);
-  server = await startServerProcess(env);
-  emulator.control.setWebhookUrl(`${server.url}/amojo/v1/webhook/:scope_id`);
-  const connected = await call(`${server.url}/widget/v1/connect`, 'POST', { login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() });
-  expect(connected.status).toBe(200);
-  scopeId = connected.body!.scope_id as string;
+  env = serverEnv(
+    { dir, emulator, apiToken: TOKEN, providerUrl: provider.url, providerSecret: WEBHOOK_SECRET },
+    { PROVIDER_WEBHOOK_TIMEOUT_MS: '2000', OUTBOX_POLL_MS: '25', OUTBOX_BASE_DELAY_MS: '40', OUTBOX_MAX_DELAY_MS: '300', OUTBOX_MAX_ATTEMPTS: '6' },
+  );
+  ({ server, scopeId } = await startConnectedServer(env, emulator));
 });
 
 afterAll(async () => {
@@ -85,17 +69,7 @@ describe('relay against the real server process', () => {
   });
 
   it('each message type reaches amoCRM', async () => {
-    const messages: Record<string, Record<string, unknown>> = {
-      text: { type: 'text', text: 'hello' },
-      picture: { type: 'picture', media: URL_MEDIA, file_name: '1.jpg', file_size: 100 },
-      video: { type: 'video', media: URL_MEDIA, file_name: 'v.mp4', file_size: 200, media_duration: 5 },
-      file: { type: 'file', media: URL_MEDIA, file_name: 'doc.pdf', file_size: 300 },
-      voice: { type: 'voice', media: URL_MEDIA, media_duration: 2 },
-      audio: { type: 'audio', media: URL_MEDIA },
-      sticker: { type: 'sticker', media: URL_MEDIA },
-      location: { type: 'location', location: { lon: 37.62, lat: 55.75 } },
-      contact: { type: 'contact', contact: { name: 'Ann', phone: '+79990001122' } },
-    };
+    const messages = sampleMessages(URL_MEDIA);
     const accepted: Array<{ type: string; id: string; msgid: string }> = [];
     for (const [type, message] of Object.entries(messages)) accepted.push({ type, ...(await send('conv-types', message)) });
     for (const a of accepted) {

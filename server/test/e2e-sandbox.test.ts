@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { chromiumAvailable, CHROMIUM_PATH, launchChromium, prerequisites } from '../../widget/test/support/chromium';
-import { SERVER_DIST, startServerProcess, type ServerProcess } from './e2e-connect-process';
+import { SERVER_DIST, type ServerProcess, startServerProcess } from './support/server-process';
 
 jest.setTimeout(120_000);
 

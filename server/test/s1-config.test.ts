@@ -26,6 +26,19 @@ describe('loadConfig', () => {
     expect(problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['PORT', 'LOG_LEVEL', 'AMOJO_CHANNEL_SECRET', 'PROVIDER_API_TOKEN', 'PROVIDER_AUTH_URL']));
   });
 
+  it('retention: 7 days of done outbox entries and 30 of receipts by default; 0 keeps them forever', () => {
+    expect(loadConfig({})).toMatchObject({ RETENTION_DONE_OUTBOX_DAYS: 7, RETENTION_RECEIPTS_DAYS: 30 });
+    expect(loadConfig({ RETENTION_DONE_OUTBOX_DAYS: '0', RETENTION_RECEIPTS_DAYS: '0' })).toMatchObject({ RETENTION_DONE_OUTBOX_DAYS: 0, RETENTION_RECEIPTS_DAYS: 0 });
+  });
+
+  it('receipts must be kept longer than the reconciler looks back, or old messages would be resent', () => {
+    const problems = problemsOf({ RETENTION_RECEIPTS_DAYS: '1' });
+    expect(problems).toEqual([expect.stringMatching(/^RETENTION_RECEIPTS_DAYS: must be longer than RECONCILE_LOOKBACK_MS \(86400000 ms = 1 days\).*resend/)]);
+    expect(problemsOf({ RETENTION_RECEIPTS_DAYS: '30', RECONCILE_LOOKBACK_MS: String(30 * 86_400_000) })).toEqual([expect.stringMatching(/^RETENTION_RECEIPTS_DAYS:/)]);
+    expect(loadConfig({ RETENTION_RECEIPTS_DAYS: '2' }).RETENTION_RECEIPTS_DAYS).toBe(2);
+    expect(problemsOf({ RETENTION_DONE_OUTBOX_DAYS: '-1' })).toEqual([expect.stringMatching(/^RETENTION_DONE_OUTBOX_DAYS:/)]);
+  });
+
   it('ALLOWED_ORIGINS is a comma-separated list; blank values count as unset', () => {
     const config = loadConfig({ ALLOWED_ORIGINS: ' http://localhost:8080 ,, https://x.example ', AMOJO_CHANNEL_ID: '  ' });
     expect(config.allowedOrigins).toEqual(['http://localhost:8080', 'https://x.example']);

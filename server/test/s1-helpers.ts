@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createAmojoClient, noRetry } from '@amochan/amojo';
 import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
 import { SignJWT } from 'jose';
 import { loadConfig } from '../src/config';
 import type { AppDeps } from '../src/deps';
 import { createApp } from '../src/http/app';
 import type { Clock } from '../src/lib/clock';
-import { createId } from '../src/lib/ids';
-import { createLifecycle } from '../src/lib/lifecycle';
 import { createLogger, type Logger } from '../src/lib/logger';
-import { createWakeSignal } from '../src/lib/wake-signal';
-import { createCredentialVerifier } from '../src/services/credentials';
 import { hashPassword, type ScryptParams } from '../src/services/credentials/password-hash';
 import { createMemoryStore } from '../src/storage/memory/store';
 import type { Store } from '../src/storage/types';
+import { createTestDeps, emulatorEnv } from './support/app-factory';
 
 /** Shared set-up for the s1-* tests: a memory store, the emulator on loopback, a real app. */
 
@@ -77,9 +73,7 @@ export async function addAccount(store: Store, login: string, password: string):
 export async function createHarness(options: { env?: Record<string, string>; store?: Store; emulator?: RunningEmulator } = {}): Promise<S1Harness> {
   const emulator = options.emulator ?? (await startEmulator());
   const config = loadConfig({
-    AMOJO_CHANNEL_ID: emulator.channelId,
-    AMOJO_CHANNEL_SECRET: emulator.secret,
-    AMOJO_BASE_URL: emulator.url,
+    ...emulatorEnv(emulator),
     PROVIDER_API_TOKEN: 'provider-token',
     DATABASE_URL: 'memory:',
     LOG_LEVEL: 'info',
@@ -88,17 +82,7 @@ export async function createHarness(options: { env?: Record<string, string>; sto
   const store = options.store ?? createMemoryStore();
   const { logger, logs } = captureLogger();
   const clock = testClock();
-  const deps: AppDeps = {
-    config,
-    store,
-    logger,
-    clock,
-    ids: createId,
-    amojo: createAmojoClient({ baseUrl: emulator.url, channelId: emulator.channelId, secret: emulator.secret, retry: noRetry }),
-    verifier: createCredentialVerifier({ config, store, logger }),
-    outboxSignal: createWakeSignal(),
-    lifecycle: createLifecycle(),
-  };
+  const deps = createTestDeps({ config, store, logger, clock, emulator });
   await addAccount(store, 'alice', 'alice-pass');
   await addAccount(store, 'bob', 'bob-pass');
   return {

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createHarness, newAmojoId, providerEvents, type S1Harness } from './s1-helpers';
+import { createHarness, makeToken, newAmojoId, providerEvents, tokenEnv, type S1Harness } from './s1-helpers';
 
 describe('disconnect, status, source', () => {
   let h: S1Harness;
@@ -72,6 +72,13 @@ describe('disconnect, status, source', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.message).toMatch(/^body\.password:/);
     });
+
+    it('without widget tokens the password stays required, even with no login either', async () => {
+      const res = await disconnect({ amojo_id: amojoId });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^body\.password:/) });
+      expect(await h.store.connections.getByAmojoAccount(amojoId)).toMatchObject({ status: 'connected' });
+    });
   });
 
   describe('GET /widget/v1/status', () => {
@@ -135,5 +142,66 @@ describe('disconnect, status, source', () => {
         expect(res.body.error.message).toMatch(/^body\.pipeline_id:/);
       }
     });
+  });
+});
+
+describe('POST /widget/v1/disconnect with widget tokens (the widget disabling itself)', () => {
+  let h: S1Harness;
+  let amojoId: string;
+  const OWNER = 100;
+  const disconnect = async (accountId: number, body: Record<string, unknown>) =>
+    request(h.app).post('/widget/v1/disconnect').set('X-Auth-Token', await makeToken({ accountId })).send(body);
+  beforeEach(async () => {
+    h = await createHarness({ env: tokenEnv });
+    amojoId = newAmojoId();
+    await request(h.app).post('/widget/v1/connect').set('X-Auth-Token', await makeToken({ accountId: OWNER })).send({ login: 'alice', password: 'alice-pass', amojo_id: amojoId }).expect(200);
+  });
+  afterEach(() => h.close());
+
+  it("the bound amoCRM account's token is enough: no login, no password", async () => {
+    const res = await disconnect(OWNER, { amojo_id: amojoId });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'disconnected' });
+    expect(h.emulator.control.listConnections()[0]!.connected).toBe(false);
+    expect(await h.store.connections.getByAmojoAccount(amojoId)).toMatchObject({ status: 'disconnected' });
+    expect((await providerEvents(h.store))[1]).toMatchObject({ type: 'account.disconnected', account: 'alice', data: { amojo_id: amojoId, reason: 'widget' } });
+  });
+
+  it('a login without a password must still be the bound one', async () => {
+    const res = await disconnect(OWNER, { login: 'bob', amojo_id: amojoId });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('forbidden');
+    await disconnect(OWNER, { login: 'alice', amojo_id: amojoId }).then((r) => expect(r.status).toBe(200));
+  });
+
+  it("another amoCRM account's token: 403, still connected", async () => {
+    const res = await disconnect(200, { amojo_id: amojoId });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('forbidden');
+    expect(h.emulator.control.listConnections()[0]!.connected).toBe(true);
+    expect(await providerEvents(h.store)).toHaveLength(1);
+  });
+
+  it('a password without a login: 400 naming the login', async () => {
+    const res = await disconnect(OWNER, { password: 'alice-pass', amojo_id: amojoId });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^body\.login:/) });
+  });
+
+  it('a wrong password is still checked when one is sent', async () => {
+    const res = await disconnect(OWNER, { login: 'alice', password: 'wrong', amojo_id: amojoId });
+    expect(res.status).toBe(401);
+    expect(await h.store.connections.getByAmojoAccount(amojoId)).toMatchObject({ status: 'connected' });
+  });
+
+  it('a binding made before tokens were required needs the password: 400 naming it', async () => {
+    const legacy = newAmojoId();
+    const untokened = await createHarness({ store: h.store, emulator: h.emulator });
+    await request(untokened.app).post('/widget/v1/connect').send({ login: 'bob', password: 'bob-pass', amojo_id: legacy }).expect(200);
+    const res = await disconnect(OWNER, { amojo_id: legacy });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^body\.password: is required/) });
+    expect(await h.store.connections.getByAmojoAccount(legacy)).toMatchObject({ status: 'connected', amocrmAccountId: null });
+    expect((await disconnect(OWNER, { login: 'bob', password: 'bob-pass', amojo_id: legacy })).status).toBe(200);
   });
 });

@@ -5,7 +5,7 @@ import { createSilentLogger } from '../src/lib/logger';
 import { createWakeSignal } from '../src/lib/wake-signal';
 import { createMemoryStore } from '../src/storage/memory/store';
 import type { NewOutboxEntry, OutboxEntry, Store } from '../src/storage/types';
-import { sleep, waitFor } from './s2-helpers';
+import { sleep, waitFor } from './support/wait';
 
 const clock = { now: () => Date.now() };
 

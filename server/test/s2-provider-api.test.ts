@@ -1,21 +1,13 @@
 import request from 'supertest';
-import { auth, createRelayHarness, newId, type RelayHarness } from './s2-helpers';
+import { createRelayHarness, newId, type RelayHarness } from './s2-helpers';
+import { auth } from './support/app-factory';
+import { sampleMessages } from './support/message-samples';
 
 const sender = { id: 'cust-1', name: 'Customer One' };
 const url = 'https://cdn.example.com/f/1.jpg';
 
 /** A valid message of each type. */
-const VALID: Record<string, Record<string, unknown>> = {
-  text: { type: 'text', text: 'hi' },
-  picture: { type: 'picture', media: url, file_name: '1.jpg', file_size: 1234 },
-  video: { type: 'video', media: url, file_name: 'v.mp4', file_size: 99, media_duration: 3 },
-  file: { type: 'file', media: url, file_name: 'doc.pdf', file_size: 10 },
-  voice: { type: 'voice', media: url, media_duration: 4 },
-  audio: { type: 'audio', media: url },
-  sticker: { type: 'sticker', media: url },
-  location: { type: 'location', location: { lon: 37.6, lat: 55.7 } },
-  contact: { type: 'contact', contact: { name: 'Ann', phone: '+79990000000' } },
-};
+const VALID = sampleMessages(url);
 
 /** For each type, one field whose absence must be refused, and the path the answer names. */
 const MISSING: Array<[string, string, string]> = [

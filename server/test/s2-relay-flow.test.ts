@@ -1,5 +1,7 @@
 import request from 'supertest';
-import { auth, createRelayHarness, newId, waitFor, type RelayHarness } from './s2-helpers';
+import { createRelayHarness, newId, type RelayHarness } from './s2-helpers';
+import { auth } from './support/app-factory';
+import { waitFor } from './support/wait';
 
 /** Both directions in one process: app + worker + emulator (amojo) + a provider HTTP server. */
 describe('relay flow (in process)', () => {
@@ -120,6 +122,20 @@ describe('relay flow (in process)', () => {
       const reply = await h.emulator.control.managerReply({ scopeId: scope(), chatId: wf.chatId, text: 'great' });
       expect((await waitFor(() => eventFor(reply.messageId), 'reply event')).body.data.conversation).toEqual({ id: conversation_id, ref_id: wf.chatId });
     }
+  });
+
+  it('creating the chat records only the chat ids: a change committed meanwhile survives', async () => {
+    const conversation_id = `conv-${newId()}`;
+    // amojo records the chat at once but answers late: the delivery is inside createChat for 300 ms.
+    h.emulator.control.latency(300);
+    const res = await send({ conversation_id, sender: { id: `c-${newId()}`, name: 'J' }, message: { type: 'text', text: 'slow amojo' } });
+    const chat = await waitFor(() => h.emulator.control.listChats(scope()).find((c) => c.conversationId === conversation_id), 'chat created');
+    const before = (await h.store.conversations.getByConversationId('alice', conversation_id))!;
+    // What a second customer message does to the row while the first delivery is still running.
+    const touchedAt = before.lastActivityAt + 3_600_000;
+    await h.store.conversations.touch(before.id, touchedAt);
+    await waitFor(async () => (await getMessage(res.body.id)).status === 'sent', 'sent');
+    expect(await h.store.conversations.get(before.id)).toMatchObject({ amojoChatId: chat.id, clientRefId: expect.any(String), lastActivityAt: touchedAt });
   });
 
   it('amojo down then up: the message arrives exactly once', async () => {

@@ -1,7 +1,9 @@
 import request from 'supertest';
 import { signWebhookBody } from '@amochan/amojo';
-import { auth, sleep, waitFor } from './s2-helpers';
-import { createS5Harness, metricValue, type S5Harness } from './s5-helpers';
+import { auth } from './support/app-factory';
+import { sleep, waitFor } from './support/wait';
+import { createS5Harness, type S5Harness } from './s5-helpers';
+import { metricValue } from './support/prometheus';
 
 /**
  * Backpressure: past OUTBOX_MAX_PENDING undelivered entries, new provider messages get 503

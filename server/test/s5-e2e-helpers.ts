@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
-import { assertBuilt, call, runCliProcess, startServerProcess, type ServerProcess } from './e2e-connect-process';
-import { newAmojoId } from './s1-helpers';
-import { sleep, WEBHOOK_SECRET } from './s2-helpers';
+import { startRecordingProvider, WEBHOOK_SECRET, type RecordingProvider } from './support/provider-server';
+import { assertBuilt, makeTempDir, pointHooksAt, serverEnv, startConnectedServer, startServerProcess, type ServerProcess } from './support/server-process';
+import { sleep, waitFor } from './support/wait';
 
 /**
  * The crash / reconcile / shutdown end-to-end set-up: the built server as a real process over one
@@ -16,51 +12,6 @@ import { sleep, WEBHOOK_SECRET } from './s2-helpers';
 
 export const TOKEN = 'e2e-s5-token';
 export const bearer = { Authorization: `Bearer ${TOKEN}` };
-
-export interface RawDelivery {
-  eventId: string;
-  type: string;
-  dataId: string | undefined;
-  conversationId: string | null | undefined;
-  at: number;
-}
-
-export interface RecordingProvider {
-  url: string;
-  deliveries: RawDelivery[];
-  /** Raw deliveries of message.created by amojo message id. */
-  countFor(amojoMsgId: string): number;
-  close(): Promise<void>;
-}
-
-/** Answers 200 after `delayMs` (a slow provider keeps deliveries in flight when we kill the server). */
-export async function startRecordingProvider(delayMs = 0): Promise<RecordingProvider> {
-  const deliveries: RawDelivery[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; type: string; data?: { id?: string; conversation?: { id?: string | null } } };
-        deliveries.push({ eventId: body.id, type: body.type, dataId: body.data?.id, conversationId: body.data?.conversation?.id, at: Date.now() });
-      } catch {
-        /* recorded nothing: not JSON */
-      }
-      setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}'), delayMs);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
-    deliveries,
-    countFor: (id) => deliveries.filter((d) => d.type === 'message.created' && d.dataId === id).length,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 export interface Cluster {
   dir: string;
@@ -81,21 +32,10 @@ export interface Cluster {
 
 export async function startCluster(name: string, extraEnv: Record<string, string> = {}, providerDelayMs = 0): Promise<Cluster> {
   assertBuilt();
-  const dir = mkdtempSync(path.join(tmpdir(), `amochan-${name}-`));
+  const dir = makeTempDir(name);
   const emulator = await startEmulator();
   const provider = await startRecordingProvider(providerDelayMs);
-  const env: Record<string, string> = {
-    DATABASE_URL: `sqlite:${path.join(dir, 'amochan.sqlite')}`,
-    AMOJO_BASE_URL: emulator.url,
-    AMOJO_CHANNEL_ID: emulator.channelId,
-    AMOJO_CHANNEL_SECRET: emulator.secret,
-    PROVIDER_API_TOKEN: TOKEN,
-    PROVIDER_WEBHOOK_URL: provider.url,
-    PROVIDER_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    LOG_LEVEL: 'info',
-    ...extraEnv,
-  };
-  expect((await runCliProcess(['accounts', 'add', 'alice'], env, 'alice-pass\n')).code).toBe(0);
+  const env = serverEnv({ dir, emulator, apiToken: TOKEN, providerUrl: provider.url, providerSecret: WEBHOOK_SECRET }, extraEnv);
 
   const cluster: Cluster = {
     dir,
@@ -108,21 +48,21 @@ export async function startCluster(name: string, extraEnv: Record<string, string
     async start() {
       const server = await startServerProcess(env);
       cluster.server = server;
-      emulator.control.setWebhookUrl(`${server.url}/amojo/v1/webhook/:scope_id`);
+      pointHooksAt(emulator, server.url);
       return server;
     },
     async kill() {
       const s = cluster.server;
       if (!s) return;
       // Hooks sent from now on fail, as amojo's would against a dead server.
-      emulator.control.setWebhookUrl('http://127.0.0.1:1/amojo/v1/webhook/:scope_id');
+      pointHooksAt(emulator, 'http://127.0.0.1:1');
       await s.stop('SIGKILL');
     },
     async terminate() {
       const s = cluster.server;
       if (!s) return null;
       const code = await s.stop('SIGTERM');
-      emulator.control.setWebhookUrl('http://127.0.0.1:1/amojo/v1/webhook/:scope_id');
+      pointHooksAt(emulator, 'http://127.0.0.1:1');
       return code;
     },
     async close() {
@@ -132,10 +72,9 @@ export async function startCluster(name: string, extraEnv: Record<string, string
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await cluster.start();
-  const connected = await call(`${cluster.url()}/widget/v1/connect`, 'POST', { login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() });
-  expect(connected.status).toBe(200);
-  cluster.scopeId = connected.body!.scope_id as string;
+  const started = await startConnectedServer(env, emulator);
+  cluster.server = started.server;
+  cluster.scopeId = started.scopeId;
   return cluster;
 }
 
@@ -159,12 +98,6 @@ export async function sendUntilAccepted(cluster: Cluster, body: Record<string, u
   }
 }
 
-export async function eventually<T>(fn: () => T | false | undefined | null | Promise<T | false | undefined | null>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(50);
-  }
-}
+/** Polls until `fn` holds; the e2e default waits up to 30 s (a restart, a lease expiring). */
+export const eventually = <T>(fn: () => T | false | undefined | null | Promise<T | false | undefined | null>, what: string, timeoutMs = 30_000): Promise<T> =>
+  waitFor(fn, what, timeoutMs, 50);

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import request, { type Response } from 'supertest';
 import { signWebhookBody } from '@amochan/amojo';
-import { API_TOKEN } from './s2-helpers';
-import { createS5Harness, storeCounts, type S5Harness, type StoreKind } from './s5-helpers';
+import { API_TOKEN, type StoreKind } from './support/app-factory';
+import { createS5Harness, storeCounts, type S5Harness } from './s5-helpers';
 
 /**
  * Hostile input against every route, over the memory store and SQLite: random, malformed, oversized

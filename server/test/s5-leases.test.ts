@@ -3,9 +3,11 @@ import { ConfigError, loadConfig } from '../src/config';
 import { createMetrics } from '../src/lib/metrics';
 import { observeDeliveries } from '../src/outbox/delivery-metrics';
 import { createRelayWorker } from '../src/outbox/relay-worker';
-import { auth, waitFor } from './s2-helpers';
+import { auth } from './support/app-factory';
+import { waitFor } from './support/wait';
 import { testClock } from './s1-helpers';
-import { createS5Harness, metricValue, type S5Harness } from './s5-helpers';
+import { createS5Harness, type S5Harness } from './s5-helpers';
+import { metricValue } from './support/prometheus';
 
 /**
  * Leases: long enough for the slowest delivery (enforced by config), taken from the config by the

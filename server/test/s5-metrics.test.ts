@@ -2,8 +2,10 @@ import request from 'supertest';
 import { signWebhookBody } from '@amochan/amojo';
 import { createApp } from '../src/http/app';
 import { createMetrics } from '../src/lib/metrics';
-import { auth, waitFor } from './s2-helpers';
-import { assertPrometheusText, createS5Harness, metricValue, type S5Harness } from './s5-helpers';
+import { auth } from './support/app-factory';
+import { waitFor } from './support/wait';
+import { createS5Harness, type S5Harness } from './s5-helpers';
+import { assertPrometheusText, metricValue } from './support/prometheus';
 
 /** GET /metrics: the text format, and that every family moves when the thing it counts happens. */
 

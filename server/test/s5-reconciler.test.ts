@@ -4,7 +4,9 @@ import { historyToHook, isManagerMessage } from '../src/services/history-hook';
 import { createReconciler, type Reconciler } from '../src/services/reconciler';
 import { createMetrics } from '../src/lib/metrics';
 import type { Conversation } from '../src/storage/types';
-import { auth, createRelayHarness, waitFor, type RelayHarness } from './s2-helpers';
+import { createRelayHarness, type RelayHarness } from './s2-helpers';
+import { auth } from './support/app-factory';
+import { waitFor } from './support/wait';
 
 /**
  * The reconciler against the emulator: hooks dropped by the emulator (as if our server had been

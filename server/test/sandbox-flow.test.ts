@@ -1,4 +1,6 @@
-import { eventually, json, startSandboxHarness, type SandboxHarness } from './sandbox-helpers';
+import { startSandboxHarness, type SandboxHarness } from './sandbox-helpers';
+import { json } from './support/http-client';
+import { waitFor } from './support/wait';
 
 /**
  * The console's loop without a browser: the widget route connects the demo account, the customer
@@ -46,7 +48,7 @@ describe('sandbox console flow (in-process, emulator on loopback)', () => {
     await h.worker.processDue(); // message.created → the demo provider, which reports "delivered"
 
     const managerMessage = async () => (await state()).customer.conversations[0].messages.find((m: any) => m.from === 'manager');
-    await eventually(async () => (await managerMessage())?.status === 'delivered', 'the delivered report');
+    await waitFor(async () => (await managerMessage())?.status === 'delivered', 'the delivered report');
     await h.worker.processDue();
     const amoStatus = async () => (await state()).inbox.chats[0].messages.find((m: any) => m.from === 'manager');
     expect(await amoStatus()).toMatchObject({ text: 'Hi! How can I help?', status: 'delivered', history: ['delivered'] });

@@ -1,4 +1,5 @@
 import type { Store } from '../src/storage/types';
+import { describeConnectionsContract } from './storage-contract-connections';
 import { describeOutboxContract } from './storage-contract-outbox';
 import { conversation, entry, message, receipt } from './storage-fixtures';
 
@@ -27,39 +28,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await s().accounts.remove('bob')).toBe(true);
         expect(await s().accounts.remove('bob')).toBe(false);
         expect(await s().accounts.get('bob')).toBeNull();
-      });
-    });
-
-    describe('connections', () => {
-      const conn = (over: Partial<Parameters<Store['connections']['save']>[0]> = {}) => ({
-        amojoAccountId: 'amojo-1',
-        login: 'shop',
-        scopeId: 'chan_amojo-1',
-        title: 'Shop',
-        status: 'connected' as const,
-        amocrmAccountId: 42,
-        pipelineId: null,
-        connectedAt: 10,
-        disconnectedAt: null,
-        updatedAt: 10,
-        ...over,
-      });
-
-      it('saves (insert or replace) and finds by amojo account and by scope', async () => {
-        await s().connections.save(conn());
-        await s().connections.save(conn({ pipelineId: 7, updatedAt: 11 }));
-        expect(await s().connections.getByAmojoAccount('amojo-1')).toEqual(conn({ pipelineId: 7, updatedAt: 11 }));
-        expect((await s().connections.getByScope('chan_amojo-1'))?.amojoAccountId).toBe('amojo-1');
-        expect(await s().connections.getByScope('nope')).toBeNull();
-        expect(await s().connections.list()).toHaveLength(1);
-      });
-
-      it('getConnectedByLogin ignores disconnected bindings', async () => {
-        await s().connections.save(conn({ status: 'disconnected', disconnectedAt: 20 }));
-        expect(await s().connections.getConnectedByLogin('shop')).toBeNull();
-        await s().connections.save(conn({ amojoAccountId: 'amojo-2', scopeId: 'chan_amojo-2', connectedAt: 30 }));
-        expect((await s().connections.getConnectedByLogin('shop'))?.amojoAccountId).toBe('amojo-2');
-        expect(await s().connections.getConnectedByLogin('other')).toBeNull();
       });
     });
 
@@ -101,6 +69,21 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await s().conversations.touch('missing', 900);
         expect(await s().conversations.get('c1')).toEqual({ ...c, lastActivityAt: 500 });
         expect((await s().conversations.listActiveSince(400, 10)).map((x) => x.id)).toEqual(['c1']);
+      });
+
+      it('setAmojoChat sets the chat, fills a missing clientRefId only, and leaves the rest as stored', async () => {
+        await s().conversations.save(conversation({ id: 'c1', conversationId: 'conv-1', lastActivityAt: 100 }));
+        // Changes committed after the caller read the row must survive: a touch and a rebinding.
+        await s().conversations.touch('c1', 300);
+        await s().conversations.save({ ...(await s().conversations.get('c1'))!, refBound: true, clientId: 'client-2' });
+        await s().conversations.setAmojoChat('c1', { amojoChatId: 'chat-1', clientRefId: 'ref-1' }, 400);
+        const after = await s().conversations.get('c1');
+        expect(after).toEqual(conversation({ id: 'c1', conversationId: 'conv-1', lastActivityAt: 300, refBound: true, clientId: 'client-2', amojoChatId: 'chat-1', clientRefId: 'ref-1', updatedAt: 400 }));
+        await s().conversations.setAmojoChat('c1', { amojoChatId: 'chat-2', clientRefId: 'ref-2' }, 500);
+        expect(await s().conversations.get('c1')).toMatchObject({ amojoChatId: 'chat-2', clientRefId: 'ref-1', updatedAt: 500 });
+        await s().conversations.setAmojoChat('c2', { amojoChatId: 'chat-3' }, 600);
+        expect(await s().conversations.get('c2')).toBeNull();
+        expect((await s().conversations.getByAmojoChatId('scope-1', 'chat-2'))?.id).toBe('c1');
       });
 
       it('refuses a second conversation row for the same (login, conversation id) with a conflict', async () => {
@@ -212,6 +195,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         });
         expect(await s().outbox.countUndelivered()).toBe(1);
       });
+
+      it('purgeOlderThan deletes receipts received before the cutoff, and only those', async () => {
+        for (const [key, at] of [['msg:a', 10], ['msg:b', 20], ['typing:c', 30], ['msg:d', 40]] as const) {
+          await s().acceptWebhook({ receipt: { ...receipt(key), receivedAt: at }, outbox: [], now: at });
+        }
+        expect(await s().receipts.purgeOlderThan(30)).toBe(2);
+        expect(await s().receipts.purgeOlderThan(30)).toBe(0);
+        expect(await s().receipts.count()).toBe(2);
+        expect([await s().receipts.has('msg:a'), await s().receipts.has('msg:b'), await s().receipts.has('typing:c'), await s().receipts.has('msg:d')]).toEqual([false, false, true, true]);
+        // A purged key is new again: the dedup window is the retention.
+        expect(await s().acceptWebhook({ receipt: receipt('msg:a'), outbox: [], now: 50 })).toEqual({ duplicate: false });
+      });
     });
 
     describe('messages', () => {
@@ -233,6 +228,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describeConnectionsContract(s);
     describeOutboxContract(s);
 
     it('ping answers while open', async () => {

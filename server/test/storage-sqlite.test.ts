@@ -51,10 +51,13 @@ describe('SQLite store specifics', () => {
 
   it('migrations are idempotent and recorded', () => {
     const db = openSqliteDatabase(freshFile());
-    expect(runMigrations(db)).toEqual({ applied: [1], current: latestSchemaVersion() });
+    expect(runMigrations(db)).toEqual({ applied: [1, 2], current: latestSchemaVersion() });
     expect(runMigrations(db)).toEqual({ applied: [], current: latestSchemaVersion() });
     const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
-    expect(rows).toEqual([{ version: 1, name: 'initial schema' }]);
+    expect(rows).toEqual([
+      { version: 1, name: 'initial schema' },
+      { version: 2, name: 'webhook receipts by time' },
+    ]);
     db.close();
   });
 
@@ -121,6 +124,20 @@ describe('SQLite store specifics', () => {
       /USING (COVERING )?INDEX outbox_key_order/,
     );
     expect(plan("SELECT * FROM messages WHERE amojo_msg_id = 'x' ORDER BY created_at, id LIMIT 1")).toMatch(/INDEX messages_amojo_msg_id/);
+    // Retention reads old receipts by time, never the whole table of raw bodies.
+    expect(plan('SELECT key FROM webhook_receipts WHERE received_at < 5 ORDER BY received_at LIMIT 10')).toMatch(/INDEX webhook_receipts_received/);
+    await store.close();
+  });
+
+  it('purges receipts in batches and keeps the running count right', async () => {
+    const store = createSqliteStore({ filename: ':memory:' });
+    const insert = store.db.prepare("INSERT INTO webhook_receipts (key, scope_id, kind, raw, received_at) VALUES (?, 's', 'message', '{}', ?)");
+    store.db.transaction(() => {
+      for (let i = 0; i < 12_000; i++) insert.run(`msg:${i}`, i < 11_000 ? 1 : 100);
+    })();
+    expect(await store.receipts.count()).toBe(12_000);
+    expect(await store.receipts.purgeOlderThan(50)).toBe(11_000);
+    expect(await store.receipts.count()).toBe(1_000);
     await store.close();
   });
 });

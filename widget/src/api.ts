@@ -16,10 +16,11 @@ export interface ConnectRequest {
   title?: string;
 }
 
+/** Without login and password the host's X-Auth-Token is the proof (the server decides if it is enough). */
 export interface DisconnectRequest {
   amojo_id: string;
-  login: string;
-  password: string;
+  login?: string;
+  password?: string;
 }
 
 // Long enough for a slow amojo round trip behind the server, short enough that a dead server

@@ -105,23 +105,30 @@ export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
     }
   }
 
-  /** The server checks the provider password on disconnect too, so it is always required. */
-  async function disconnect(): Promise<void> {
+  /**
+   * The Disconnect button needs the provider password (the server checks it). `byToken` (disabling
+   * the widget) goes without one when none was typed: the host's X-Auth-Token then vouches for the
+   * amoCRM account, which the server accepts for the account the binding belongs to.
+   */
+  async function disconnect(options: { byToken?: boolean } = {}): Promise<void> {
     if (vm.busy) return;
     generation++;
     const password = takePassword();
     const login = vm.state === 'connected' ? vm.login : savedLogin();
     try {
-      if (!password) throw new WidgetError('password_required');
+      if (!password && !options.byToken) throw new WidgetError('password_required');
       const amojoId = readAmojoId(win);
       if (!amojoId) throw new WidgetError('no_account');
       update({ busy: true, error: '' });
-      await api.disconnect({ amojo_id: amojoId, login, password });
+      await api.disconnect(password ? { amojo_id: amojoId, login, password } : { amojo_id: amojoId });
       update({ state: 'disconnected', busy: false, error: '' });
       rememberConnection('');
     } catch (error) {
       const failure = toWidgetError(error);
-      update({ busy: false, error: message(failure.code) });
+      // Refused without a password (no widget tokens on the server, or a binding older than them):
+      // tell the user what would work.
+      const shown = !password && failure.code === 'invalid_request' ? 'password_required' : failure.code;
+      update({ busy: false, error: message(shown) });
       throw failure;
     }
   }
@@ -129,11 +136,11 @@ export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
   /** amoCRM's Save / Install (active 'Y') and disable (active 'N'). */
   async function save(event: SaveEvent): Promise<boolean> {
     if (event?.active === 'N') {
-      // Disconnect only when the password was typed: the server refuses without it. Never block
-      // disabling — amoCRM disconnects the channel in amojo on uninstall anyway, and a failure
-      // is shown in the modal.
+      // amoCRM drops the channel in amojo when the widget is disabled, so release the binding too:
+      // with the typed password, or else on the strength of the X-Auth-Token. Never block
+      // disabling — a failure is shown in the modal.
       const connected = vm.state === 'connected' || savedLogin() !== '';
-      if (connected && field('.amochan-settings__password').val()) await disconnect().catch(() => undefined);
+      if (connected) await disconnect({ byToken: true }).catch(() => undefined);
       return true;
     }
     const typed = Boolean(field('.amochan-settings__login-input').val() || field('.amochan-settings__password').val());

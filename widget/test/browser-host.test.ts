@@ -137,6 +137,16 @@ if (gate.failure) {
     expect(api.connections.has(config.amojoId)).toBe(false);
   });
 
+  it('disabling the widget without a password releases the binding on the strength of the token', async () => {
+    await connectWith(LOGIN, PASSWORD);
+    expect(api.connections.has(config.amojoId)).toBe(true);
+    await page.evaluate(() => (window as any).amoHost.save('N'));
+    expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/widget/v1/disconnect', body: { amojo_id: config.amojoId }, claims: { account_id: config.accountId } });
+    expect(api.requests.at(-1)!.body).toEqual({ amojo_id: config.amojoId });
+    expect(api.connections.has(config.amojoId)).toBe(false);
+    expect(await statusText()).toBe('Not connected');
+  });
+
   it('explains an amoCRM failure in Russian for a Russian user', async () => {
     await openHost('ru');
     api.failNext('POST /widget/v1/connect', 502, 'amojo_error');

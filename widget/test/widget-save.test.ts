@@ -58,8 +58,34 @@ describe('onSave({active, fields})', () => {
     expect(host.settingsWrites.at(-1)).toEqual({ connection: '' });
   });
 
-  it("with active 'N' and no password typed, resolves without a call the server would refuse", async () => {
-    host = createFakeHost({ respond: routes({ 'GET /widget/v1/status': connectedAs('bob') }) });
+  it("with active 'N' and no password typed, disconnects with just amojo_id through $authorizedAjax (the token vouches)", async () => {
+    host = createFakeHost({
+      respond: routes({ 'GET /widget/v1/status': connectedAs('bob'), 'POST /widget/v1/disconnect': { status: 200, body: { status: 'disconnected' } } }),
+    });
+    await openSettings(host);
+    await expect(host.callbacks.onSave({ active: 'N', fields: {} })).resolves.toBe(true);
+    const call = host.calls.find((c) => c.path === '/widget/v1/disconnect')!;
+    expect(call).toMatchObject({ via: 'authorizedAjax', type: 'POST', contentType: 'application/json' });
+    expect(call.body).toEqual({ amojo_id: 'amojo-acc-1' });
+    expect(host.text()).toContain('Not connected');
+    expect(host.settingsWrites.at(-1)).toEqual({ connection: '' });
+  });
+
+  it("with active 'N', no password and a server that wants one (400), asks for the password and still resolves", async () => {
+    host = createFakeHost({
+      respond: routes({
+        'GET /widget/v1/status': connectedAs('bob'),
+        'POST /widget/v1/disconnect': { status: 400, body: { error: { code: 'invalid_request', message: 'body.password: is required' } } },
+      }),
+    });
+    await openSettings(host);
+    await expect(host.callbacks.onSave({ active: 'N', fields: {} })).resolves.toBe(true);
+    expect(host.error()).toBe('Enter the password to confirm.');
+    expect(host.text()).toContain('Connected as bob');
+  });
+
+  it("with active 'N' and nothing connected, makes no call", async () => {
+    host = createFakeHost({ respond: routes({ 'GET /widget/v1/status': disconnected }) });
     await openSettings(host);
     await expect(host.callbacks.onSave({ active: 'N', fields: {} })).resolves.toBe(true);
     expect(host.calls.map((c) => c.path)).toEqual(['/widget/v1/status?amojo_id=amojo-acc-1']);

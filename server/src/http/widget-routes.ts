@@ -27,7 +27,11 @@ const login = z
 const password = z.string({ message: 'is required' }).min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
 
 const connectSchema = z.object({ login, password, amojo_id: amojoId, title: z.string().trim().min(1).max(255).optional() });
-const disconnectSchema = z.object({ login, password, amojo_id: amojoId });
+// Password first: without tokens it is what a caller most likely left out (the widget disabling itself).
+const disconnectSchema = z.object({ password, login, amojo_id: amojoId });
+// With widget tokens a token may stand in for the credentials; the connection service decides
+// whether it does (only for the amoCRM account bound to that amojo account).
+const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId });
 const statusSchema = z.object({ amojo_id: amojoId });
 const sourceSchema = z.object({ amojo_id: amojoId, pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive() });
 
@@ -101,7 +105,7 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
   });
 
   router.post('/disconnect', limits.perLogin, async (req, res) => {
-    const body = parse(disconnectSchema, req.body, 'body');
+    const body = parse(config.AMOCRM_CLIENT_SECRET ? tokenDisconnectSchema : disconnectSchema, req.body, 'body');
     res.json(
       await connections.disconnect({
         login: body.login,

@@ -28,7 +28,12 @@ export interface Metrics {
   reconcilerChats: Counter<'result'>;
   /** Error answers by code (overloaded = backpressure, invalid_signature, …); set by http/error-handler. */
   httpErrors: Counter<'code'>;
+  /** Rows deleted by services/retention.ts, by table (outbox_done, webhook_receipts). */
+  retentionPurged: Counter<'table'>;
+  retentionRuns: Counter<'result'>;
 }
+
+export type RetentionTableLabel = 'outbox_done' | 'webhook_receipts';
 
 export interface MetricsOptions {
   /** Outbox depth is read from it at scrape time (countByState is a cheap counters lookup). */
@@ -60,36 +65,23 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
 
-  const deliveries = new Counter({
-    name: 'amochan_outbox_deliveries_total',
-    help: 'Delivery attempts by destination and outcome (delivered, retried, dead, duplicate).',
-    labelNames: ['destination', 'outcome'] as const,
-    registers,
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers });
+  const deliveries = counter('amochan_outbox_deliveries_total', 'Delivery attempts by destination and outcome (delivered, retried, dead, duplicate).', ['destination', 'outcome']);
   for (const destination of DESTINATIONS) for (const outcome of ['delivered', 'retried', 'dead', 'duplicate']) deliveries.inc({ destination, outcome }, 0);
-
-  const webhookReceipts = new Counter({
-    name: 'amochan_webhook_receipts_total',
-    help: 'amojo hooks received, by kind and result (stored, duplicate, bad_signature, unknown_scope, malformed).',
-    labelNames: ['kind', 'result'] as const,
-    registers,
-  });
-
-  const reconcilerRuns = new Counter({
-    name: 'amochan_reconciler_runs_total',
-    help: 'Reconciler passes by result (ok, error).',
-    labelNames: ['result'] as const,
-    registers,
-  });
-  const reconcilerChats = new Counter({
-    name: 'amochan_reconciler_chats_total',
-    help: 'Chats whose history the reconciler read, by result (ok, error).',
-    labelNames: ['result'] as const,
-    registers,
-  });
+  const webhookReceipts = counter(
+    'amochan_webhook_receipts_total',
+    'amojo hooks received, by kind and result (stored, duplicate, bad_signature, unknown_scope, malformed).',
+    ['kind', 'result'],
+  );
+  const reconcilerRuns = counter('amochan_reconciler_runs_total', 'Reconciler passes by result (ok, error).', ['result']);
+  const reconcilerChats = counter('amochan_reconciler_chats_total', 'Chats whose history the reconciler read, by result (ok, error).', ['result']);
+  const retentionPurged = counter('amochan_retention_purged_total', 'Rows deleted by the retention job, by table (outbox_done, webhook_receipts).', ['table']);
+  const retentionRuns = counter('amochan_retention_runs_total', 'Retention passes by result (ok, error).', ['result']);
+  for (const table of ['outbox_done', 'webhook_receipts']) retentionPurged.inc({ table }, 0);
   for (const result of ['ok', 'error']) {
     reconcilerRuns.inc({ result }, 0);
     reconcilerChats.inc({ result }, 0);
+    retentionRuns.inc({ result }, 0);
   }
 
   return {
@@ -98,6 +90,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     webhookReceipts,
     reconcilerRuns,
     reconcilerChats,
+    retentionPurged,
+    retentionRuns,
     deliveryDuration: new Histogram({
       name: 'amochan_outbox_delivery_duration_seconds',
       help: 'Time of one delivery attempt (any outcome), by destination.',
@@ -112,17 +106,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    reconcilerRecovered: new Counter({
-      name: 'amochan_reconciler_recovered_total',
-      help: 'Manager messages recovered from chat history because their hook never arrived.',
-      registers,
-    }),
-    httpErrors: new Counter({
-      name: 'amochan_http_errors_total',
-      help: 'Error answers by code (e.g. overloaded = refused by backpressure).',
-      labelNames: ['code'] as const,
-      registers,
-    }),
+    reconcilerRecovered: counter<never>('amochan_reconciler_recovered_total', 'Manager messages recovered from chat history because their hook never arrived.', []),
+    httpErrors: counter('amochan_http_errors_total', 'Error answers by code (e.g. overloaded = refused by backpressure).', ['code']),
   };
 }
 

@@ -43,10 +43,9 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
     if (conversation?.amojoChatId) return conversation.amojoChatId;
     // createChat is idempotent on conversation_id, so a crash after it and before the save is harmless.
     const chat = await amojo.createChat(p.scopeId, p.createChat);
-    if (conversation) {
-      const now = clock.now();
-      await store.conversations.save({ ...conversation, amojoChatId: chat.id, clientRefId: conversation.clientRefId ?? chat.user.id, updatedAt: now });
-    }
+    // Narrow write: the row read above is stale by now (a write-first binding or a touch may have
+    // been committed during createChat), so it is never saved back whole.
+    if (conversation) await store.conversations.setAmojoChat(conversation.id, { amojoChatId: chat.id, clientRefId: chat.user.id }, clock.now());
     return chat.id;
   }
 

@@ -3,6 +3,7 @@ import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { OutboxEntry, OutboxRepo } from '../storage/types';
 import { defaultBackoff, retryDelayMs, type BackoffPolicy } from './backoff';
+import { createClaimAhead } from './claim-ahead';
 import type { DeliveryFailure, DeliveryHandler, DeliveryResult } from './types';
 
 /**
@@ -74,15 +75,21 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const backoff = options.backoff ?? defaultBackoff;
   const listeners = new Set<OutcomeListener>();
   const active = new Set<Promise<void>>();
-  // Claimed but not yet started: claiming a batch ahead keeps the claim queries to about one per
-  // `concurrency` deliveries instead of one per delivery.
-  const queue: OutboxEntry[] = [];
-  const prefetch = concurrency * 2;
   const counters = { delivered: 0, retried: 0, dead: 0 };
+  // Claimed but not yet started (claim-ahead.ts); `drain` starts them as delivery slots free up.
+  const claims = createClaimAhead({
+    outbox,
+    clock,
+    logger,
+    leaseMs,
+    lowWater: concurrency,
+    prefetch: concurrency * 2,
+    inFlight: () => active.size,
+    onClaimed: () => drain(),
+    onIdle: () => armTimer(options.pollMs),
+  });
 
   let running = false;
-  let claiming = false;
-  let again = false;
   let timer: NodeJS.Timeout | null = null;
   let timerAt = Number.POSITIVE_INFINITY;
   let unsubscribe: (() => void) | null = null;
@@ -155,11 +162,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   }
 
   function drain(): void {
-    while (running && active.size < concurrency && queue.length > 0) launch(queue.shift()!);
+    while (running && active.size < concurrency) {
+      const entry = claims.take();
+      if (!entry) return;
+      launch(entry);
+    }
   }
-
-  /** Refill when the local queue runs low, up to `prefetch` claimed entries in hand. */
-  const wantMore = () => running && queue.length < concurrency && prefetch - queue.length - active.size > 0;
 
   function armTimer(delayMs: number): void {
     if (!running) return;
@@ -175,42 +183,15 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     timer.unref?.();
   }
 
-  async function pump(): Promise<void> {
-    claiming = true;
-    try {
-      do {
-        again = false;
-        while (wantMore()) {
-          const limit = prefetch - queue.length - active.size;
-          const batch = await outbox.claim({ now: clock.now(), limit, leaseMs });
-          queue.push(...batch);
-          drain();
-          if (batch.length < limit) break;
-        }
-      } while (again && wantMore());
-    } catch (err) {
-      logger.error({ err }, 'outbox claim failed; retrying at the next poll');
-    } finally {
-      claiming = false;
-    }
-    armTimer(options.pollMs);
-  }
-
   function wake(): void {
-    if (!running) return;
-    if (claiming) {
-      again = true;
-      return;
-    }
-    // Enough in hand already (the common case after each delivery): the timer stays armed.
-    if (!wantMore()) return;
-    void pump();
+    if (running) claims.refill();
   }
 
   return {
     start() {
       if (running) return;
       running = true;
+      claims.start();
       unsubscribe = options.signal?.subscribe(wake) ?? null;
       wake();
     },
@@ -221,16 +202,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (timer) clearTimeout(timer);
       timer = null;
       timerAt = Number.POSITIVE_INFINITY;
-      // Hand back what was claimed but never started, so a restart need not wait out the lease.
-      const unstarted = queue.splice(0);
-      const now = clock.now();
-      for (const entry of unstarted) {
-        try {
-          await outbox.reschedule(entry.id, now, entry.lastError ?? 'released unattempted when the worker stopped', now);
-        } catch (err) {
-          logger.warn({ err, entryId: entry.id }, 'could not release a claimed entry; it is retried after its lease');
-        }
-      }
+      // Hand back what was claimed but never started (a claim still on its way included), so a
+      // restart need not wait out the lease.
+      await claims.stop();
       while (active.size > 0) await Promise.allSettled([...active]);
     },
     wake,
@@ -243,7 +217,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         await Promise.all(batch.map((entry) => run(entry)));
       }
     },
-    stats: () => ({ ...counters, inFlight: active.size, queued: queue.length }),
+    stats: () => ({ ...counters, inFlight: active.size, queued: claims.size() }),
     onOutcome(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -21,7 +21,7 @@ import { accountEventEntry, buildProviderEvent } from './provider-event';
  */
 
 export interface ConnectionServiceDeps {
-  store: Pick<Store, 'connections' | 'outbox'>;
+  store: Pick<Store, 'connections' | 'saveConnection'>;
   amojo: Pick<AmojoClient, 'connect' | 'disconnect'>;
   verifier: CredentialVerifier;
   clock: Clock;
@@ -43,9 +43,14 @@ export interface ConnectInput {
   amocrmAccountId: AmocrmAccountId;
 }
 
+/**
+ * With widget tokens, a token of the amoCRM account bound to this amojo account is proof enough:
+ * login and password may be omitted (the widget disables itself without asking for a password).
+ * Without tokens, or for a binding made before tokens were required, the password stays required.
+ */
 export interface DisconnectInput {
-  login: string;
-  password: string;
+  login?: string;
+  password?: string;
   amojoAccountId: string;
   amocrmAccountId: AmocrmAccountId;
 }
@@ -80,6 +85,15 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     }
   }
 
+  /** Disconnecting without a password: only the caller's token can vouch, and only for its own binding. */
+  function requireTokenOwnership(connection: Connection, amocrmAccountId: AmocrmAccountId): void {
+    if (amocrmAccountId !== null && connection.amocrmAccountId === amocrmAccountId) return;
+    const why = amocrmAccountId === null
+      ? 'widget tokens are not configured (AMOCRM_CLIENT_SECRET)'
+      : 'this binding was made before widget tokens were required, so the token does not prove ownership';
+    throw new AppError('invalid_request', `body.password: is required: ${why}; enter the provider password to disconnect`);
+  }
+
   const disconnectedEvent = (c: Connection, reason: DisconnectReason, now: number): NewOutboxEntry =>
     accountEventEntry(
       buildProviderEvent({ type: 'account.disconnected', account: c.login, now, ids: deps.ids, data: { amojo_id: c.amojoAccountId, scope_id: c.scopeId, reason } }),
@@ -87,12 +101,9 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     );
 
   async function commit(connections: Connection[], events: NewOutboxEntry[], now: number): Promise<void> {
-    // Binding first, event second: a crash in between loses an event, never a binding.
-    for (const c of connections) await store.connections.save(c);
-    if (events.length > 0) {
-      await store.outbox.enqueue(events, now);
-      deps.outboxSignal?.wake();
-    }
+    // One unit of work: a crash can no longer keep a binding and lose the event that announces it.
+    await store.saveConnection({ connections, outbox: events, now });
+    if (events.length > 0) deps.outboxSignal?.wake();
   }
 
   /** The login was connected to another amoCRM account: release it there, best effort at amojo. */
@@ -174,11 +185,15 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
 
     disconnect(input) {
       return mutex.run(input.amojoAccountId, async () => {
-        await checkCredentials(input.login, input.password);
+        if (input.password !== undefined) {
+          if (input.login === undefined) throw new AppError('invalid_request', 'body.login: is required with a password');
+          await checkCredentials(input.login, input.password);
+        }
         const existing = await store.connections.getByAmojoAccount(input.amojoAccountId);
         if (!existing) throw new AppError('not_found', 'this amoCRM account has never been connected');
         checkOwner(existing, input.amocrmAccountId);
-        if (existing.login !== input.login) {
+        if (input.password === undefined) requireTokenOwnership(existing, input.amocrmAccountId);
+        if (input.login !== undefined && existing.login !== input.login) {
           throw new AppError('forbidden', 'this amoCRM account is connected with another provider login; disconnect with that login');
         }
         if (existing.status === 'disconnected') return { status: 'disconnected' };

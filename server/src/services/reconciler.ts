@@ -2,6 +2,7 @@ import type { AmojoClient, HistoryMessage, MessageHook } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
+import { createPeriodicTask } from '../lib/periodic-task';
 import type { Connection, Conversation, Store } from '../storage/types';
 import { isAmojoNotFound } from './amojo-failure';
 import { historyMessageAt, historyToHook, isManagerMessage } from './history-hook';
@@ -73,9 +74,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const concurrency = Math.max(1, deps.concurrency ?? 4);
   /** conversation id → everything up to this time (server clock) was checked. */
   let checkedUpTo = new Map<string, number>();
-  let running: Promise<ReconcileReport> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = false;
   let passes = 0;
 
   async function missedInChat(conversation: Conversation, cutoff: number, newest: number): Promise<HistoryMessage[]> {
@@ -143,7 +141,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const next = new Map<string, number>();
     const queue = [...conversations];
     async function lane(): Promise<void> {
-      for (let c = queue.shift(); c && !stopped; c = queue.shift()) {
+      for (let c = queue.shift(); c && !task.stopping; c = queue.shift()) {
         if (!connections.has(c.scopeId)) connections.set(c.scopeId, await store.connections.getByScope(c.scopeId));
         const connection = connections.get(c.scopeId);
         if (connection?.status !== 'connected') continue;
@@ -159,48 +157,17 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return report;
   }
 
-  function runOnce(): Promise<ReconcileReport> {
-    running ??= pass()
-      .then(
-        (report) => {
-          metrics?.reconcilerRuns.inc({ result: 'ok' });
-          return report;
-        },
-        (err: unknown) => {
-          metrics?.reconcilerRuns.inc({ result: 'error' });
-          logger.error({ err }, 'reconcile pass failed; will try again next pass');
-          return { chats: 0, recovered: 0, errors: 1 };
-        },
-      )
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
-
-  function schedule(): void {
-    if (stopped || deps.intervalMs <= 0) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void runOnce().then(schedule);
-    }, deps.intervalMs);
-    timer.unref?.();
-  }
-
-  return {
-    runOnce,
-    start() {
-      stopped = false;
-      void runOnce().then(schedule);
+  const task = createPeriodicTask({
+    pass,
+    onError: (err) => {
+      logger.error({ err }, 'reconcile pass failed; will try again next pass');
+      return { chats: 0, recovered: 0, errors: 1 };
     },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      if (!running) return;
-      let giveUp: NodeJS.Timeout | undefined;
-      await Promise.race([running, new Promise<void>((resolve) => (giveUp = setTimeout(resolve, STOP_WAIT_MS)))]);
-      clearTimeout(giveUp);
-    },
-  };
+    ...(metrics ? { runs: metrics.reconcilerRuns } : {}),
+    firstDelayMs: 0,
+    intervalMs: deps.intervalMs,
+    stopWaitMs: STOP_WAIT_MS,
+  });
+
+  return { runOnce: task.runOnce, start: task.start, stop: task.stop };
 }

@@ -27,6 +27,8 @@ export async function startStubWidgetApi(options: StubOptions) {
   const tokenProblems: string[] = [];
   const seenJti = new Set<string>();
   const connections = new Map<string, string>();
+  // The amoCRM account (token account_id) each binding was made from, as the server keeps it.
+  const owners = new Map<string, unknown>();
   const injected = new Map<string, Reply>();
   const key = new TextEncoder().encode(options.clientSecret);
   const error = (status: number, code: string): Reply => [status, { error: { code, message: code } }];
@@ -41,7 +43,7 @@ export async function startStubWidgetApi(options: StubOptions) {
     return payload;
   }
 
-  function route(method: string, path: string, query: URLSearchParams, body: any): Reply {
+  function route(method: string, path: string, query: URLSearchParams, body: any, claims: JWTPayload): Reply {
     const forced = injected.get(`${method} ${path}`);
     if (forced) {
       injected.delete(`${method} ${path}`);
@@ -59,9 +61,14 @@ export async function startStubWidgetApi(options: StubOptions) {
         if (!body.login || !body.password) return error(400, 'invalid_request');
         if (!validLogin()) return error(401, 'invalid_credentials');
         connections.set(body.amojo_id, body.login);
+        owners.set(body.amojo_id, claims.account_id);
         return [200, { status: 'connected', scope_id: `scope-${body.amojo_id}` }];
       case '/widget/v1/disconnect':
-        if (!validLogin()) return error(401, 'invalid_credentials');
+        // Without a password, the token of the account that made the binding is enough.
+        if (body.password === undefined && body.login === undefined) {
+          if (!connections.has(body.amojo_id)) return error(404, 'not_found');
+          if (owners.get(body.amojo_id) !== claims.account_id) return error(403, 'forbidden');
+        } else if (!validLogin()) return error(401, 'invalid_credentials');
         connections.delete(body.amojo_id);
         return [200, { status: 'disconnected' }];
       case '/widget/v1/source':
@@ -97,7 +104,7 @@ export async function startStubWidgetApi(options: StubOptions) {
       tokenProblems.push(String(problem));
       return reply(error(403, 'invalid_token'));
     }
-    reply(route(record.method, url.pathname, url.searchParams, record.body));
+    reply(route(record.method, url.pathname, url.searchParams, record.body, record.claims));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 

@@ -41,15 +41,21 @@ export function createMemoryAccounts(): ProviderAccountRepo {
   };
 }
 
-export function createMemoryConnections(): ConnectionRepo {
+export interface MemoryConnections {
+  repo: ConnectionRepo;
+  saveNow(c: Connection): void;
+}
+
+export function createMemoryConnections(): MemoryConnections {
   const rows = new Map<string, Connection>();
   const first = (list: Connection[], order: (a: Connection, b: Connection) => number) => {
     const [c] = list.sort(order);
     return c ? copy(c) : null;
   };
-  return {
+  const saveNow = (c: Connection) => void rows.set(c.amojoAccountId, copy(c));
+  const repo: ConnectionRepo = {
     async save(c) {
-      rows.set(c.amojoAccountId, copy(c));
+      saveNow(c);
     },
     async getByAmojoAccount(id) {
       const c = rows.get(id);
@@ -71,6 +77,7 @@ export function createMemoryConnections(): ConnectionRepo {
       return [...rows.values()].sort((a, b) => cmp(a.amojoAccountId, b.amojoAccountId)).map(copy);
     },
   };
+  return { repo, saveNow };
 }
 
 export interface MemoryConversations {
@@ -127,6 +134,11 @@ export function createMemoryConversations(): MemoryConversations {
       async touch(id, at) {
         const c = rows.get(id);
         if (c && c.lastActivityAt < at) c.lastActivityAt = at;
+      },
+      async setAmojoChat(id, chat, now) {
+        const c = rows.get(id);
+        if (!c) return;
+        Object.assign(c, { amojoChatId: chat.amojoChatId, clientRefId: c.clientRefId ?? chat.clientRefId ?? null, updatedAt: now });
       },
     },
   };

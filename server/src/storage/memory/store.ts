@@ -12,12 +12,13 @@ export function createMemoryStore(): Store {
   const messages = createMemoryMessages();
   const conversations = createMemoryConversations();
   const outbox = createMemoryOutbox(messages.updateNow);
+  const connections = createMemoryConnections();
   const receipts = new Map<string, WebhookReceipt>();
   let closed = false;
 
   return {
     accounts: createMemoryAccounts(),
-    connections: createMemoryConnections(),
+    connections: connections.repo,
     conversations: conversations.repo,
     messages: messages.repo,
     outbox: outbox.repo,
@@ -27,6 +28,16 @@ export function createMemoryStore(): Store {
       },
       async count() {
         return receipts.size;
+      },
+      async purgeOlderThan(olderThan) {
+        let n = 0;
+        for (const [key, r] of receipts) {
+          if (r.receivedAt < olderThan) {
+            receipts.delete(key);
+            n += 1;
+          }
+        }
+        return n;
       },
     },
     async acceptInboundMessage({ message, conversation, outbox: entries, now }) {
@@ -52,6 +63,11 @@ export function createMemoryStore(): Store {
       if (message) messages.insertNow(message);
       outbox.enqueueNow(entries, now);
       return { duplicate: false };
+    },
+    async saveConnection({ connections: bindings, outbox: entries, now }) {
+      outbox.assertCanEnqueue(entries);
+      for (const c of bindings) connections.saveNow(c);
+      outbox.enqueueNow(entries, now);
     },
     async ping() {
       if (closed) throw new Error('the memory store is closed');

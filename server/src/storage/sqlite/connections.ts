@@ -27,7 +27,13 @@ const toConnection = (r: ConnectionRow): Connection => ({
   updatedAt: r.updated_at,
 });
 
-export function createSqliteConnections(db: SqliteDatabase): ConnectionRepo {
+export interface SqliteConnections {
+  repo: ConnectionRepo;
+  /** Synchronous upsert for use inside a unit-of-work transaction (saveConnection). */
+  saveSync(connection: Connection): void;
+}
+
+export function createSqliteConnections(db: SqliteDatabase): SqliteConnections {
   const save = db.prepare(
     `INSERT INTO connections (amojo_account_id, login, scope_id, title, status, amocrm_account_id, pipeline_id,
                               connected_at, disconnected_at, updated_at)
@@ -50,35 +56,40 @@ export function createSqliteConnections(db: SqliteDatabase): ConnectionRepo {
   );
   const list = db.prepare<[], ConnectionRow>('SELECT * FROM connections ORDER BY amojo_account_id');
 
+  const saveSync = (c: Connection): void => {
+    save.run({
+      amojoAccountId: c.amojoAccountId,
+      login: c.login,
+      scopeId: c.scopeId,
+      title: c.title,
+      status: c.status,
+      amocrmAccountId: c.amocrmAccountId,
+      pipelineId: c.pipelineId,
+      connectedAt: c.connectedAt,
+      disconnectedAt: c.disconnectedAt,
+      updatedAt: c.updatedAt,
+    });
+  };
+  const one = (row: ConnectionRow | undefined) => (row ? toConnection(row) : null);
+
   return {
-    async save(c) {
-      save.run({
-        amojoAccountId: c.amojoAccountId,
-        login: c.login,
-        scopeId: c.scopeId,
-        title: c.title,
-        status: c.status,
-        amocrmAccountId: c.amocrmAccountId,
-        pipelineId: c.pipelineId,
-        connectedAt: c.connectedAt,
-        disconnectedAt: c.disconnectedAt,
-        updatedAt: c.updatedAt,
-      });
-    },
-    async getByAmojoAccount(id) {
-      const row = byAccount.get(id);
-      return row ? toConnection(row) : null;
-    },
-    async getByScope(scopeId) {
-      const row = byScope.get(scopeId);
-      return row ? toConnection(row) : null;
-    },
-    async getConnectedByLogin(login) {
-      const row = connectedByLogin.get(login);
-      return row ? toConnection(row) : null;
-    },
-    async list() {
-      return list.all().map(toConnection);
+    saveSync,
+    repo: {
+      async save(c) {
+        saveSync(c);
+      },
+      async getByAmojoAccount(id) {
+        return one(byAccount.get(id));
+      },
+      async getByScope(scopeId) {
+        return one(byScope.get(scopeId));
+      },
+      async getConnectedByLogin(login) {
+        return one(connectedByLogin.get(login));
+      },
+      async list() {
+        return list.all().map(toConnection);
+      },
     },
   };
 }

@@ -68,6 +68,11 @@ export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue)
   );
   // S5: for the reconciler's "recently active" list.
   const touch = db.prepare<[number, string, number]>('UPDATE conversations SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?');
+  // Only the columns createChat taught us: a whole-row save would undo concurrent changes.
+  const setChat = db.prepare<{ id: string; amojoChatId: string; clientRefId: string | null; now: number }>(
+    `UPDATE conversations SET amojo_chat_id = @amojoChatId, client_ref_id = COALESCE(client_ref_id, @clientRefId), updated_at = @now
+     WHERE id = @id`,
+  );
 
   const saveSync = (c: Conversation): void => {
     try {
@@ -115,6 +120,9 @@ export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue)
       },
       async touch(id, at) {
         return queue.run(() => void touch.run(at, id, at));
+      },
+      async setAmojoChat(id, chat, now) {
+        return queue.run(() => void setChat.run({ id, amojoChatId: chat.amojoChatId, clientRefId: chat.clientRefId ?? null, now }));
       },
     },
   };

@@ -53,3 +53,18 @@ export function mapConstraintError(err: unknown, what: string): never {
 export const toJson = (value: unknown): string => JSON.stringify(value ?? null);
 export const fromJson = (text: string): unknown => JSON.parse(text) as unknown;
 export const toBool = (value: unknown): boolean => value === 1 || value === 1n || value === true;
+
+/**
+ * Runs a `DELETE … LIMIT batch` statement until it deletes less than a full batch; returns the
+ * total. Between batches the event loop runs, so request handlers write in between instead of
+ * queueing behind one long delete (retention purges).
+ */
+export async function deleteInBatches(deleteBatch: () => number, batch: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = deleteBatch();
+    total += n;
+    if (n < batch) return total;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}

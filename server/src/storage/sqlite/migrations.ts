@@ -19,6 +19,12 @@ export const migrations: readonly Migration[] = [
     name: 'initial schema',
     sql: initialSchemaSql,
   },
+  {
+    version: 2,
+    name: 'webhook receipts by time',
+    // Retention deletes receipts by age; without this it would scan every stored raw body hourly.
+    sql: 'CREATE INDEX webhook_receipts_received ON webhook_receipts (received_at);',
+  },
 ];
 
 export const latestSchemaVersion = (): number => migrations.reduce((max, m) => Math.max(max, m.version), 0);

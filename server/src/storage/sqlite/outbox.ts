@@ -9,7 +9,7 @@ import type {
   OutboxRepo,
   OutboxState,
 } from '../types';
-import { fromJson, mapConstraintError, toJson, type SqliteDatabase } from './database';
+import { deleteInBatches, fromJson, mapConstraintError, toJson, type SqliteDatabase } from './database';
 import type { WriteQueue } from './write-queue';
 
 interface OutboxRow {
@@ -193,14 +193,7 @@ export function createSqliteOutbox(
         return undelivered.get()?.n ?? 0;
       },
       async purgeDone(olderThan) {
-        let total = 0;
-        for (;;) {
-          const n = purgeBatch.run(olderThan).changes;
-          total += n;
-          if (n < PURGE_BATCH) return total;
-          // Let request handlers write between batches instead of queueing behind one huge delete.
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
+        return deleteInBatches(() => purgeBatch.run(olderThan).changes, PURGE_BATCH);
       },
     },
   };

@@ -1,11 +1,13 @@
 import type { WebhookReceipt, WebhookReceiptRepo } from '../types';
-import type { SqliteDatabase } from './database';
+import { deleteInBatches, type SqliteDatabase } from './database';
 
 export interface SqliteReceipts {
   repo: WebhookReceiptRepo;
   /** Inserts unless the key exists; false = duplicate (nothing written). */
   insertIfNewSync(receipt: WebhookReceipt): boolean;
 }
+
+const PURGE_BATCH = 5000;
 
 export function createSqliteReceipts(db: SqliteDatabase): SqliteReceipts {
   const insert = db.prepare(
@@ -14,6 +16,11 @@ export function createSqliteReceipts(db: SqliteDatabase): SqliteReceipts {
   );
   const has = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM webhook_receipts WHERE key = ?');
   const count = db.prepare<[], { value: number }>("SELECT value FROM counters WHERE name = 'webhook_receipts'");
+  // Oldest first through webhook_receipts_received (migration 2), so a batch reads only what it deletes.
+  const purgeBatch = db.prepare<[number]>(
+    `DELETE FROM webhook_receipts WHERE key IN
+       (SELECT key FROM webhook_receipts WHERE received_at < ? ORDER BY received_at LIMIT ${PURGE_BATCH})`,
+  );
 
   return {
     insertIfNewSync: (r) =>
@@ -24,6 +31,9 @@ export function createSqliteReceipts(db: SqliteDatabase): SqliteReceipts {
       },
       async count() {
         return count.get()?.value ?? 0;
+      },
+      async purgeOlderThan(olderThan) {
+        return deleteInBatches(() => purgeBatch.run(olderThan).changes, PURGE_BATCH);
       },
     },
   };

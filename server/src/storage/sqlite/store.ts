@@ -36,6 +36,7 @@ function buildStore(db: SqliteDatabase): SqliteStore {
   const messages = createSqliteMessages(db, queue);
   const conversations = createSqliteConversations(db, queue);
   const receipts = createSqliteReceipts(db);
+  const connections = createSqliteConnections(db);
   const outbox = createSqliteOutbox(db, queue, messages.updateSync);
   const ping = db.prepare('SELECT 1');
 
@@ -60,11 +61,16 @@ function buildStore(db: SqliteDatabase): SqliteStore {
     return { duplicate: false };
   };
 
+  const saveConnection = (input: Parameters<Store['saveConnection']>[0]) => {
+    for (const c of input.connections) connections.saveSync(c);
+    outbox.enqueueSync(input.outbox, input.now);
+  };
+
   let closed = false;
   return {
     db,
     accounts: createSqliteAccounts(db),
-    connections: createSqliteConnections(db),
+    connections: connections.repo,
     conversations: conversations.repo,
     messages: messages.repo,
     outbox: outbox.repo,
@@ -74,6 +80,9 @@ function buildStore(db: SqliteDatabase): SqliteStore {
     },
     async acceptWebhook(input) {
       return queue.run(() => acceptWebhook(input));
+    },
+    async saveConnection(input) {
+      return queue.run(() => saveConnection(input));
     },
     async ping() {
       ping.get();

@@ -1,11 +1,14 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { call } from './http-client';
 
 /** Runs the built server and CLI as real processes, exactly as an operator would. */
 
-export const SERVER_DIST = path.resolve(__dirname, '../dist/main.js');
-export const CLI_DIST = path.resolve(__dirname, '../dist/cli.js');
+export const SERVER_DIST = path.resolve(__dirname, '../../dist/main.js');
+export const CLI_DIST = path.resolve(__dirname, '../../dist/cli.js');
 
 export function assertBuilt(): void {
   if (!existsSync(SERVER_DIST) || !existsSync(CLI_DIST)) {
@@ -84,20 +87,50 @@ export function runCliProcess(args: string[], env: Record<string, string>, stdin
   });
 }
 
-/** A JSON call as the widget makes it (fetch, like $authorizedAjax). */
-export interface CallResult {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: Record<string, any> | null;
+/** A fresh directory for one test file's database. */
+export const makeTempDir = (name: string): string => mkdtempSync(path.join(tmpdir(), `amochan-${name}-`));
+
+export interface ServerEnvInput {
+  /** The SQLite file goes here, and survives restarts of the process. */
+  dir: string;
+  emulator: { url: string; channelId: string; secret: string };
+  apiToken: string;
+  providerUrl: string;
+  providerSecret: string;
 }
 
-export async function call(url: string, method: 'GET' | 'POST', body?: unknown, headers: Record<string, string> = {}): Promise<CallResult> {
-  const res = await fetch(url, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as CallResult['body']) : null };
+/** The environment of a built server on its own SQLite file, against this emulator and provider. */
+export function serverEnv(input: ServerEnvInput, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: `sqlite:${path.join(input.dir, 'amochan.sqlite')}`,
+    AMOJO_BASE_URL: input.emulator.url,
+    AMOJO_CHANNEL_ID: input.emulator.channelId,
+    AMOJO_CHANNEL_SECRET: input.emulator.secret,
+    PROVIDER_API_TOKEN: input.apiToken,
+    PROVIDER_WEBHOOK_URL: input.providerUrl,
+    PROVIDER_WEBHOOK_SECRET: input.providerSecret,
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+/** Points the emulator's hooks (amojo → us) at a running server. */
+export const pointHooksAt = (emulator: { control: { setWebhookUrl(url: string): void } }, baseUrl: string): void =>
+  emulator.control.setWebhookUrl(`${baseUrl}/amojo/v1/webhook/:scope_id`);
+
+/**
+ * The usual start of a relay end-to-end test: account `alice` added with the built CLI, the built
+ * server started on `env`, the emulator's hooks pointed at it, and alice connected as the widget
+ * would. Returns the process and the scope id of the binding.
+ */
+export async function startConnectedServer(
+  env: Record<string, string>,
+  emulator: { control: { setWebhookUrl(url: string): void } },
+): Promise<{ server: ServerProcess; scopeId: string }> {
+  expect((await runCliProcess(['accounts', 'add', 'alice'], env, 'alice-pass\n')).code).toBe(0);
+  const server = await startServerProcess(env);
+  pointHooksAt(emulator, server.url);
+  const connected = await call(`${server.url}/widget/v1/connect`, 'POST', { login: 'alice', password: 'alice-pass', amojo_id: randomUUID() });
+  expect(connected.status).toBe(200);
+  return { server, scopeId: connected.body!.scope_id as string };
 }

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { createAmojoClient, noRetry, type AmojoClient } from '@amochan/amojo';
+import type { RunningEmulator } from '@amochan/amojo-emulator';
+import type { AppDeps } from '../../src/deps';
+import { createApp } from '../../src/http/app';
+import type { FetchFn } from '../../src/lib/http-fetch';
+import { createId } from '../../src/lib/ids';
+import { createLifecycle } from '../../src/lib/lifecycle';
+import { createWakeSignal } from '../../src/lib/wake-signal';
+import { createCredentialVerifier } from '../../src/services/credentials';
+import { createMemoryStore } from '../../src/storage/memory/store';
+import { createSqliteStore } from '../../src/storage/sqlite/store';
+import type { Connection, Store } from '../../src/storage/types';
+import { listenOnLoopback } from './loopback';
+import { WEBHOOK_SECRET } from './provider-server';
+
+/**
+ * Building the app as main.ts does, for in-process tests: AppDeps over a memory (or private SQLite)
+ * store and the emulator on loopback, the app listening on 127.0.0.1, bindings made directly.
+ */
+
+export type StoreKind = 'memory' | 'sqlite';
+export const makeStore = (kind: StoreKind): Store => (kind === 'memory' ? createMemoryStore() : createSqliteStore({ filename: ':memory:' }));
+
+/** The provider API token of the relay tests, and the header that carries it. */
+export const API_TOKEN = 'provider-token-s2';
+export const auth = { Authorization: `Bearer ${API_TOKEN}` };
+
+type Emulator = Pick<RunningEmulator, 'url' | 'channelId' | 'secret'>;
+
+/** The channel settings that point the server at this emulator. */
+export const emulatorEnv = (emulator: Emulator): Record<string, string> => ({
+  AMOJO_CHANNEL_ID: emulator.channelId,
+  AMOJO_CHANNEL_SECRET: emulator.secret,
+  AMOJO_BASE_URL: emulator.url,
+});
+
+/** Relay tests: the provider on `providerUrl`, and retries fast enough that an entry dies in well under a second. */
+export const relayEnv = (emulator: Emulator, providerUrl: string): Record<string, string> => ({
+  ...emulatorEnv(emulator),
+  PROVIDER_API_TOKEN: API_TOKEN,
+  PROVIDER_WEBHOOK_URL: providerUrl,
+  PROVIDER_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  DATABASE_URL: 'memory:',
+  OUTBOX_BASE_DELAY_MS: '5',
+  OUTBOX_MAX_DELAY_MS: '20',
+  OUTBOX_POLL_MS: '20',
+  OUTBOX_MAX_ATTEMPTS: '4',
+  PROVIDER_WEBHOOK_TIMEOUT_MS: '2000',
+});
+
+/** A Chats API client for this emulator that never retries inline (tests see every failure). */
+export const amojoClientFor = (emulator: Emulator, fetch?: FetchFn): AmojoClient =>
+  createAmojoClient({ baseUrl: emulator.url, channelId: emulator.channelId, secret: emulator.secret, retry: noRetry, ...(fetch ? { fetch } : {}) });
+
+/** AppDeps as main.ts builds them; config, store and logger are the test's, the rest may be overridden. */
+export function createTestDeps(input: Pick<AppDeps, 'config' | 'store' | 'logger'> & Partial<AppDeps> & { emulator: Emulator }): AppDeps {
+  const { emulator, ...given } = input;
+  return {
+    clock: { now: () => Date.now() },
+    ids: createId,
+    amojo: amojoClientFor(emulator),
+    verifier: createCredentialVerifier({ config: input.config, store: input.store, logger: input.logger }),
+    outboxSignal: createWakeSignal(),
+    lifecycle: createLifecycle(),
+    ...given,
+  };
+}
+
+export interface ServedApp {
+  app: ReturnType<typeof createApp>;
+  server: import('node:http').Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The app on 127.0.0.1:<free port>, with the emulator's hooks pointed at it. */
+export async function serveApp(deps: AppDeps, emulator: Pick<RunningEmulator, 'control'>): Promise<ServedApp> {
+  const app = createApp(deps);
+  const listening = await listenOnLoopback(app);
+  emulator.control.setWebhookUrl(`${listening.url}/amojo/v1/webhook/:scope_id`);
+  return { app, server: listening.server, url: listening.url, close: listening.close };
+}
+
+/** Connects a fresh amojo account at the emulator and stores the binding directly (no widget round trip). */
+export async function connectAccount(store: Store, amojo: AmojoClient, login: string): Promise<Connection> {
+  const amojoAccountId = randomUUID();
+  const res = await amojo.connect({ account_id: amojoAccountId, title: 'test' });
+  const now = Date.now();
+  const connection: Connection = {
+    amojoAccountId,
+    login,
+    scopeId: res.scope_id,
+    title: 'test',
+    status: 'connected',
+    amocrmAccountId: null,
+    pipelineId: null,
+    connectedAt: now,
+    disconnectedAt: null,
+    updatedAt: now,
+  };
+  await store.connections.save(connection);
+  return connection;
+}
