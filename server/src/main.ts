@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createAmojoClient, noRetry } from '@amochan/amojo';
 import { ConfigError, loadConfig, type Config } from './config';
 import type { AppDeps } from './deps';
-import { createApp } from './http/app';
+import { createRequestListener } from './http/app';
 import { systemClock } from './lib/clock';
 import { createHttpFetch } from './lib/http-fetch';
 import { createId } from './lib/ids';
@@ -72,8 +72,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         : {}),
     };
     if (config.sandbox) await replaySandboxBindings(deps);
-    const app = createApp(deps);
-    const server = await listen(app, config.PORT, config.HOST);
+    const server = await listen(createRequestListener(deps), config.PORT, config.HOST);
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
     // Created after listen because in sandbox mode PROVIDER_WEBHOOK_URL defaults to our own
@@ -147,10 +146,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   }
 }
 
-function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+function listen(listener: RequestListener, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    const server = createServer(listener);
     server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
   });
 }
 

@@ -9,7 +9,8 @@ import { createHttpMetricsMiddleware, createMetricsRouter } from './metrics';
 import { createHealthRouter } from './health-routes';
 import { notFoundHandler } from './not-found';
 import { createRequestLogger } from './request-logger';
-import { createAmojoWebhookRouter } from './amojo-webhook-route';
+import type { RequestListener } from 'node:http';
+import { asMiddleware, createAmojoWebhookHandler, type RawHandler } from './amojo-webhook-route';
 import { createProviderRouter } from './provider-routes';
 import { createWidgetRouter } from './widget-routes';
 
@@ -31,9 +32,32 @@ export function parseTrustProxy(value: string): boolean | number | string {
  * must see the raw bytes to verify their HMAC, and each surface has its own size limit.
  */
 export function createApp(appDeps: AppDeps): Express {
-  // S5: one metrics registry per app; the routers below see it through deps.metrics.
-  const deps: AppDeps = appDeps.metrics ? appDeps : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox }) };
+  const deps = withMetrics(appDeps);
+  return buildApp(deps, createAmojoWebhookHandler(deps));
+}
+
+/**
+ * What main.ts serves: amojo's hooks go straight to their plain node:http handler, skipping even
+ * express's own request setup (it costs as much as the hook's whole commit); everything else goes
+ * to the express app, which also mounts the same handler so createApp(deps) alone serves every route.
+ */
+export function createRequestListener(appDeps: AppDeps): RequestListener {
+  const deps = withMetrics(appDeps);
+  const webhook = createAmojoWebhookHandler(deps);
+  const app = buildApp(deps, webhook);
+  return (req, res) => {
+    if (!webhook(req, res)) app(req, res);
+  };
+}
+
+// S5: one metrics registry per app; the routers below see it through deps.metrics.
+const withMetrics = (appDeps: AppDeps): AppDeps =>
+  appDeps.metrics ? appDeps : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox }) };
+
+function buildApp(deps: AppDeps, webhook: RawHandler): Express {
   const app = express();
+  // First, before helmet and the parsers: amojo's hooks are the hottest route (see amojo-webhook-route.ts).
+  app.use(asMiddleware(webhook));
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(deps.config.TRUST_PROXY));
   app.set('etag', false);
@@ -48,7 +72,6 @@ export function createApp(appDeps: AppDeps): Express {
   if (deps.events) app.use('/api/v1', createEdgeTap(deps.events, 'provider_api'));
   app.use('/widget/v1', createWidgetRouter(deps));
   app.use('/api/v1', createProviderRouter(deps));
-  app.use('/amojo/v1', createAmojoWebhookRouter(deps));
   // SANDBOX (issue 7): the newcomer's console; absent (404) outside sandbox mode or with SANDBOX_CONSOLE=false.
   if (deps.config.sandbox && deps.config.SANDBOX_CONSOLE && deps.sandbox) app.use('/sandbox', createSandboxRouter(deps));
 

@@ -58,9 +58,13 @@ export function toAppError(err: unknown): AppError | null {
   return null;
 }
 
+export function errorBody(err: AppError): ErrorBody {
+  return { error: { ...(err.details ?? {}), code: err.code, message: err.message } };
+}
+
 export function sendError(res: Parameters<RequestHandler>[1], err: AppError): void {
   if (err.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfter))));
-  const body: ErrorBody = { error: { ...(err.details ?? {}), code: err.code, message: err.message } };
+  const body = errorBody(err);
   // S5: read by http/metrics.ts to count error answers by code.
   res.locals.errorCode = err.code;
   res.status(err.status).json(body);
