@@ -88,6 +88,9 @@ switch (job) {
     break;
   case 'start':
     build();
+    // glibc's per-thread malloc arenas (scrypt runs on libuv's pool) inflate RSS for nothing;
+    // docs/operations.md recommends the same setting for production.
+    process.env.MALLOC_ARENA_MAX = process.env.MALLOC_ARENA_MAX || '2';
     process.exit(run(process.execPath, [path.join(ROOT, 'server/dist/main.js'), ...args]));
     break;
   case 'bench':

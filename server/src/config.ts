@@ -52,7 +52,8 @@ const envSchema = z.object({
   WIDGET_RATE_LIMIT_PER_IP: int(60, 1, 1_000_000),
   WIDGET_RATE_LIMIT_PER_LOGIN: int(10, 1, 1_000_000),
   PROVIDER_AUTH_TIMEOUT_MS: int(5_000, 100, 120_000),
-  OUTBOX_CONCURRENCY: int(8, 1, 256),
+  // 32: deliveries are I/O-bound; at 8 the worker, not amojo, capped relay throughput (bench/README.md).
+  OUTBOX_CONCURRENCY: int(32, 1, 256),
   OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
   OUTBOX_MAX_PENDING: int(100_000, 1, 100_000_000),
   OUTBOX_POLL_MS: int(200, 5, 60_000),

@@ -1,0 +1,58 @@
+'use strict';
+/**
+ * Request bodies. Small, realistic shapes: what a chat provider posts for a customer text, and what
+ * amojo posts when a manager answers. Ids carry a run prefix so every run is distinct.
+ */
+const { signWebhookBody } = require('@amochan/amojo');
+
+/**
+ * Provider POST /api/v1/messages body number i. Message i belongs to conversation i % conversations
+ * (so consecutive messages hit different conversations, as real traffic does), and each
+ * conversation to one account.
+ */
+function providerMessage(i, { prefix, conversations, accountOf }) {
+  const c = i % conversations;
+  return JSON.stringify({
+    account: accountOf(c),
+    conversation_id: `${prefix}-conv-${c}`,
+    msgid: `${prefix}-${i}`,
+    sender: { id: `${prefix}-cust-${c}`, name: `Customer ${c}` },
+    message: { type: 'text', text: `Hello, this is message ${i} about order #${100000 + c}. Is it still available?` },
+  });
+}
+
+/**
+ * A signed v2 message hook (a manager's answer) with a distinct amojo message id, aimed at one of
+ * the `chats` (each {accountAmojoId, scopeId, chatId, conversationId, clientAmojoId, clientId}).
+ * Returns {path, body, signature}; bodies are precomputed so signing is not part of the measure.
+ */
+function signedHook(i, { prefix, chats, secret }) {
+  const chat = chats[i % chats.length];
+  const now = Date.now();
+  const body = JSON.stringify({
+    account_id: chat.accountAmojoId,
+    time: Math.floor(now / 1000),
+    message: {
+      receiver: { id: chat.clientAmojoId, client_id: chat.clientId, name: 'Customer', phone: '79161234567' },
+      sender: { id: chat.managerAmojoId, name: 'Manager' },
+      conversation: { id: chat.chatId, client_id: chat.conversationId },
+      source: { external_id: '' },
+      timestamp: Math.floor(now / 1000),
+      msec_timestamp: now,
+      message: {
+        id: `${prefix}-hook-${i}`,
+        type: 'text',
+        text: `Thanks for writing! Answer number ${i}: yes, it is available.`,
+        markup: null,
+        tag: '',
+        media: '',
+        thumbnail: '',
+        file_name: '',
+        file_size: 0,
+      },
+    },
+  });
+  return { path: `/amojo/v1/webhook/${chat.scopeId}`, body, signature: signWebhookBody(body, secret) };
+}
+
+module.exports = { providerMessage, signedHook };
