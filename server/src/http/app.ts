@@ -10,7 +10,9 @@ import { createHealthRouter } from './health-routes';
 import { notFoundHandler } from './not-found';
 import { createRequestLogger } from './request-logger';
 import type { RequestListener } from 'node:http';
-import { asMiddleware, createAmojoWebhookHandler, type RawHandler } from './amojo-webhook-route';
+import { asMiddleware, createAmojoWebhookHandler } from './amojo-webhook-route';
+import { createProviderMessagesHandler } from './provider-fast-path';
+import type { RawHandler } from './raw-route';
 import { createProviderRouter } from './provider-routes';
 import { createWidgetRouter } from './widget-routes';
 
@@ -33,31 +35,39 @@ export function parseTrustProxy(value: string): boolean | number | string {
  */
 export function createApp(appDeps: AppDeps): Express {
   const deps = withMetrics(appDeps);
-  return buildApp(deps, createAmojoWebhookHandler(deps));
+  return buildApp(deps, createHotRoutes(deps));
 }
 
 /**
- * What main.ts serves: amojo's hooks go straight to their plain node:http handler, skipping even
- * express's own request setup (it costs as much as the hook's whole commit); everything else goes
- * to the express app, which also mounts the same handler so createApp(deps) alone serves every route.
+ * What main.ts serves: amojo's hooks and the provider's messages go straight to plain node:http
+ * handlers, skipping even express's own request setup (it costs as much as a hook's whole commit);
+ * everything else goes to the express app, which also mounts the same handlers first, so
+ * createApp(deps) alone still serves every route (and the HTTP tests exercise the fast paths).
  */
 export function createRequestListener(appDeps: AppDeps): RequestListener {
   const deps = withMetrics(appDeps);
-  const webhook = createAmojoWebhookHandler(deps);
-  const app = buildApp(deps, webhook);
+  const hot = createHotRoutes(deps);
+  const app = buildApp(deps, hot);
   return (req, res) => {
-    if (!webhook(req, res)) app(req, res);
+    if (!hot(req, res)) app(req, res);
   };
+}
+
+/** amojo's hooks and the provider's messages: the two routes that carry every message. */
+function createHotRoutes(deps: AppDeps): RawHandler {
+  const webhook = createAmojoWebhookHandler(deps);
+  const messages = createProviderMessagesHandler(deps);
+  return (req, res) => webhook(req, res) || messages(req, res);
 }
 
 // S5: one metrics registry per app; the routers below see it through deps.metrics.
 const withMetrics = (appDeps: AppDeps): AppDeps =>
   appDeps.metrics ? appDeps : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox }) };
 
-function buildApp(deps: AppDeps, webhook: RawHandler): Express {
+function buildApp(deps: AppDeps, hot: RawHandler): Express {
   const app = express();
-  // First, before helmet and the parsers: amojo's hooks are the hottest route (see amojo-webhook-route.ts).
-  app.use(asMiddleware(webhook));
+  // First, before helmet and the parsers: the hot routes (see raw-route.ts).
+  app.use(asMiddleware(hot));
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(deps.config.TRUST_PROXY));
   app.set('etag', false);

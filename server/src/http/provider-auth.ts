@@ -13,20 +13,24 @@ export function tokensMatch(expected: string, presented: string): boolean {
   return timingSafeEqual(digest(expected), digest(presented));
 }
 
+/** null when the Authorization header carries the configured token, else the error to answer. */
+export function checkProviderToken(expected: string, header: string | undefined): AppError | null {
+  const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header ?? '');
+  // No token configured (only possible in sandbox without one) never authenticates anybody.
+  if (match && expected !== '' && tokensMatch(expected, match[1]!)) return null;
+  return new AppError(
+    'unauthorized',
+    match ? 'invalid API token: send the PROVIDER_API_TOKEN configured on the server' : 'missing "Authorization: Bearer <PROVIDER_API_TOKEN>" header',
+  );
+}
+
 export function requireProviderToken(token: string | undefined): RequestHandler {
   const expected = token ?? '';
   return (req, res, next) => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
-    // No token configured (only possible in sandbox without one) never authenticates anybody.
-    if (!match || expected === '' || !tokensMatch(expected, match[1]!)) {
+    const error = checkProviderToken(expected, req.headers.authorization);
+    if (error) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="amochan provider API"');
-      next(
-        new AppError(
-          'unauthorized',
-          match ? 'invalid API token: send the PROVIDER_API_TOKEN configured on the server' : 'missing "Authorization: Bearer <PROVIDER_API_TOKEN>" header',
-        ),
-      );
+      next(error);
       return;
     }
     next();
