@@ -115,6 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.PROVIDER_WEBHOOK_URL && !e.PROVIDER_WEBHOOK_SECRET && !sandbox)
     problems.push('PROVIDER_WEBHOOK_SECRET: required when PROVIDER_WEBHOOK_URL is set (events are signed with it)');
   if (e.CREDENTIALS_VERIFIER === 'http' && !e.PROVIDER_AUTH_URL) problems.push('PROVIDER_AUTH_URL: required when CREDENTIALS_VERIFIER=http');
+  // Without an expected audience, a token minted for any other integration that shares nothing but
+  // the signing algorithm would be checked on signature alone; the sandbox mints its own tokens.
+  if (!sandbox && e.AMOCRM_CLIENT_SECRET && !e.AMOCRM_TOKEN_AUDIENCE)
+    problems.push("AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set (the scheme://host of the integration's redirect URI, the widget token's aud)");
   if (e.DATABASE_URL.startsWith('postgres')) problems.push('DATABASE_URL: postgres is not implemented yet; use sqlite:<path>');
   // S5: a lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider
   // POST) would let the same entry be claimed again while its first delivery is still running.

@@ -21,6 +21,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't' }).sandbox).toBe(false);
   });
 
+  it('widget tokens need an expected audience outside sandbox mode', () => {
+    const live = { AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't', AMOCRM_CLIENT_SECRET: 'cs' };
+    expect(problemsOf(live)).toEqual([expect.stringMatching(/^AMOCRM_TOKEN_AUDIENCE:/)]);
+    expect(loadConfig({ ...live, AMOCRM_TOKEN_AUDIENCE: 'https://integration.example.com' }).AMOCRM_TOKEN_AUDIENCE).toBe('https://integration.example.com');
+    expect(loadConfig({ AMOCRM_CLIENT_SECRET: 'cs' }).sandbox).toBe(true);
+  });
+
   it('lists schema and cross-field problems together, in one pass', () => {
     const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', AMOJO_CHANNEL_ID: 'c', CREDENTIALS_VERIFIER: 'http' });
     expect(problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['PORT', 'LOG_LEVEL', 'AMOJO_CHANNEL_SECRET', 'PROVIDER_API_TOKEN', 'PROVIDER_AUTH_URL']));
