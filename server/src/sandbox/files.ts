@@ -5,8 +5,8 @@ import express, { Router, type RequestHandler } from 'express';
 /**
  * Files the sandbox console serves, all read from the repository at runtime (no build step of its
  * own): its templates and browser scripts (src/sandbox), the host-page libraries amoCRM provides
- * (RequireJS, jQuery 2, Twig.js — from the workspace's node_modules), and the built widget
- * (widget/dist/widget, the unzipped widget.zip).
+ * (RequireJS, jQuery 2, Twig.js — from the workspace's node_modules), the fake amoCRM host script
+ * (widget/test/host/amo-host.js) and the built widget (widget/dist/widget, the unzipped widget.zip).
  */
 
 /** The repository root, from both server/src/sandbox (ts-jest) and server/dist/sandbox (node). */
@@ -16,6 +16,9 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SANDBOX_ASSETS = fs.existsSync(path.join(__dirname, 'templates')) ? __dirname : path.join(REPO_ROOT, 'server', 'src', 'sandbox');
 
 export const WIDGET_DIST = path.join(REPO_ROOT, 'widget', 'dist', 'widget');
+
+/** The fake amoCRM host script, shared with the widget's browser tests (configured by public/host-config.js). */
+export const AMO_HOST_SCRIPT = path.join(REPO_ROOT, 'widget', 'test', 'host', 'amo-host.js');
 
 export function widgetBuilt(dir = WIDGET_DIST): boolean {
   return fs.existsSync(path.join(dir, 'script.js')) && fs.existsSync(path.join(dir, 'manifest.json'));
@@ -59,6 +62,10 @@ export function createFileRoutes(options: { widgetDir?: string } = {}): Router {
     }
     res.type('application/javascript');
     fs.createReadStream(file).pipe(res);
+  });
+  router.get('/host/amo-host.js', (_req, res) => {
+    res.type('application/javascript');
+    fs.createReadStream(AMO_HOST_SCRIPT).pipe(res);
   });
   router.use('/assets', express.static(path.join(SANDBOX_ASSETS, 'public'), { index: false, etag: false, lastModified: false }));
   router.use('/widget', express.static(options.widgetDir ?? WIDGET_DIST, { index: false, etag: false, lastModified: false }));

@@ -1,16 +1,32 @@
 /* global requirejs, define */
-// The fake amoCRM host. Reads window.AMOCHAN_HOST_CONFIG (served as /host-config.js):
-//   { lang, subdomain, accountId, userId, amojoId, clientSecret, audience, clientUuid }
+// The fake amoCRM host: loads the built widget's script.js with RequireJS exactly as amoCRM does,
+// mixes in the widget base methods and opens the settings modal. Shared by the widget's browser
+// tests (test/host, served as /host/amo-host.js) and the server's sandbox console (served as
+// /sandbox/host/amo-host.js, configured by server/src/sandbox/public/host-config.js).
+// Reads window.AMOCHAN_HOST_CONFIG, set by the page before this script:
+//   { lang, subdomain, accountId, userId, amojoId,
+//     clientSecret, audience, clientUuid  — for the default token (signed here, as amoCRM does),
+//     base?            — path prefix of /vendor and /widget ('' by default),
+//     userName?, userAmojoId?, nameWithVersion?,
+//     token?()         — Promise of the X-Auth-Token value (null: send none) instead of signing one,
+//     rewriteUrl?(url) — where $authorizedAjax really sends a request,
+//     onNotification?(message), onError?(text) — page hooks }
 // and exposes window.amoHost for the tests (events log, save/disable, addAsSource, destroy).
 (function () {
   'use strict';
   var config = window.AMOCHAN_HOST_CONFIG;
+  var base = config.base || '';
   var events = [];
   var host = (window.amoHost = { ready: false, error: null, events: events });
 
+  function fail(text) {
+    host.error = text;
+    if (config.onError) config.onError(text);
+  }
+
   // APP and its deprecated alias AMOCRM, with what the widget reads.
   var account = { id: config.accountId, subdomain: config.subdomain, amojo_id: config.amojoId };
-  var user = { id: config.userId, name: 'Test Manager', amojo_id: 'user-' + config.userId };
+  var user = { id: config.userId, name: config.userName || 'Test Manager', amojo_id: config.userAmojoId || 'user-' + config.userId };
   window.APP = window.AMOCRM = {
     lang_id: config.lang,
     constant: function (name) {
@@ -19,6 +35,7 @@
     notifications: {
       show_message: function (message) {
         events.push({ type: 'notification', header: message.header, text: message.text });
+        if (config.onNotification) config.onNotification(message);
       },
     },
   };
@@ -39,7 +56,7 @@
     return Modal;
   });
   requirejs.config({
-    paths: { jquery: '/vendor/jquery', twigjs: '/vendor/twig.min', 'amochan-widget': '/widget/script' },
+    paths: { jquery: base + '/vendor/jquery', twigjs: base + '/vendor/twig.min', 'amochan-widget': base + '/widget/script' },
     waitSeconds: 20,
   });
 
@@ -73,10 +90,13 @@
       .then(function (signature) { return input + '.' + base64url(new Uint8Array(signature)); });
   }
 
+  var token = config.token || signToken;
+  var rewriteUrl = config.rewriteUrl || function (url) { return url; };
+
   function createWidgetBase($, Twig, manifest, langs) {
     var settings = {};
     return {
-      params: { widget_code: 'amochan', path: '/widget', cdn_path: '/widget', version: manifest.widget.version, status: 'installed' },
+      params: { widget_code: 'amochan', path: base + '/widget', cdn_path: base + '/widget', version: manifest.widget.version, status: 'installed' },
       langs: langs,
       system: function () { return { area: 'settings', subdomain: config.subdomain, amouser_id: String(config.userId) }; },
       i18n: function (key) { return langs[key]; },
@@ -99,10 +119,11 @@
       },
       $authorizedAjax: function (options) {
         var deferred = $.Deferred();
-        signToken().then(function (token) {
-          events.push({ type: 'request', method: options.type || options.method || 'GET', url: options.url });
-          var headers = $.extend({}, options.headers, { 'X-Auth-Token': token });
-          $.ajax($.extend({}, options, { headers: headers })).then(deferred.resolve, deferred.reject);
+        var request = $.extend({}, options, { url: rewriteUrl(options.url) });
+        Promise.resolve(token()).then(function (value) {
+          events.push({ type: 'request', method: request.type || request.method || 'GET', url: request.url });
+          if (value) request.headers = $.extend({}, request.headers, { 'X-Auth-Token': value });
+          $.ajax(request).then(deferred.resolve, deferred.reject);
         }, function (error) {
           deferred.reject({ status: 0, statusText: String(error) });
         });
@@ -119,11 +140,11 @@
   }
 
   requirejs(['jquery', 'twigjs', 'amochan-widget'], function ($, Twig, Widget) {
-    $.when($.getJSON('/widget/manifest.json'), $.getJSON('/widget/i18n/' + config.lang + '.json')).then(
+    $.when($.getJSON(base + '/widget/manifest.json'), $.getJSON(base + '/widget/i18n/' + config.lang + '.json')).then(
       function (manifestReply, langsReply) {
         var manifest = manifestReply[0];
         var langs = langsReply[0];
-        $('#widget-name').text(langs.widget.name);
+        $('#widget-name').text(langs.widget.name + (config.nameWithVersion ? ' ' + manifest.widget.version : ''));
         $('#widget-descr').text(langs.widget.short_description);
         // amoCRM builds the widget, then mixes its own methods into the instance.
         var widget = new Widget();
@@ -152,9 +173,9 @@
         $('#host-disable').on('click', function () { host.save('N').catch(function () {}); });
         host.ready = true;
       },
-      function (xhr) { host.error = 'could not load the widget files: HTTP ' + xhr.status; }
+      function (xhr) { fail('could not load the widget files: HTTP ' + xhr.status); }
     );
   }, function (error) {
-    host.error = 'RequireJS: ' + error.message;
+    fail('RequireJS: ' + error.message);
   });
 })();

@@ -1,4 +1,4 @@
-import { messageContentView } from '../api/serialize';
+import { messageContentView, userView } from '../api/serialize';
 import type { ChatRecord, MessageRecord, ScopeRecord, UserRecord } from '../state/types';
 
 /*
@@ -10,17 +10,6 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 function conversationRef(chat: ChatRecord): Record<string, string> {
   return { id: chat.id, ...(chat.conversationId !== null ? { client_id: chat.conversationId } : {}) };
-}
-
-function receiverView(user: UserRecord): Record<string, string> {
-  return {
-    id: user.id,
-    ...(user.clientId !== null ? { client_id: user.clientId } : {}),
-    name: user.name,
-    ...(user.avatar ? { avatar: user.avatar } : {}),
-    ...(user.phone ? { phone: user.phone } : {}),
-    ...(user.email ? { email: user.email } : {}),
-  };
 }
 
 export function messageHook(
@@ -35,7 +24,7 @@ export function messageHook(
     account_id: scope.accountId,
     time: seconds(now),
     message: {
-      receiver: receiverView(receiver),
+      receiver: userView(receiver),
       sender: { id: sender.id, name: sender.name, ...(sender.avatar ? { avatar: sender.avatar } : {}) },
       conversation: conversationRef(chat),
       ...(chat.sourceExternalId !== null ? { source: { external_id: chat.sourceExternalId } } : {}),

@@ -45,3 +45,16 @@ export type Participant = z.infer<typeof participantSchema>;
  */
 export const looseString = z.string().nullish();
 export const looseNumber = z.number().nullish();
+
+/**
+ * An amojo user as amojo shows it (create-chat answer, a message hook's receiver): id required,
+ * contacts flat and lenient. Spread into z.looseObject, with extra fields where amojo adds some.
+ */
+export const amojoUserShape = {
+  id: idSchema,
+  client_id: looseString,
+  name: looseString,
+  avatar: looseString,
+  phone: looseString,
+  email: looseString,
+};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, looseNumber, looseString } from './common';
+import { amojoUserShape, idSchema, looseNumber, looseString } from './common';
 
 /*
  * What amojo answers. looseObject everywhere: amojo adds fields over time (is_time_window_disabled
@@ -17,12 +17,7 @@ export type ConnectResponse = z.infer<typeof connectResponseSchema>;
 
 /** amojo returns the user's contacts either flat (phone/email) or under `profile`: accept both. */
 export const chatUserSchema = z.looseObject({
-  id: idSchema,
-  client_id: looseString,
-  name: looseString,
-  avatar: looseString,
-  phone: looseString,
-  email: looseString,
+  ...amojoUserShape,
   profile: z.looseObject({ phone: looseString, email: looseString }).nullish(),
 });
 export type ChatUser = z.infer<typeof chatUserSchema>;

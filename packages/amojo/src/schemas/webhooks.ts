@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, looseNumber, looseString } from './common';
+import { amojoUserShape, idSchema, looseNumber, looseString } from './common';
 
 /*
  * Hooks amojo POSTs to the channel's callback URL (hook_api_version v2). amojo sends each hook once
@@ -9,14 +9,7 @@ import { idSchema, looseNumber, looseString } from './common';
 
 const conversationRefSchema = z.looseObject({ id: idSchema, client_id: looseString });
 
-export const messageHookReceiverSchema = z.looseObject({
-  id: idSchema,
-  client_id: looseString,
-  name: looseString,
-  avatar: looseString,
-  phone: looseString,
-  email: looseString,
-});
+export const messageHookReceiverSchema = z.looseObject(amojoUserShape);
 
 export const messageHookSenderSchema = z.looseObject({ id: idSchema, name: looseString, avatar: looseString });
 
