@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
 import type { AppDeps } from '../deps';
 import { AppError } from '../lib/errors';
 import { createAmojoHooks } from '../services/amojo-hooks';
@@ -55,12 +54,5 @@ export function createAmojoWebhookHandler(deps: AppDeps): RawHandler {
     }
     void handle(req, res, scopeId);
     return true;
-  };
-}
-
-/** The raw handler as the first express middleware, so createApp(deps) stays one request handler. */
-export function asMiddleware(handler: RawHandler) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!handler(req, res)) next();
   };
 }

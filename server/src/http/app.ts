@@ -10,9 +10,9 @@ import { createHealthRouter } from './health-routes';
 import { notFoundHandler } from './not-found';
 import { createRequestLogger } from './request-logger';
 import type { RequestListener } from 'node:http';
-import { asMiddleware, createAmojoWebhookHandler } from './amojo-webhook-route';
+import { createAmojoWebhookHandler } from './amojo-webhook-route';
 import { createProviderMessagesHandler } from './provider-fast-path';
-import type { RawHandler } from './raw-route';
+import { asMiddleware, type RawHandler } from './raw-route';
 import { createProviderRouter } from './provider-routes';
 import { createWidgetRouter } from './widget-routes';
 

@@ -19,7 +19,7 @@ function routeLabel(originalUrl: string, routePath: unknown): string {
   return `${mount}${pattern}`;
 }
 
-const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
+export const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
 
 export function createHttpMetricsMiddleware(metrics: Metrics): RequestHandler {
   return (req, res, next) => {

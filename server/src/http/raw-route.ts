@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
 import type { AppDeps } from '../deps';
 import { AppError } from '../lib/errors';
 import { secondsSince } from '../lib/metrics';
 import { errorBody, toAppError } from './error-handler';
+import { statusClass } from './metrics';
+import { logRequest } from './request-logger';
 
 /**
  * Helpers for the two hot routes served by plain node:http handlers ahead of express (the amojo
@@ -79,9 +82,13 @@ export async function runRawRoute(
     if (appError.code === 'unauthorized') headers['WWW-Authenticate'] = 'Bearer realm="amochan provider API"';
     sendJson(res, status, errorBody(appError), headers);
   }
-  deps.metrics?.httpDuration.observe({ route, method: req.method ?? 'POST', status_class: `${Math.floor(status / 100)}xx` }, secondsSince(started));
-  if (deps.logger.isLevelEnabled('info')) {
-    const ms = Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 10) / 10;
-    deps.logger.info({ method: req.method, path: (req.url ?? '').split('?')[0], status, ms, ip: req.socket.remoteAddress }, 'request');
-  }
+  deps.metrics?.httpDuration.observe({ route, method: req.method ?? 'POST', status_class: statusClass(status) }, secondsSince(started));
+  logRequest(deps.logger, { method: req.method, path: (req.url ?? '').split('?')[0], status, started, ip: req.socket.remoteAddress });
+}
+
+/** A raw handler as the first express middleware, so createApp(deps) alone still serves every route. */
+export function asMiddleware(handler: RawHandler) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!handler(req, res)) next();
+  };
 }
