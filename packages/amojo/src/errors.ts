@@ -32,6 +32,8 @@ export class AmojoError extends Error {
 }
 
 export class AmojoNetworkError extends AmojoError {
+  declare readonly code: 'network' | 'timeout';
+
   constructor(code: 'network' | 'timeout', message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
