@@ -6,6 +6,7 @@ import { FaultInjector } from './faults';
 import { createApiHandler } from './http/api-handler';
 import { API_PREFIX } from './http/routes';
 import { resolveOptions, type EmulatorOptions } from './options';
+import type { EmulatorSettings } from './settings';
 import { EmulatorStore } from './state/store';
 import { WebhookSender } from './webhooks/sender';
 
@@ -25,8 +26,9 @@ export function createEmulatorApp(opts: EmulatorOptions = {}): EmulatorApp {
   const store = new EmulatorStore();
   const faults = new FaultInjector();
   const events = new EmulatorEvents();
+  const settings: EmulatorSettings = { msgidUniqueness: o.msgidUniqueness };
   const sender = new WebhookSender({ fetch: o.fetch, clock: o.clock, timeoutMs: o.webhookTimeoutMs, faults, events });
-  const control = createControl({ store, sender, faults, events, clock: o.clock, ids: o.ids, defaultChannelId: o.channelId });
+  const control = createControl({ store, sender, faults, events, clock: o.clock, ids: o.ids, settings, defaultChannelId: o.channelId });
   control.addChannel({ id: o.channelId, secret: o.secret, webhookUrl: o.webhookUrl });
 
   const app = express();
@@ -40,6 +42,7 @@ export function createEmulatorApp(opts: EmulatorOptions = {}): EmulatorApp {
       store,
       faults,
       ids: o.ids,
+      settings,
       clock: o.clock,
       dateToleranceMs: o.dateToleranceMs,
       events,

@@ -15,7 +15,6 @@ export type AmojoErrorType =
   | 'ORIGIN_CHAT_NOT_FOUND'
   | 'ORIGIN_MESSAGE_NOT_FOUND'
   | 'ORIGIN_NOT_FOUND'
-  | 'ORIGIN_METHOD_NOT_ALLOWED'
   | 'ORIGIN_INTERNAL_ERROR';
 
 export interface AmojoErrorBody {

@@ -33,14 +33,14 @@ test('a correctly signed request passes (control for the cases below)', async ()
   expect(res.status).toBe(200);
 });
 
-test('wrong method: POST disconnect is 405 with Allow: DELETE, and GET on a POST route is 405', async () => {
+test('a wrong method is answered like an unknown path (404: amojo documents no 405)', async () => {
   const body = JSON.stringify({ account_id: 'acc-x' });
   const post = await rawCall(h.emu, h.clock, { method: 'POST', path: `/v2/origin/custom/${h.emu.channelId}/disconnect`, body });
-  expect(post.status).toBe(405);
-  expect(post.headers.get('allow')).toBe('DELETE');
-  expect(post.json).toMatchObject({ status: 0, error_code: 405 });
+  expect(post.status).toBe(404);
+  expect(post.headers.get('allow')).toBeNull();
+  expect(post.json).toMatchObject({ status: 0, error_code: 404 });
   const get = await rawCall(h.emu, h.clock, { method: 'GET', path: connectPath });
-  expect(get.status).toBe(405);
+  expect(get.status).toBe(404);
 });
 
 test('unknown endpoint is 404', async () => {

@@ -54,8 +54,8 @@ test('managerReply sends one v2 message hook to the scope URL, signed with the c
     account_id: '52e591f7-c98f-4255-8495-827210138c81',
     time: Math.floor(h.clock.now / 1000),
     message: {
-      receiver: { client_id: 'client-hook', phone: '79151112233', email: 'vasya@example.com' },
-      sender: { id: expect.any(String), name: 'Manager' },
+      receiver: { id: expect.any(String), client_id: 'client-hook', phone: '79151112233', email: 'vasya@example.com' },
+      sender: { id: expect.any(String) },
       conversation: { id: chatId, client_id: conv },
       source: { external_id: 'src-1' },
       timestamp: Math.floor(h.clock.now / 1000),
@@ -63,6 +63,9 @@ test('managerReply sends one v2 message hook to the scope URL, signed with the c
       message: { id: result.messageId, type: 'text', text: 'Здравствуйте!', markup: { buttons: [[{ text: 'Yes' }]] }, tag: '', media: '', thumbnail: '', file_name: '', file_size: 0 },
     },
   });
+  // Exactly the documented fields: amoCRM sends no names in sender or receiver.
+  expect(Object.keys(json.message.sender)).toEqual(['id']);
+  expect(Object.keys(json.message.receiver).sort()).toEqual(['client_id', 'email', 'id', 'phone']);
   expect(result.webhook).toMatchObject({ ok: true, status: 200, url: `${rx.url.replace(':scope_id', scopeId)}`, kind: 'message', dropped: false });
   expect(control().webhookLog().at(-1)).toEqual(result.webhook);
   // The manager's message is in history for the integration too.
@@ -83,7 +86,8 @@ test('writeFirst: no client ids, receiver.phone set, fresh receiver id; the cust
   const { json } = onlyHook();
   expect(writeFirstMessageHookSchema.safeParse(json).success).toBe(true);
   expect(json.message.conversation).toEqual({ id: result.chatId });
-  expect(json.message.receiver).toEqual({ id: result.userId, name: 'Лид', phone: '79990001122' });
+  // No client_id (amojo does not know ours yet), the chosen phone, "" for the unknown email, no name.
+  expect(json.message.receiver).toEqual({ id: result.userId, phone: '79990001122', email: '' });
   expect(json.message.message).toMatchObject({ id: result.messageId, text: 'Добрый день' });
   expect(control().listUsers(scopeId).map((u) => u.id)).toContain(result.userId);
 
