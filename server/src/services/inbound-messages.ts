@@ -144,7 +144,8 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
       sender: { ...user, ...(refId ? { ref_id: refId } : {}) },
       message: req.message,
     };
-    const createChat: CreateChatRequest = { conversation_id: req.conversation_id, ...(source ? { source } : {}), user };
+    // amojo requires user.name on create chat; the provider API guarantees a non-empty sender.name.
+    const createChat: CreateChatRequest = { conversation_id: req.conversation_id, ...(source ? { source } : {}), user: { ...user, name: s.name } };
     return { scopeId, conversationRef: resolved.conversation.id, createChat, message };
   }
 
