@@ -97,7 +97,8 @@ export class EmulatorStore {
     if (message.clientMsgId !== null) {
       this.messageByMsgid.set(key(message.scopeId, message.clientMsgId), message.id);
       const channelId = this.scopes.get(message.scopeId)?.channelId;
-      if (channelId !== undefined && !this.messageByChannelMsgid.has(key(channelId, message.clientMsgId))) this.messageByChannelMsgid.set(key(channelId, message.clientMsgId), message.id);
+      const channelKey = channelId === undefined ? undefined : key(channelId, message.clientMsgId);
+      if (channelKey !== undefined && !this.messageByChannelMsgid.has(channelKey)) this.messageByChannelMsgid.set(channelKey, message.id);
     }
     this.chatMessages.get(message.chatId)?.push(message.id);
     return message;

@@ -18,14 +18,8 @@ export function parseDocumentedDate(value: string): number | undefined {
   const ms = Date.UTC(Number(yyyy), month, Number(dd), Number(hh), Number(mi), Number(ss));
   const d = new Date(ms);
   // Date.UTC rolls 31 Feb over into March and 25:00 into the next day; amojo would not.
-  if (d.getUTCDate() !== Number(dd) || d.getUTCMonth() !== month || d.getUTCHours() !== Number(hh) || Number(mi) > 59 || Number(ss) > 59) return undefined;
+  const rolledOver = d.getUTCDate() !== Number(dd) || d.getUTCMonth() !== month || d.getUTCHours() !== Number(hh);
+  if (rolledOver || Number(mi) > 59 || Number(ss) > 59) return undefined;
   if (DAYS[d.getUTCDay()] !== day) return undefined;
   return ms;
-}
-
-/** The documented form of a time, for hooks and test helpers. */
-export function formatDocumentedDate(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]}, ${p(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }

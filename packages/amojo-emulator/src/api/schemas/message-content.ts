@@ -32,8 +32,9 @@ export function checkMessageContent(m: Record<string, unknown>, ctx: z.Refinemen
     if (WITH_FILE_FIELDS.includes(type) && !str(m.file_name)) issue('file_name', `required for ${type}`);
     if (WITH_FILE_FIELDS.includes(type) && !num(m.file_size)) issue('file_size', `required for ${type}`);
   }
-  if (m.file_size !== undefined && !(Number.isInteger(m.file_size) && (m.file_size as number) >= 0)) issue('file_size', 'expected whole bytes');
-  if (m.media_duration !== undefined && !(Number.isInteger(m.media_duration) && (m.media_duration as number) >= 0)) issue('media_duration', 'expected whole seconds');
+  const wholeOrAbsent = (v: unknown): boolean => v === undefined || (Number.isInteger(v) && (v as number) >= 0);
+  if (!wholeOrAbsent(m.file_size)) issue('file_size', 'expected whole bytes');
+  if (!wholeOrAbsent(m.media_duration)) issue('media_duration', 'expected whole seconds');
   const location = m.location as { lon?: unknown; lat?: unknown } | undefined;
   if (type === 'location' && !(location && num(location.lon) && num(location.lat) && Math.abs(location.lon) <= 180 && Math.abs(location.lat) <= 90)) {
     if (mode === 'new' || location !== undefined) issue('location', 'expected {lon, lat} as numbers');
