@@ -101,13 +101,16 @@ describe('the Date header', () => {
 
 describe('the order of checks', () => {
   const unknownChannel = '00000000-0000-4000-8000-000000000000';
-  test('an unsigned request to an unknown channel is a 403, a signed one a 404', async () => {
+  test('an unknown channel is a 403 like any bad signature: nothing confirms which channels exist', async () => {
     const path = `/v2/origin/custom/${unknownChannel}/connect`;
     const body = JSON.stringify({ account_id: 'a', hook_api_version: 'v2' });
     const unsigned = await rawCall(h.emu, h.clock, { method: 'POST', path, body, headers: { 'X-Signature': undefined } });
     expect(unsigned.status).toBe(403);
+    expect(lastReason()).toBe('missing_header');
     const signed = await rawCall(h.emu, h.clock, { method: 'POST', path, body });
-    expect(signed.status).toBe(404);
+    expect(signed.status).toBe(403);
+    expect(signed.json).toEqual({ status: 0, error_code: 403, error_type: 'ORIGIN_INVALID_SIGNATURE', error_description: 'invalid signature' });
+    expect(lastReason()).toBe(`unknown_channel ${unknownChannel}`);
   });
 
   test('a known channel with a wrong signature is 403 before its scope is looked up', async () => {

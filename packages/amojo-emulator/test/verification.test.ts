@@ -145,11 +145,11 @@ test('a duplicate msgid within a scope is 400 ORIGIN_DUPLICATE_MSGID', async () 
   );
 });
 
-test('unknown channel and unknown (or disconnected) scope are 404', async () => {
+test('an unknown channel is 403 (no secret can have signed it); an unknown (or disconnected) scope is 404', async () => {
   const body = JSON.stringify({ event_type: 'new_message', payload: textMessage('c') });
   const noChannel = await rawCall(h.emu, h.clock, { method: 'POST', path: '/v2/origin/custom/00000000-0000-4000-8000-000000000000_acc', body });
-  expect(noChannel.status).toBe(404);
-  expect(noChannel.json).toMatchObject({ error_code: 404, error_type: 'ORIGIN_CHANNEL_NOT_FOUND' });
+  expect(noChannel.status).toBe(403);
+  expect(noChannel.json).toEqual(INVALID_SIGNATURE);
   const noScope = await rawCall(h.emu, h.clock, { method: 'POST', path: `/v2/origin/custom/${h.emu.channelId}_never-connected`, body });
   expect(noScope.status).toBe(404);
   expect(noScope.json).toMatchObject({ error_code: 404, error_type: 'ORIGIN_SCOPE_NOT_FOUND' });

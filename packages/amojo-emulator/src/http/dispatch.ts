@@ -1,5 +1,5 @@
 import type { ChannelContext, ScopeContext } from '../api/context';
-import { AmojoApiError, amojoErrorBody, badRequest } from '../errors';
+import { AmojoApiError, amojoErrorBody, badRequest, invalidSignature } from '../errors';
 import type { FaultInjector } from '../faults';
 import type { IdGenerator } from '../ids';
 import type { EmulatorSettings } from '../settings';
@@ -30,7 +30,7 @@ export interface DispatchOutcome {
 
 /**
  * One API request through amojo's checks, in order: injected fault, route and method, signed
- * headers and Date, channel, signature, scope, JSON body, then the endpoint. Synchronous and express-free, so it
+ * headers and Date, channel and signature, scope, JSON body, then the endpoint. Synchronous and express-free, so it
  * is cheap and testable on its own.
  */
 export function dispatch(req: InboundRequest, deps: DispatchDeps): DispatchOutcome {
@@ -55,16 +55,17 @@ export function dispatch(req: InboundRequest, deps: DispatchDeps): DispatchOutco
     const { route } = match;
     endpoint = route.endpoint;
     const now = deps.clock();
-    // Headers, body hash and Date first: they need no secret, and checking them before the channel
-    // look-up keeps an unsigned request from learning which channels exist (the docs do not say
-    // which check amojo runs first, so the strictest order is used).
+    // The docs do not say which check amojo runs first, so the strictest order is used: headers,
+    // body hash and Date, then the signature, and only then anything that tells the caller what
+    // exists. A request for an unknown channel cannot carry a valid signature (the secret is the
+    // channel's), so it is the same 403 as any bad signature, never a 404 that confirms the guess.
     verifyEnvelope(req, { now, dateToleranceMs: deps.dateToleranceMs });
     const params = decodeParams(match.params);
     const first = route.target === 'channel' ? params.channel! : params.scope!;
     // A scope id is `{channel_id}_{account_id}`; channel ids are uuids, so the first `_` splits it.
     const channelId = route.target === 'channel' ? first : first.slice(0, Math.max(0, first.indexOf('_')));
     const channel = deps.store.channels.get(channelId);
-    if (!channel) throw new AmojoApiError(404, 'ORIGIN_CHANNEL_NOT_FOUND', 'channel not found', `unknown channel ${channelId || first}`);
+    if (!channel) throw invalidSignature(`unknown_channel ${channelId || first}`);
     verifySignature(req, channel.secret);
 
     const base: ChannelContext = { store: deps.store, ids: deps.ids, settings: deps.settings, now, channel, params, query, body: undefined };
