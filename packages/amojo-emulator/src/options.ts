@@ -1,3 +1,4 @@
+import type { AmocrmEmulatorOptions } from './amocrm';
 import { defaultIdGenerator, randomSecret, type IdGenerator } from './ids';
 
 export interface EmulatorOptions {
@@ -23,6 +24,8 @@ export interface EmulatorOptions {
   webhookTimeoutMs?: number;
   /** Largest accepted request body. */
   bodyLimit?: string;
+  /** The emulated amoCRM REST side: its integration, token lifetimes, sources limit. */
+  amocrm?: AmocrmEmulatorOptions;
 }
 
 export interface StartEmulatorOptions extends EmulatorOptions {
