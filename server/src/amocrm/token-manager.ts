@@ -13,7 +13,9 @@ import type { TokenCipher } from './token-crypto';
  * token and uses it. The default lock is in-process; several instances on one PostgreSQL must pass
  * a database lock (e.g. pg_advisory_xact_lock on the account id) through the same seam.
  * A refresh amoCRM refuses marks the installation `reauthorization_required` and tells
- * `onReauthorizationRequired`; retryable failures change nothing. Tokens never reach the logger.
+ * `onReauthorizationRequired`; retryable failures change nothing. A token that no longer decrypts
+ * (TOKEN_ENCRYPTION_KEY changed) is reported as `token_decrypt_failed` and not marked, since fixing
+ * the key brings it back. Tokens never reach the logger.
  */
 export type AccountLock = <T>(amocrmAccountId: number, work: () => Promise<T>) => Promise<T>;
 
@@ -94,7 +96,12 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
       await deps.installations.setStatus(id, 'reauthorization_required', deps.clock.now());
       deps.logger?.warn({ amocrmAccountId: id, reason: err.message }, 'amoCRM refused the refresh token; the account must reinstall the integration');
       const marked = await deps.installations.get(id);
-      if (marked) await deps.onReauthorizationRequired?.(marked);
+      try {
+        if (marked) await deps.onReauthorizationRequired?.(marked);
+      } catch (hookErr) {
+        // The status is stored; a failing notifier must not turn this into another error.
+        deps.logger?.warn({ amocrmAccountId: id, err: hookErr instanceof Error ? hookErr.message : String(hookErr) }, 'onReauthorizationRequired failed');
+      }
       throw new AmocrmError('reauthorization_required', `amoCRM account ${id} must install the integration again (amoCRM refused the refresh token)`, { cause: err });
     }
   }

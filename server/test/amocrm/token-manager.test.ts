@@ -78,6 +78,25 @@ describe('token manager', () => {
     await expect(rig.rest.forAccount(id)({ method: 'GET', path: '/api/v4/account' })).rejects.toMatchObject({ code: 'not_installed' });
   });
 
+  it('still reports reauthorization_required when the notifier throws', async () => {
+    const { createTokenManager } = await import('../../src/amocrm/token-manager');
+    const id = await rig.installAccount();
+    const tokens = createTokenManager({
+      installations: rig.store.installations,
+      cipher: rig.cipher,
+      oauth: rig.oauth,
+      baseUrlFor: rig.baseUrlFor,
+      clock: { now: rig.clock.now },
+      onReauthorizationRequired: () => {
+        throw new Error('notifier down');
+      },
+    });
+    rig.emu.amocrm.revokeRefreshToken(id);
+    rig.clock.advance(3600_000);
+    await expect(tokens.getAccessToken(id)).rejects.toMatchObject({ code: 'reauthorization_required' });
+    expect((await stored(id)).status).toBe('reauthorization_required');
+  });
+
   it('never writes a token to the logger', async () => {
     const lines: string[] = [];
     const logger = { info: (o: object, m: string) => void lines.push(JSON.stringify(o) + m), warn: (o: object, m: string) => void lines.push(JSON.stringify(o) + m) };
