@@ -14,3 +14,4 @@ export * from './rest-client';
 export * from './sources-api';
 export * from './token-crypto';
 export * from './token-manager';
+export * from './source-sync';
