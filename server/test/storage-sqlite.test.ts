@@ -51,12 +51,13 @@ describe('SQLite store specifics', () => {
 
   it('migrations are idempotent and recorded', () => {
     const db = openSqliteDatabase(freshFile());
-    expect(runMigrations(db)).toEqual({ applied: [1, 2], current: latestSchemaVersion() });
+    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3], current: latestSchemaVersion() });
     expect(runMigrations(db)).toEqual({ applied: [], current: latestSchemaVersion() });
     const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     expect(rows).toEqual([
       { version: 1, name: 'initial schema' },
       { version: 2, name: 'webhook receipts by time' },
+      { version: 3, name: 'amocrm installations, channels and sources' },
     ]);
     db.close();
   });

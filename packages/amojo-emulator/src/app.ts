@@ -1,4 +1,5 @@
 import express from 'express';
+import { createAmocrmEmulator, type AmocrmControl } from './amocrm';
 import { createControl, type EmulatorControl } from './control/control';
 import { CONTROL_PREFIX, createControlRouter } from './control/http-routes';
 import { EmulatorEvents } from './events';
@@ -15,6 +16,8 @@ export interface EmulatorApp {
   control: EmulatorControl;
   channelId: string;
   secret: string;
+  /** The emulated amoCRM REST side (OAuth, account, sources, pipelines). */
+  amocrm: AmocrmControl;
 }
 
 /**
@@ -50,6 +53,9 @@ export function createEmulatorApp(opts: EmulatorOptions = {}): EmulatorApp {
       logger: o.logger,
     }),
   );
+  // amoCRM's REST side first: its control routes live under /_emulator/amocrm, before the catch-all.
+  const amocrm = createAmocrmEmulator({ ...opts.amocrm, clock: o.clock, fetch: o.fetch });
+  app.use(amocrm.router);
   app.use(CONTROL_PREFIX, createControlRouter(control, events));
   app.use((req, res) => {
     res.status(404).json({ status: 0, error_code: 404, error_type: 'ORIGIN_NOT_FOUND', error_description: 'not found' });
@@ -60,5 +66,5 @@ export function createEmulatorApp(opts: EmulatorOptions = {}): EmulatorApp {
     const description = err instanceof Error ? err.message : 'internal error';
     res.status(status).json({ status: 0, error_code: status, error_type: status < 500 ? 'ORIGIN_INVALID_REQUEST' : 'ORIGIN_INTERNAL_ERROR', error_description: description });
   });
-  return { app, control, channelId: o.channelId, secret: o.secret };
+  return { app, control, channelId: o.channelId, secret: o.secret, amocrm: amocrm.control };
 }

@@ -26,3 +26,21 @@ export type {
   UserRecord,
   WireMessage,
 } from './state/types';
+export {
+  AMOCRM_CONTROL_PREFIX,
+  AmocrmControlError,
+  createAmocrmEmulator,
+  disableHookSignature,
+  type AmocrmAccountRecord,
+  type AmocrmControl,
+  type AmocrmControlErrorCode,
+  type AmocrmEmulator,
+  type AmocrmEmulatorOptions,
+  type AmocrmIntegrationRecord,
+  type AmocrmPipelineRecord,
+  type AmocrmStatusRecord,
+  type CreateAccountArgs as CreateAmocrmAccountArgs,
+  type DisableHookResult,
+  type IssuedCode,
+  type SourceRecord as AmocrmSourceRecord,
+} from './amocrm';

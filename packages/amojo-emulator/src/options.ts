@@ -1,3 +1,4 @@
+import type { AmocrmEmulatorOptions } from './amocrm';
 import { defaultIdGenerator, randomSecret, type IdGenerator } from './ids';
 import { checkMsgidUniqueness, DEFAULT_MSGID_UNIQUENESS, type MsgidUniqueness } from './settings';
 
@@ -26,6 +27,8 @@ export interface EmulatorOptions {
   bodyLimit?: string;
   /** How wide a msgid must be unique (undocumented by amojo); `per_account` by default. */
   msgidUniqueness?: MsgidUniqueness;
+  /** The emulated amoCRM REST side: its integration, token lifetimes, sources limit. */
+  amocrm?: AmocrmEmulatorOptions;
 }
 
 export interface StartEmulatorOptions extends EmulatorOptions {

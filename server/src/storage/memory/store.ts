@@ -1,4 +1,5 @@
 import type { Store, WebhookReceipt } from '../types';
+import { createMemoryAmocrmSources, createMemoryInstallations, createMemoryProviderChannels } from './amocrm';
 import { createMemoryOutbox } from './outbox';
 import { createMemoryAccounts, createMemoryConnections, createMemoryConversations, createMemoryMessages } from './repos';
 
@@ -22,6 +23,9 @@ export function createMemoryStore(): Store {
     conversations: conversations.repo,
     messages: messages.repo,
     outbox: outbox.repo,
+    installations: createMemoryInstallations(),
+    providerChannels: createMemoryProviderChannels(),
+    amocrmSources: createMemoryAmocrmSources(),
     receipts: {
       async has(key) {
         return receipts.has(key);
