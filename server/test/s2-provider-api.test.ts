@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { createRelayHarness, newId, type RelayHarness } from './s2-helpers';
 import { auth } from './support/app-factory';
@@ -96,6 +97,19 @@ describe('provider API: 4xx paths and answers', () => {
       const broken = await request(h.app).post('/api/v1/messages').set(auth).set('Content-Type', 'application/json').send('{"account":');
       expect(broken.status).toBe(400);
       expect(broken.body.error.code).toBe('invalid_request');
+    });
+
+    it('accepts a gzip body, limits its inflated size, and refuses an unknown encoding', async () => {
+      const send = (body: Uint8Array | string, encoding: string) =>
+        fetch(`${h.appUrl}/api/v1/messages`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json', 'Content-Encoding': encoding }, body });
+      const gz = (body: unknown) => gzipSync(Buffer.from(JSON.stringify(body)));
+      const ok = await send(gz(msg({ type: 'text', text: 'zipped' })), 'gzip');
+      expect(ok.status).toBe(202);
+      const bomb = await send(gz(msg({ type: 'text', text: 'x'.repeat(1_100_000) })), 'gzip');
+      expect(bomb.status).toBe(413);
+      expect(((await bomb.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+      const odd = await send('{}', 'compress');
+      expect(odd.status).toBe(415);
     });
 
     it('refuses a body over 1 MB with 413', async () => {

@@ -99,7 +99,7 @@ describe('widget tokens in sandbox mode (AMOCRM_CLIENT_SECRET set)', () => {
   it('the host page gets a token amoCRM-shaped enough for /widget/v1; without the secret the route is 404', async () => {
     const h = await startSandboxHarness({ AMOCRM_CLIENT_SECRET: 'sandbox-client-secret-0123456789abcdef', AMOCRM_CLIENT_ID: 'c0ffee00-0000-4000-8000-000000000001' });
     try {
-      const status = `${h.url}/widget/v1/status?amojo_id=${h.deps.sandbox!.amojoAccountId}`;
+      const status = `${h.url}/widget/v1/status?amojo_id=${h.sandbox.amojoAccountId}`;
       expect((await fetch(status)).status).toBe(403);
       const { body } = await json(`${h.url}/sandbox/api/widget-token`);
       const res = await fetch(status, { headers: { 'X-Auth-Token': body.token } });

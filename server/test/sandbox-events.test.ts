@@ -2,7 +2,7 @@ import { get, type IncomingMessage } from 'node:http';
 import request from 'supertest';
 import { loadConfig } from '../src/config';
 import { createApp } from '../src/http/app';
-import { createEventBus, sanitizeForLog, type BusRecord } from '../src/lib/event-bus';
+import { createEventBus, sanitizeForLog, type BusRecord } from '../src/sandbox/event-bus';
 import { withDemoProviderUrl, withSandboxSecret } from '../src/sandbox/bootstrap';
 import { lastSeenSeq } from '../src/sandbox/event-stream';
 import { createHarness } from './s1-helpers';
@@ -74,7 +74,7 @@ describe('GET /sandbox/events (server-sent events)', () => {
   });
 
   it('records widget calls with the password masked', async () => {
-    await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'wrong-password-123', amojo_id: h.deps.sandbox!.amojoAccountId });
+    await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'wrong-password-123', amojo_id: h.sandbox.amojoAccountId });
     const record = h.records('widget_api').at(-1)!;
     expect(record.data).toMatchObject({ method: 'POST', path: '/widget/v1/connect', status: 401, requestBody: { login: 'demo', password: '***' } });
     expect(JSON.stringify(h.bus.recent())).not.toContain('wrong-password-123');
@@ -117,7 +117,7 @@ describe('sandbox defaults (bootstrap)', () => {
     expect(withDemoProviderUrl(withSandboxSecret(live), 'http://x')).toEqual(live);
   });
 
-  it('createApp mounts no sandbox router without deps.sandbox, even in sandbox mode', async () => {
+  it('createApp mounts no sandbox router without the sandbox plug-in, even in sandbox mode', async () => {
     const h = await createHarness();
     const app = createApp({ ...h.deps, config: { ...h.deps.config, sandbox: true } });
     expect((await request(app).get('/sandbox')).status).toBe(404);

@@ -26,7 +26,7 @@ describe('sandbox console flow (in-process, emulator on loopback)', () => {
   });
 
   it('connect, customer → inbox, manager → customer, delivered → read', async () => {
-    const connect = await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: h.deps.sandbox!.amojoAccountId });
+    const connect = await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: h.sandbox.amojoAccountId });
     expect(connect.status).toBe(200);
     await h.worker.processDue(); // account.connected → the demo provider
     expect((await state()).customer.account).toMatchObject({ login: 'demo', connected: true });

@@ -1,7 +1,9 @@
 import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
 import { loadConfig, type Config } from '../src/config';
 import type { AppDeps } from '../src/deps';
-import { createEventBus, type BusRecord, type EventBus } from '../src/lib/event-bus';
+import type { SandboxDeps } from '../src/sandbox/types';
+import { createEventBus, type BusRecord, type EventBus } from '../src/sandbox/event-bus';
+import { sandboxHttpPlugin } from '../src/sandbox';
 import { createSilentLogger } from '../src/lib/logger';
 import { createRelayWorker } from '../src/outbox/relay-worker';
 import type { OutboxWorker } from '../src/outbox/worker';
@@ -23,6 +25,8 @@ export interface SandboxHarness {
   url: string;
   config: Config;
   deps: AppDeps;
+  /** The emulator and demo identities the console drives. */
+  sandbox: SandboxDeps;
   store: Store;
   bus: EventBus;
   emulator: RunningEmulator;
@@ -46,16 +50,16 @@ export async function startSandboxHarness(env: Record<string, string> = {}): Pro
     store,
     logger: createSilentLogger(),
     emulator,
-    events: bus,
-    sandbox: { emulator: emulator.control, amojoAccountId: SANDBOX_AMOJO_ID, login: 'demo', password: 'demo' },
   });
-  const served = await serveApp(deps, emulator);
+  const sandbox = { emulator: emulator.control, amojoAccountId: SANDBOX_AMOJO_ID, login: 'demo', password: 'demo' };
+  const served = await serveApp(deps, emulator, sandboxHttpPlugin(deps, sandbox, bus));
   const worker = createRelayWorker({ ...deps, config: withDemoProviderUrl(config, served.url) });
   const unwire = wireSandboxEvents({ bus, emulator: emulator.control, worker });
   return {
     url: served.url,
     config,
     deps,
+    sandbox,
     store,
     bus,
     emulator,

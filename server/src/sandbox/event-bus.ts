@@ -3,8 +3,8 @@ import { EventEmitter } from 'node:events';
 
 /**
  * An in-process record of what crossed each edge of the server (widget → us, provider → us, outbox →
- * amojo / provider, amojo → us), for the sandbox console's live log. Only sandbox mode creates one:
- * AppDeps.events is undefined in production, so every publisher is a no-op there.
+ * amojo / provider, amojo → us), for the sandbox console's live log. Only sandbox mode creates one.
+ * Production never loads this module, so nothing publishes there.
  *
  * Publishing never throws into the caller (a broken listener must not fail a delivery), and the
  * history is bounded: a new console tab replays the last `limit` records, older ones are gone.
