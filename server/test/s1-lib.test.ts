@@ -88,3 +88,16 @@ describe('provider events', () => {
     expect(accountEventEntry(event, ids)).toEqual({ id: 'obx_2', destination: 'provider', kind: 'event', orderingKey: 'acct:alice', payload: event, messageId: null });
   });
 });
+
+describe('one error taxonomy', () => {
+  it('maps storage and amojo errors at the edge, through the one status table', () => {
+    const { toAppError } = require('../src/http/error-handler') as typeof import('../src/http/error-handler');
+    const { StorageError } = require('../src/storage/errors') as typeof import('../src/storage/errors');
+    const { AmojoHttpError } = require('@amochan/amojo') as typeof import('@amochan/amojo');
+    const conflict = toAppError(new StorageError('conflict', 'taken'));
+    expect(conflict).toMatchObject({ code: 'conflict', status: 409, message: 'taken' });
+    expect(toAppError(new StorageError('not_found', 'gone'))).toMatchObject({ code: 'not_found', status: 404 });
+    const amojo = toAppError(new AmojoHttpError({ status: 503, body: '', method: 'POST', path: '/v2/origin/custom/x' }));
+    expect(amojo).toMatchObject({ code: 'amojo_error', status: 502, details: { amojo_status: 503 } });
+  });
+});

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError, type AppErrorCode } from '../lib/errors';
+import { AmojoError } from '@amochan/amojo';
+import { AppError, fromAmojoError, type AppErrorCode } from '../lib/errors';
+import { StorageError } from '../storage/errors';
 import type { Logger } from '../lib/logger';
 
 /**
@@ -54,6 +56,9 @@ function fromBodyParserError(err: BodyParserError): AppError | null {
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZodError(err);
+  // Storage codes are named after the answer they deserve: conflict 409, not_found 404.
+  if (err instanceof StorageError) return new AppError(err.code, err.message, { cause: err });
+  if (err instanceof AmojoError) return fromAmojoError('call', err);
   if (err && typeof err === 'object') return fromBodyParserError(err as BodyParserError);
   return null;
 }

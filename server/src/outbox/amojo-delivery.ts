@@ -1,4 +1,4 @@
-import { AmojoHttpError, isDuplicateMessageError, isRetryable, type AmojoClient } from '@amochan/amojo';
+import { AmojoApiError, AmojoHttpError, isDuplicateMessageError, isRetryable, type AmojoClient } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { OutboxEntry, Store } from '../storage/types';
@@ -24,8 +24,8 @@ export interface AmojoDeliveryOptions {
 export const DEFAULT_TYPING_TTL_MS = 30_000;
 
 export function failureFromAmojoError(err: unknown): DeliveryFailure {
-  const message = (err as Error)?.message ?? String(err);
-  const remoteText = err instanceof AmojoHttpError ? (err as AmojoHttpError & { errorDescription?: string }).errorDescription : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  const remoteText = err instanceof AmojoApiError ? err.errorDescription : undefined;
   const extra = remoteText ? { remoteText } : {};
   if (isRetryable(err)) {
     const retryAfterMs = err instanceof AmojoHttpError ? err.retryAfterMs : undefined;

@@ -1,12 +1,11 @@
 import type { AmojoClient } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
-import { AppError } from '../lib/errors';
+import { AppError, fromAmojoError as amojoFailure, isAmojoNotFound } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import { createKeyedMutex } from '../lib/keyed-mutex';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Connection, NewOutboxEntry, Store } from '../storage/types';
-import { amojoFailure, isAmojoNotFound } from './amojo-failure';
 import type { CredentialVerifier } from './credentials/types';
 import { accountEventEntry, buildProviderEvent } from './provider-event';
 

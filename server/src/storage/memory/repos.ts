@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors';
+import { conflictError } from '../errors';
 import type {
   Connection,
   ConnectionRepo,
@@ -19,7 +19,7 @@ import type {
 const copy = <T>(v: T): T => structuredClone(v);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const conflict = (what: string) =>
-  new AppError('conflict', `${what} already exists (a concurrent request created it); re-read it and retry`);
+  conflictError(what);
 
 export function createMemoryAccounts(): ProviderAccountRepo {
   const rows = new Map<string, ProviderAccount>();
