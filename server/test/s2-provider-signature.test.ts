@@ -4,7 +4,7 @@ import {
   providerSignatureHex,
   signProviderEvent,
   verifyProviderSignature,
-} from '../src/services/provider-signature';
+} from '../src/outbox/provider-signature';
 
 describe('X-Amochan-Signature', () => {
   const secret = 'whsec_test';

@@ -12,7 +12,7 @@ import {
 import { findJsonViolation, rawJsonDepth } from '../src/lib/json-limits';
 import { extractRemoteText, MAX_REMOTE_TEXT, parseRetryAfterMs } from '../src/outbox/provider-delivery';
 import { historyToHook, isManagerMessage } from '../src/services/history-hook';
-import { parseProviderSignature, signProviderEvent, verifyProviderSignature } from '../src/services/provider-signature';
+import { parseProviderSignature, signProviderEvent, verifyProviderSignature } from '../src/outbox/provider-signature';
 import type { Conversation } from '../src/storage/types';
 
 /**

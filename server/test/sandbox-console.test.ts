@@ -5,7 +5,7 @@ import express from 'express';
 import request from 'supertest';
 import { usesDemoProvider } from '../src/sandbox/bootstrap';
 import { createFileRoutes } from '../src/sandbox/files';
-import { signProviderEvent } from '../src/services/provider-signature';
+import { signProviderEvent } from '../src/outbox/provider-signature';
 import { createHarness } from './s1-helpers';
 import { startSandboxHarness, type SandboxHarness } from './sandbox-helpers';
 import { json } from './support/http-client';

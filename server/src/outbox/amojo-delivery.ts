@@ -2,7 +2,7 @@ import { AmojoApiError, AmojoHttpError, isDuplicateMessageError, isRetryable, ty
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { OutboxEntry, Store } from '../storage/types';
-import type { DeliveryStatusEntryPayload, NewMessageEntryPayload, TypingEntryPayload } from './amojo-entries';
+import type { DeliveryStatusEntryPayload, NewMessageEntryPayload, TypingEntryPayload } from '../storage/amojo-entries';
 import { delivered, permanent, retryable, type DeliveryFailure, type DeliveryHandler, type DeliveryResult } from './types';
 import { findSentMessageId } from './find-sent-message';
 

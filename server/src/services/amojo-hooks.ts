@@ -6,7 +6,7 @@ import { assertRawJsonDepth, WEBHOOK_MAX_DEPTH } from '../lib/json-limits';
 import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
-import { messageEntryId, outboundOrderingKey } from '../outbox/amojo-entries';
+import { messageEntryId, outboundOrderingKey } from '../storage/amojo-entries';
 import type { Connection, Conversation, NewOutboxEntry, StoredMessage, Store, WebhookReceipt } from '../storage/types';
 import { touchIfStale } from './activity';
 import { messageCreatedData, reactionData, typingData } from './hook-events';

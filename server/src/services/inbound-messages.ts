@@ -4,7 +4,7 @@ import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import type { WakeSignal } from '../lib/wake-signal';
-import { newMessageEntry, type NewMessageEntryPayload } from '../outbox/amojo-entries';
+import { newMessageEntry, type NewMessageEntryPayload } from '../storage/amojo-entries';
 import type { Connection, Conversation, StoredMessage, Store } from '../storage/types';
 import type { PostMessageRequest } from './provider-api-schemas';
 import { touchIfStale } from './activity';

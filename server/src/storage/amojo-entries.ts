@@ -1,6 +1,6 @@
 import type { CreateChatRequest, SendMessageInput, TypingRequest } from '@amochan/amojo';
 import type { IdGenerator } from '../lib/ids';
-import type { NewOutboxEntry } from '../storage/types';
+import type { NewOutboxEntry } from './types';
 
 /**
  * Shapes of the outbox entries bound for amojo, and their builders. Producers (the provider API)
