@@ -1,7 +1,7 @@
 import { AppError } from '../lib/errors';
 import { PROVIDER_JSON_LIMITS } from '../lib/json-limits';
 import type { Services } from '../services/build-services';
-import { messageLookupQuerySchema, postMessageSchema, postStatusSchema, postTypingSchema } from '../services/provider-api-schemas';
+import { messageLookupQuerySchema, postMessageSchema, postStatusSchema, postTypingSchema } from '../contract/provider-api';
 import { parseInput } from './validate';
 import type { Mount } from './pipeline';
 import { checkProviderToken } from './provider-auth';

@@ -1,10 +1,9 @@
 import express, { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
+import { connectSchema, disconnectSchema, sourceSchema, statusQuerySchema as statusSchema, tokenDisconnectSchema } from '../contract/widget-api';
 import type { AppDeps } from '../deps';
 import { AppError } from '../lib/errors';
 import { findJsonViolation, violationError, WIDGET_JSON_LIMITS } from '../lib/json-limits';
 import type { ConnectionService } from '../services/connection-service';
-import { MAX_LOGIN_LENGTH, MAX_PASSWORD_LENGTH } from '../services/credentials/rules';
 import { createWidgetCors } from './cors';
 import { parseInput as parse } from './validate';
 import { createWidgetRateLimiters } from './rate-limit';
@@ -16,24 +15,6 @@ import { createWidgetAuth, widgetCaller, type ReplayCache } from './widget-auth'
  */
 
 const BODY_LIMIT = '16kb';
-
-const amojoId = z.guid({ message: 'must be the amoCRM account amojo_id (a uuid)' });
-const login = z
-  .string({ message: 'is required' })
-  .min(1, 'must not be empty')
-  .max(MAX_LOGIN_LENGTH)
-  .regex(/^[^\s\p{C}]+$/u, 'must not contain spaces or control characters');
-// Passwords are taken byte for byte: never trimmed.
-const password = z.string({ message: 'is required' }).min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
-
-const connectSchema = z.object({ login, password, amojo_id: amojoId, title: z.string().trim().min(1).max(255).optional() });
-// Password first: without tokens it is what a caller most likely left out (the widget disabling itself).
-const disconnectSchema = z.object({ password, login, amojo_id: amojoId });
-// With widget tokens a token may stand in for the credentials; the connection service decides
-// whether it does (only for the amoCRM account bound to that amojo account).
-const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId });
-const statusSchema = z.object({ amojo_id: amojoId });
-const sourceSchema = z.object({ amojo_id: amojoId, pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive() });
 
 /** A POST body must be JSON or form-encoded; anything else is refused before parsing. */
 const requireFormOrJson: RequestHandler = (req, _res, next) => {

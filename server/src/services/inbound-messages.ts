@@ -6,7 +6,7 @@ import type { IdGenerator } from '../lib/ids';
 import type { WakeSignal } from '../lib/wake-signal';
 import { newMessageEntry, type NewMessageEntryPayload } from '../storage/amojo-entries';
 import type { Connection, Conversation, StoredMessage, Store } from '../storage/types';
-import type { PostMessageRequest } from './provider-api-schemas';
+import type { PostMessageRequest } from '../contract/provider-api';
 import { touchIfStale } from './activity';
 import { phoneDigits, requireConnectedAccount } from './relay-accounts';
 
