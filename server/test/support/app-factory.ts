@@ -24,7 +24,7 @@ export type StoreKind = 'memory' | 'sqlite';
 export const makeStore = (kind: StoreKind): Store => (kind === 'memory' ? createMemoryStore() : createSqliteStore({ filename: ':memory:' }));
 
 /** The provider API token of the relay tests, and the header that carries it. */
-export const API_TOKEN = 'provider-token-s2';
+export const API_TOKEN = 'relay-provider-token';
 export const auth = { Authorization: `Bearer ${API_TOKEN}` };
 
 type Emulator = Pick<RunningEmulator, 'url' | 'channelId' | 'secret'>;
