@@ -60,7 +60,7 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
       // We sent it before and crashed before recording it: amojo has it, so it is delivered.
       if (isDuplicateMessageError(err)) {
         options.logger.info({ entryId: entry.id, msgid: p.message.msgid }, 'amojo already had this msgid; counting it as delivered');
-        // S5: recover amojo's id of the message from history (the duplicate answer does not carry it).
+        // Recover amojo's id of the message from history (the duplicate answer does not carry it).
         const amojoMsgId = chatId ? await findSentMessageId(amojo, p.scopeId, chatId, p.message.msgid) : null;
         const patch = { status: 'sent' as const, amojoChatId: chatId, lastError: null, ...(amojoMsgId ? { amojoMsgId } : {}) };
         return { ...delivered(entry.messageId ? { message: { id: entry.messageId, patch } } : undefined), duplicate: true };

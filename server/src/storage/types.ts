@@ -96,7 +96,7 @@ export interface ConversationRepo {
   /** For the reconciler: conversations with activity since `since`, most recent first. */
   listActiveSince(since: number, limit: number): Promise<Conversation[]>;
   /**
-   * S5: lastActivityAt = max(lastActivityAt, at), touching nothing else (a full save could undo a
+   * LastActivityAt = max(lastActivityAt, at), touching nothing else (a full save could undo a
    * concurrent change). Services call it when a message passes through an existing conversation.
    */
   touch(id: string, at: number): Promise<void>;

@@ -130,7 +130,7 @@ export function createMemoryConversations(): MemoryConversations {
           .slice(0, Math.max(0, Math.trunc(limit)))
           .map(copy);
       },
-      // S5: for the reconciler's "recently active" list.
+      // For the reconciler's "recently active" list.
       async touch(id, at) {
         const c = rows.get(id);
         if (c && c.lastActivityAt < at) c.lastActivityAt = at;
