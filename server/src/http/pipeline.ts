@@ -1,11 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from '../lib/logger';
-import type { Metrics } from '../lib/metrics';
-import { secondsSince } from '../lib/metrics';
 import { AppError } from '../lib/errors';
-import { findJsonViolation, type JsonLimits } from '../lib/json-limits';
-import { violationError } from '../lib/json-limits';
+import { findJsonViolation, violationError, type JsonLimits } from '../lib/json-limits';
+import { secondsSince, type Metrics } from '../lib/metrics';
 import { errorBody, headersFor, normaliseError } from './error-handler';
 import { statusClass } from './metrics';
 import { readBody } from './read-body';
@@ -152,6 +150,15 @@ async function parseJsonBody(req: IncomingMessage, mount: Mount): Promise<unknow
   return json;
 }
 
+/** An observer sees the exchange after the answer went out; whatever it does never reaches the caller. */
+function tapSafely(tap: ExchangeTap, logger: Logger, exchange: Exchange): void {
+  try {
+    tap(exchange);
+  } catch (err) {
+    logger.warn({ err }, 'exchange tap failed');
+  }
+}
+
 /** Serves the mounts; anything outside them is left to the caller (express). */
 export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler {
   const compiled = mounts.map((mount) => ({ mount, routes: mount.routes.map((r) => compile(mount.prefix, r)) }));
@@ -211,7 +218,7 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
     const ip = request?.ip ?? deps.clientIp(req);
     logRequest(deps.logger, { method, path, status, started, ip });
     if (deps.tap && mount.surface) {
-      deps.tap({
+      tapSafely(deps.tap, deps.logger, {
         surface: mount.surface,
         method,
         path: url,
