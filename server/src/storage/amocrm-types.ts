@@ -31,7 +31,7 @@ export interface InstallationTokens {
 export interface InstallationRepo {
   /**
    * Insert or replace by amocrmAccountId. Another account already holding the same amojoId is a
-   * `conflict` AppError (amoCRM never reports one amojo_id for two accounts; if it did, refuse).
+   * `conflict` StorageError (amoCRM never reports one amojo_id for two accounts; if it did, refuse).
    */
   save(installation: Installation): Promise<void>;
   get(amocrmAccountId: number): Promise<Installation | null>;

@@ -9,9 +9,11 @@
  */
 
 import type { AmocrmSourceRepo, InstallationRepo, ProviderChannelRepo } from './amocrm-types';
+import type { MessagePatch, StoredMessage } from './message-types';
 import type { NewOutboxEntry, OutboxRepo } from './outbox-types';
 
 export * from './amocrm-types';
+export * from './message-types';
 export * from './outbox-types';
 
 export interface ProviderAccount {
@@ -96,7 +98,7 @@ export interface ConversationRepo {
   /** For the reconciler: conversations with activity since `since`, most recent first. */
   listActiveSince(since: number, limit: number): Promise<Conversation[]>;
   /**
-   * S5: lastActivityAt = max(lastActivityAt, at), touching nothing else (a full save could undo a
+   * LastActivityAt = max(lastActivityAt, at), touching nothing else (a full save could undo a
    * concurrent change). Services call it when a message passes through an existing conversation.
    */
   touch(id: string, at: number): Promise<void>;
@@ -110,31 +112,6 @@ export interface ConversationRepo {
 }
 
 /** inbound = customer → amoCRM (provider API); outbound = manager → customer (amojo hook). */
-export type MessageDirection = 'inbound' | 'outbound';
-export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'dead';
-
-export interface StoredMessage {
-  id: string;
-  direction: MessageDirection;
-  login: string;
-  scopeId: string;
-  /** Our (provider's) conversation id; null for a pending write-first chat. */
-  conversationId: string | null;
-  amojoChatId: string | null;
-  /** The provider's msgid (inbound; idempotency key with login). Null for outbound. */
-  msgid: string | null;
-  /** amojo's message id (known after send for inbound, from the hook for outbound). */
-  amojoMsgId: string | null;
-  status: MessageStatus;
-  lastError: string | null;
-  /** The raw request / hook, kept for audit and replay. */
-  payload: unknown;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type MessagePatch = Partial<Pick<StoredMessage, 'status' | 'lastError' | 'amojoMsgId' | 'amojoChatId' | 'conversationId'>>;
-
 export interface MessageRepo {
   get(id: string): Promise<StoredMessage | null>;
   getByMsgid(login: string, msgid: string): Promise<StoredMessage | null>;

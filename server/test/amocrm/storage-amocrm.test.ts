@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMemoryStore } from '../../src/storage/memory/store';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
-import { describeAmocrmStoreContract } from '../storage-contract-amocrm';
+import { describeAmocrmStoreContract } from '../storage/contract-amocrm';
 
 let dir: string;
 let n = 0;

@@ -1,10 +1,10 @@
-import { AppError } from '../../lib/errors';
+import { conflictError, StorageError } from '../errors';
 import type { AmocrmSource, AmocrmSourceRepo, Installation, InstallationRepo, ProviderChannel, ProviderChannelRepo } from '../amocrm-types';
 
 /** In-memory twins of sqlite/amocrm-*.ts; orderings copy their ORDER BY clauses. */
 const copy = <T>(v: T): T => structuredClone(v);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const conflict = (what: string) => new AppError('conflict', `${what} already exists (a concurrent request created it); re-read it and retry`);
+const conflict = (what: string) => conflictError(what);
 
 export function createMemoryInstallations(): InstallationRepo {
   const rows = new Map<number, Installation>();
@@ -49,7 +49,7 @@ export function createMemoryProviderChannels(): ProviderChannelRepo {
     async replace(login, channels, now) {
       const seen = new Set<string>();
       for (const c of channels) {
-        if (seen.has(c.id)) throw new AppError('invalid_request', `channel id ${c.id} appears twice`);
+        if (seen.has(c.id)) throw new StorageError('invalid_request', `channel id ${c.id} appears twice`);
         seen.add(c.id);
       }
       const before = new Map((byLogin.get(login) ?? []).map((c) => [c.channelId, c]));

@@ -5,7 +5,7 @@ import { createMemoryAccounts, createMemoryConnections, createMemoryConversation
 
 /**
  * A Store kept in process memory with the same semantics as the SQLite one (both pass
- * test/storage-contract.ts). For fast tests and `DATABASE_URL=memory:`; everything is lost on exit.
+ * test/storage/contract.ts). For fast tests and `DATABASE_URL=memory:`; everything is lost on exit.
  * Unit-of-work methods check every constraint before writing anything, which is what makes them
  * atomic without a transaction.
  */

@@ -8,7 +8,7 @@ import type {
   ProviderChannelRepo,
   SourceState,
 } from '../amocrm-types';
-import { AppError } from '../../lib/errors';
+import { StorageError } from '../errors';
 import { mapConstraintError, toBool, type SqliteDatabase } from './database';
 
 interface InstallationRow {
@@ -123,7 +123,7 @@ export function createSqliteProviderChannels(db: SqliteDatabase): ProviderChanne
   return {
     async replace(login, channels, now) {
       const ids = new Set(channels.map((c) => c.id));
-      if (ids.size !== channels.length) throw new AppError('invalid_request', 'a channel id appears twice');
+      if (ids.size !== channels.length) throw new StorageError('invalid_request', 'a channel id appears twice');
       replace(login, channels, now);
       return list.all(login).map(toChannel);
     },
