@@ -6,6 +6,7 @@ import type { Lifecycle } from './lib/lifecycle';
 import type { Logger } from './lib/logger';
 import type { Metrics } from './lib/metrics';
 import type { WakeSignal } from './lib/wake-signal';
+import type { AmocrmServices } from './services/amocrm-services';
 import type { Services } from './services/build-services';
 import type { CredentialVerifier } from './services/credentials/types';
 import type { Store } from './storage/types';
@@ -34,6 +35,8 @@ export interface AppDeps {
    * keep working: createApp then makes a private one, and GET /metrics still answers.
    */
   metrics?: Metrics;
+  /** amoCRM REST (tokens, sources, pipelines), built once; absent without the OAuth integration configured. */
+  amocrm?: AmocrmServices | undefined;
   /** The domain services, built once by buildServices and shared by every route, worker and job. */
   services: Services;
 }

@@ -14,6 +14,7 @@ import { createWakeSignal } from './lib/wake-signal';
 import { observeDeliveries } from './outbox/delivery-metrics';
 import { createRelayWorker } from './outbox/relay-worker';
 import type { SandboxMode } from './sandbox';
+import { buildAmocrmServices } from './services/amocrm-services';
 import { buildServices } from './services/build-services';
 import { createCredentialVerifier } from './services/credentials';
 import { createReconciler } from './services/reconciler';
@@ -61,6 +62,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
       outboxSignal: createWakeSignal(),
       lifecycle,
+      amocrm: buildAmocrmServices({ config: effectiveConfig, store, clock: systemClock, logger }),
     };
     const deps: AppDeps = { ...infra, services: buildServices(infra) };
     await sandbox?.prepare(deps);

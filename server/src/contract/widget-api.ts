@@ -23,13 +23,44 @@ export const disconnectSchema = z.object({ password, login, amojo_id: amojoId })
 // whether it does (only for the amoCRM account bound to that amojo account).
 export const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId });
 export const statusQuerySchema = z.object({ amojo_id: amojoId });
-export const sourceSchema = z.object({ amojo_id: amojoId, pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive() });
+export const sourceSchema = z.object({
+  amojo_id: amojoId,
+  pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive(),
+  /** One channel's source only; absent = every source of the account. '' or null = the implicit channel. */
+  channel: z.string().max(64).nullable().optional(),
+});
 
 export type ConnectRequest = z.input<typeof connectSchema>;
 /** Without login and password the host's X-Auth-Token is the proof (the server decides if it is enough). */
 export type DisconnectRequest = z.input<typeof tokenDisconnectSchema>;
 /** pipeline_id as amoCRM's settings form gives it: a number, or its digits as a string. */
-export type SourceRequest = { amojo_id: string; pipeline_id: string | number };
+export type SourceRequest = { amojo_id: string; pipeline_id: string | number; channel?: string | null };
+
+/** A provider channel as the widget's settings show it: its amoCRM source and where its leads go. */
+export interface StatusChannel {
+  /** null: the implicit channel of a login that declared none. */
+  id: string | null;
+  name: string;
+  external_id: string | null;
+  source_id: number | null;
+  /** The pipeline amoCRM reports for the source (null: not created yet). */
+  pipeline_id: number | null;
+  /** created; pending (being created/retried); error (amoCRM refused; see error); missing (deleted in amoCRM, recreated on the next sync); deleting. */
+  state: 'created' | 'pending' | 'error' | 'missing' | 'deleting';
+  error?: string;
+}
+export interface StatusPipeline {
+  id: number;
+  name: string;
+  is_main: boolean;
+}
+/** Present when the account is connected; pipelines is null without amoCRM tokens (no install). */
+export interface StatusSources {
+  channels: StatusChannel[];
+  pipelines: StatusPipeline[] | null;
+  /** amoCRM could not be read just now: channels show what we last knew. */
+  amocrm_error?: string;
+}
 
 export interface ConnectReply {
   status: 'connected';
@@ -40,8 +71,10 @@ export interface ConnectReply {
 export interface DisconnectReply {
   status: 'disconnected';
 }
-export type StatusReply = { status: 'connected'; login: string; scope_id: string; connected_at: number; pipeline_id: number | null } | { status: 'disconnected' };
-export interface SourceReply {
+export type StatusReply =
+  | ({ status: 'connected'; login: string; scope_id: string; connected_at: number; pipeline_id: number | null } & Partial<StatusSources>)
+  | { status: 'disconnected' };
+export interface SourceReply extends Partial<StatusSources> {
   status: 'ok';
   pipeline_id: number;
 }

@@ -6,6 +6,8 @@ import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Store } from '../storage/types';
 import type { FetchFn } from '../lib/http-fetch';
+import type { AmocrmRestClient } from '../amocrm/rest-client';
+import { createAmocrmSourcesDelivery } from './amocrm-sources-delivery';
 import { createAmojoDelivery } from './amojo-delivery';
 import { createProviderDelivery } from './provider-delivery';
 import { createDestinationRouter } from './types';
@@ -30,6 +32,8 @@ export interface RelayWorkerDeps {
   logger: Logger;
   outboxSignal: WakeSignal;
   amojo: AmojoClient;
+  /** amoCRM REST on the accounts' behalf (services/amocrm-services.ts); absent without OAuth. */
+  amocrm?: { rest: AmocrmRestClient } | undefined;
 }
 
 export function createRelayWorker(
@@ -49,6 +53,7 @@ export function createRelayWorker(
       store,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     }),
+    amocrm: createAmocrmSourcesDelivery({ rest: deps.amocrm?.rest, store, clock, logger }),
   });
   return createOutboxWorker({
     outbox: store.outbox,

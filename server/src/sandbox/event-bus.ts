@@ -23,7 +23,7 @@ export interface HttpCrossing {
 /** One outcome of the outbox worker. */
 export interface OutboxCrossing {
   entryId: string;
-  destination: 'amojo' | 'provider';
+  destination: 'amojo' | 'provider' | 'amocrm';
   kind: string;
   outcome: 'delivered' | 'retry' | 'dead';
   attempts: number;

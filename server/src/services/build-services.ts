@@ -5,11 +5,14 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Store } from '../storage/types';
+import type { AmocrmServices } from './amocrm-services';
 import { createAmojoHooks } from './amojo-hooks';
+import { createChannelsService, type ChannelsService } from './channels-service';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
 import { createInboundMessages } from './inbound-messages';
 import { createMessageStatus, type MessageStatusService } from './message-status';
+import { createWidgetSources, type WidgetSources } from './widget-sources';
 
 /**
  * The services, built once per process by main.ts (or once per test app) and handed to the routes,
@@ -21,6 +24,8 @@ export interface Services {
   statuses: MessageStatusService;
   hooks: ReturnType<typeof createAmojoHooks>;
   connections: ConnectionService;
+  channels: ChannelsService;
+  sources: WidgetSources;
 }
 
 export interface ServiceDeps {
@@ -40,11 +45,16 @@ export interface ServiceDeps {
   amojo: AmojoClient;
   verifier: CredentialVerifier;
   metrics?: Metrics | undefined;
+  /** amoCRM REST (services/amocrm-services.ts); absent without the OAuth integration configured. */
+  amocrm?: AmocrmServices | undefined;
 }
 
 export function buildServices(deps: ServiceDeps): Services {
   const { config, store, clock, ids, logger, outboxSignal, metrics } = deps;
+  const sources = createWidgetSources({ store, rest: deps.amocrm?.rest, clock, logger });
   return {
+    channels: createChannelsService({ store, clock, ids, logger, outboxSignal }),
+    sources,
     inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
     hooks: createAmojoHooks({
@@ -65,6 +75,7 @@ export function buildServices(deps: ServiceDeps): Services {
       logger,
       outboxSignal,
       defaultTitle: config.AMOJO_CHANNEL_TITLE,
+      sources,
     }),
   };
 }

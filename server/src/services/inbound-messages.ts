@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CreateChatRequest, Participant, SendMessageInput } from '@amochan/amojo';
+import { effectiveChannels, wireChannelId } from '../amocrm/channels';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
@@ -119,7 +120,35 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     };
   }
 
-  function buildPayload(req: PostMessageRequest, msgid: string, resolved: ResolvedConversation, scopeId: string, now: number): NewMessageEntryPayload {
+  /**
+   * The amoCRM source the message goes through: the named channel's (absent/null: the login's first,
+   * default channel), once amoCRM has created it; none without an installation (no OAuth), exactly
+   * as before channels existed. An undeclared channel is refused so a typo never picks a wrong number.
+   */
+  async function sourceFor(connection: Connection, req: PostMessageRequest): Promise<{ external_id: string } | undefined> {
+    if (req.source_external_id) return { external_id: req.source_external_id };
+    const installation = await store.installations.getByAmojoId(connection.amojoAccountId);
+    if (req.channel == null && (!installation || installation.status === 'uninstalled')) return undefined;
+    const channels = effectiveChannels(connection.login, await store.providerChannels.list(connection.login));
+    const target = req.channel == null ? channels[0]! : channels.find((c) => c.channelId === req.channel);
+    if (!target) {
+      throw new AppError('unknown_channel', `account "${connection.login}" has no channel "${req.channel}"; declare it with PUT /api/v1/accounts/:login/channels`, {
+        details: { channels: channels.map((c) => wireChannelId(c.channelId)) },
+      });
+    }
+    if (!installation || installation.status === 'uninstalled') return undefined;
+    const row = await store.amocrmSources.get(installation.amocrmAccountId, connection.login, target.channelId);
+    return row?.state === 'created' ? { external_id: row.externalId } : undefined;
+  }
+
+  function buildPayload(
+    req: PostMessageRequest,
+    msgid: string,
+    resolved: ResolvedConversation,
+    scopeId: string,
+    now: number,
+    source: { external_id: string } | undefined,
+  ): NewMessageEntryPayload {
     const s = req.sender;
     const profile = s.phone || s.email ? { ...(s.phone ? { phone: s.phone } : {}), ...(s.email ? { email: s.email } : {}) } : undefined;
     const user: Participant = {
@@ -131,7 +160,6 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     };
     const refId = s.ref_id ?? (resolved.binding ? resolved.conversation.clientRefId ?? undefined : undefined);
     const conversationRefId = req.conversation_ref_id ?? (resolved.binding ? resolved.conversation.amojoChatId ?? undefined : undefined);
-    const source = req.source_external_id ? { external_id: req.source_external_id } : undefined;
     const msec = toMillis(req.timestamp, now);
     const message: SendMessageInput = {
       timestamp: Math.floor(msec / 1000),
@@ -160,10 +188,11 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
       }
       const now = clock.now();
       await checkBackpressure(now);
+      const source = await sourceFor(connection, req);
       const msgid = req.msgid ?? ids('amc');
       const resolved = await resolveConversation(connection, req, now);
       const messageId = ids('msg');
-      const payload = buildPayload(req, msgid, resolved, connection.scopeId, now);
+      const payload = buildPayload(req, msgid, resolved, connection.scopeId, now, source);
       const message: StoredMessage = {
         id: messageId,
         direction: 'inbound',

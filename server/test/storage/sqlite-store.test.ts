@@ -51,7 +51,7 @@ describe('SQLite store specifics', () => {
 
   it('migrations are idempotent and recorded', () => {
     const db = openSqliteDatabase(freshFile());
-    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3], current: latestSchemaVersion() });
+    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3, 4], current: latestSchemaVersion() });
     expect(runMigrations(db)).toEqual({ applied: [], current: latestSchemaVersion() });
     const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     expect(rows).toEqual([
