@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { accountCommands } from './cli/account-commands';
+import { channelCommands } from './cli/channel-commands';
 import { outboxCommands } from './cli/outbox-commands';
 import { UsageError, type CliCommand, type CliContext, type CliIo } from './cli/types';
 import { DEFAULT_DATABASE_URL } from './config';
@@ -27,7 +28,7 @@ const migrate: CliCommand = {
   },
 };
 
-export const COMMANDS: CliCommand[] = [...accountCommands, ...outboxCommands, migrate];
+export const COMMANDS: CliCommand[] = [...accountCommands, ...channelCommands, ...outboxCommands, migrate];
 
 export function usage(commands: CliCommand[] = COMMANDS): string {
   const rows = commands.map((c) => [`${c.path.join(' ')} ${c.args}`.trim(), c.summary] as const);
