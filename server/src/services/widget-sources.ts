@@ -57,7 +57,9 @@ export function createWidgetSources(deps: WidgetSourcesDeps) {
     return remote;
   }
 
-  async function view(connection: Connection, fresh = false): Promise<SourcesView> {
+  /** Nothing without the amoCRM integration configured: the status keeps its old shape. */
+  async function view(connection: Connection, fresh = false): Promise<SourcesView | Record<string, never>> {
+    if (!deps.rest) return {};
     const inst = await installationOf(connection);
     const channels = effectiveChannels(connection.login, await store.providerChannels.list(connection.login));
     const rows = inst ? (await store.amocrmSources.listByAccount(inst.amocrmAccountId)).filter((s) => s.login === connection.login) : [];
@@ -96,7 +98,7 @@ export function createWidgetSources(deps: WidgetSourcesDeps) {
   }
 
   /** Moves the channel's source (or every source of the login) to the pipeline, in amoCRM first. */
-  async function move(connection: Connection, pipelineId: number, channel: string | null | undefined): Promise<SourcesView> {
+  async function move(connection: Connection, pipelineId: number, channel: string | null | undefined): Promise<SourcesView | Record<string, never>> {
     const inst = await installationOf(connection);
     if (!inst || !deps.rest) return view(connection);
     const declared = effectiveChannels(connection.login, await store.providerChannels.list(connection.login));

@@ -58,6 +58,7 @@ describe('SQLite store specifics', () => {
       { version: 1, name: 'initial schema' },
       { version: 2, name: 'webhook receipts by time' },
       { version: 3, name: 'amocrm installations, channels and sources' },
+      { version: 4, name: 'amocrm outbox destination and source error state' },
     ]);
     db.close();
   });
