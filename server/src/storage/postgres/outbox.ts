@@ -1,0 +1,141 @@
+import type pg from 'pg';
+import { AppError } from '../../lib/errors';
+import type { MessagePatch, NewOutboxEntry, OutboxDestination, OutboxEffects, OutboxEntry, OutboxRepo, OutboxState } from '../types';
+import { run, withTransaction, type Queryable } from './pool';
+import { deleteInBatches, updateMessage } from './repos';
+import { toEntry, toJson } from './rows';
+
+const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider'];
+/** The channel a commit that adds due work notifies; every instance's store LISTENs on it. */
+export const OUTBOX_CHANNEL = 'amochan_outbox';
+
+/**
+ * Serialises enqueues per ordering key until commit. seq comes from a sequence, which hands out
+ * numbers at INSERT time, not at COMMIT: without this lock two instances enqueueing into one
+ * conversation could commit seq 11 before seq 10, a worker could deliver 11 as the head, and 10
+ * would then arrive after it. Keys are locked in a fixed order, so two enqueues never deadlock.
+ */
+const LOCK_KEYS = {
+  name: 'outbox_lock_keys',
+  text: `SELECT count(pg_advisory_xact_lock(h)) FROM
+           (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS keys`,
+};
+
+const NOTIFY = { name: 'outbox_notify', text: `SELECT pg_notify('${OUTBOX_CHANNEL}', '')` };
+
+/** Enqueue inside the caller's transaction; NOTIFY is delivered at its COMMIT, never before. */
+export async function enqueueIn(client: Queryable, entries: NewOutboxEntry[], now: number): Promise<void> {
+  if (entries.length === 0) return;
+  await run(client, LOCK_KEYS, [entries.map((e) => e.orderingKey)]);
+  await run(client, {
+    name: 'outbox_insert',
+    text: `INSERT INTO outbox (id, destination, kind, ordering_key, payload, message_id, state, next_attempt_at, created_at, updated_at)
+           SELECT id, destination, kind, ordering_key, payload, message_id, 'pending', next_attempt_at, $7, $7
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $8::bigint[])
+             WITH ORDINALITY AS e(id, destination, kind, ordering_key, payload, message_id, next_attempt_at, i)
+           ORDER BY i`,
+  }, [entries.map((e) => e.id), entries.map((e) => e.destination), entries.map((e) => e.kind), entries.map((e) => e.orderingKey),
+    entries.map((e) => toJson(e.payload)), entries.map((e) => e.messageId ?? null), now, entries.map((e) => e.nextAttemptAt ?? now)],
+  `outbox entry ${entries.map((e) => e.id).join(', ')}`);
+  await run(client, NOTIFY);
+}
+
+/**
+ * A claimable entry is due and the head of its key: no earlier unfinished entry with that key.
+ * FOR UPDATE SKIP LOCKED lets N claimers on N instances take disjoint rows without waiting; a row
+ * another claimer leased meanwhile is re-checked on its new version (due_at moved to the lease's
+ * end) and dropped. A key's later entries stay blocked while its head is leased anywhere, so one
+ * conversation is in flight on at most one instance at a time.
+ */
+const CLAIM = {
+  name: 'outbox_claim',
+  text: `WITH c AS (
+           SELECT o.seq, o.due_at FROM outbox o
+           WHERE o.state IN ('pending', 'leased') AND o.due_at <= $1 AND o.destination = ANY($2::text[])
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key
+                             AND p.state IN ('pending', 'leased') AND p.seq < o.seq)
+           ORDER BY o.due_at, o.seq LIMIT $3 FOR UPDATE OF o SKIP LOCKED)
+         UPDATE outbox o SET state = 'leased', lease_until = $4, attempts = o.attempts + 1, updated_at = $1
+         FROM c WHERE o.seq = c.seq RETURNING o.*, c.due_at AS claim_due`,
+};
+
+const FINISH = {
+  name: 'outbox_finish',
+  text: `UPDATE outbox SET state = $2, lease_until = NULL, last_error = COALESCE($3, last_error), updated_at = $4
+         WHERE id = $1 AND state IN ('pending', 'leased') RETURNING seq`,
+};
+
+export function createPgOutbox(pool: pg.Pool): OutboxRepo {
+  const mustExist = async (db: Queryable, id: string) => {
+    const [row] = await run(db, { name: 'outbox_state', text: 'SELECT state FROM outbox WHERE id = $1' }, [id]);
+    if (!row) throw new AppError('not_found', `outbox entry ${id} does not exist`);
+    return row.state as OutboxState;
+  };
+  // Idempotent: finishing an entry that is already finished (a lease taken over) applies nothing.
+  const finish = (id: string, state: 'done' | 'dead', error: string | null, now: number, effects?: OutboxEffects) =>
+    withTransaction(pool, async (client) => {
+      const rows = await run(client, FINISH, [id, state, error, now]);
+      if (rows.length === 0) {
+        await mustExist(client, id);
+        return;
+      }
+      if (effects?.message) await updateMessage(client, effects.message.id, effects.message.patch as MessagePatch, now);
+      if (effects?.enqueue?.length) await enqueueIn(client, effects.enqueue, now);
+      // The key's next entry may have become claimable.
+      await run(client, NOTIFY);
+    });
+  const revive = `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL, updated_at = $1`;
+
+  return {
+    enqueue: (entries, now) => withTransaction(pool, (client) => enqueueIn(client, entries, now)),
+    async claim(o) {
+      const wanted = o.destinations ?? DESTINATIONS;
+      const only = DESTINATIONS.filter((d) => wanted.includes(d));
+      if (only.length === 0 || o.limit <= 0) return [];
+      const rows = await run(pool, CLAIM, [o.now, only, Math.trunc(o.limit), o.now + o.leaseMs]);
+      return rows
+        .sort((a, b) => (a.claim_due as number) - (b.claim_due as number) || (a.seq as number) - (b.seq as number))
+        .map(toEntry);
+    },
+    complete: (id, now, effects) => finish(id, 'done', null, now, effects),
+    kill: (id, error, now, effects) => finish(id, 'dead', error, now, effects),
+    async reschedule(id, nextAttemptAt, error, now) {
+      const rows = await run(pool, `UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_until = NULL, last_error = $3, updated_at = $4
+        WHERE id = $1 AND state IN ('pending', 'leased') RETURNING seq`, [id, nextAttemptAt, error, now]);
+      if (rows.length === 0) await mustExist(pool, id);
+    },
+    async retry(id, now) {
+      const revived = (await run(pool, `${revive} WHERE id = $2 AND state = 'dead' RETURNING seq`, [now, id])).length;
+      if (revived > 0) await run(pool, NOTIFY);
+      return revived > 0;
+    },
+    async retryAllDead(now) {
+      const [r] = await run(pool, `WITH r AS (${revive} WHERE state = 'dead' RETURNING 1) SELECT count(*) AS n FROM r`, [now]);
+      if ((r!.n as number) > 0) await run(pool, NOTIFY);
+      return r!.n as number;
+    },
+    async get(id) {
+      const [r] = await run(pool, 'SELECT * FROM outbox WHERE id = $1', [id]);
+      return r ? toEntry(r) : null;
+    },
+    async list(filter) {
+      const limit = Math.max(0, Math.trunc(filter.limit ?? 100));
+      const rows = filter.state
+        ? await run(pool, 'SELECT * FROM outbox WHERE state = $1 ORDER BY seq LIMIT $2', [filter.state, limit])
+        : await run(pool, 'SELECT * FROM outbox ORDER BY seq LIMIT $1', [limit]);
+      return rows.map(toEntry) as OutboxEntry[];
+    },
+    async countByState() {
+      const rows = await run(pool, `SELECT destination, state, count(*) AS count FROM outbox
+        GROUP BY destination, state ORDER BY destination COLLATE "C", state COLLATE "C"`);
+      return rows.map((r) => ({ destination: r.destination as OutboxDestination, state: r.state as OutboxState, count: r.count as number }));
+    },
+    async countUndelivered() {
+      const [r] = await run(pool, { name: 'outbox_undelivered', text: "SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'leased')" });
+      return r!.n as number;
+    },
+    purgeDone: (olderThan) =>
+      deleteInBatches(pool, `DELETE FROM outbox WHERE seq IN
+        (SELECT seq FROM outbox WHERE state = 'done' AND updated_at < $1 ORDER BY updated_at LIMIT 5000)`, [olderThan]),
+  };
+}

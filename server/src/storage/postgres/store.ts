@@ -1,0 +1,130 @@
+import type pg from 'pg';
+import { AppError } from '../../lib/errors';
+import type { SharedState } from '../shared-state-types';
+import type { MigrationResult } from '../sqlite/migrations';
+import type { Store } from '../types';
+import { runPgMigrations } from './migrations';
+import { createOutboxWakeListener } from './notify';
+import { enqueueIn, createPgOutbox } from './outbox';
+import { createPgPool, isUnavailableError, run, withTransaction, type PgPoolOptions } from './pool';
+import {
+  createPgAccounts,
+  createPgConnections,
+  createPgConversations,
+  createPgMessages,
+  createPgReceipts,
+  getMessageByMsgid,
+  insertMessage,
+  insertReceiptIfNew,
+  saveConnection,
+  saveConversation,
+} from './repos';
+import { createPgSharedState } from './shared-state';
+
+export type PostgresStoreOptions = PgPoolOptions;
+
+export interface PostgresStore extends Store {
+  /** For benchmarks, diagnostics and copy-store; services use the repos. */
+  readonly pool: pg.Pool;
+  readonly shared: SharedState;
+  /** Resolves once the schema is migrated; rejects (and is retried on the next call) while the database is away. */
+  ready(): Promise<MigrationResult>;
+  /** cb runs whenever any instance commits outbox work (LISTEN/NOTIFY); returns an unsubscribe. */
+  onOutboxWork(cb: () => void): () => void;
+}
+
+/**
+ * Opens a pool and returns at once (so openStore stays synchronous for every engine); the schema
+ * is migrated on first use, and every call waits for that. If the database is unreachable at
+ * start, calls fail with storage_unavailable and the migration is tried again on the next call.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  const pool = createPgPool(options);
+  const listener = createOutboxWakeListener(options.connectionString, options.onIdleError);
+  let migrated: Promise<MigrationResult> | null = null;
+  const ready = (): Promise<MigrationResult> => {
+    migrated ??= runPgMigrations(pool).catch((err: unknown) => {
+      if (isUnavailableError(err)) migrated = null;
+      throw err;
+    });
+    return migrated;
+  };
+  let closed = false;
+  const gate = <T extends object>(repo: T): T => {
+    const out = {} as Record<string, unknown>;
+    for (const [k, v] of Object.entries(repo)) {
+      out[k] = typeof v === 'function'
+        ? async (...args: unknown[]) => {
+            if (closed) throw new AppError('storage_unavailable', 'the store is closed');
+            await ready();
+            return (v as (...a: unknown[]) => unknown)(...args);
+          }
+        : v;
+    }
+    return out as T;
+  };
+
+  const repos = gate({
+    async acceptInboundMessage(input: Parameters<Store['acceptInboundMessage']>[0]) {
+      const { message } = input;
+      const created = await withTransaction(pool, async (c) => {
+        if (!(await insertMessage(c, message))) return false;
+        if (input.conversation) await saveConversation(c, input.conversation);
+        await enqueueIn(c, input.outbox, input.now);
+        return true;
+      }, `message ${message.id}`);
+      if (created) return { created: true, message };
+      const existing = await getMessageByMsgid(pool, message.login, message.msgid!);
+      if (!existing) throw new AppError('conflict', `message ${message.msgid} of ${message.login} changed concurrently; retry`);
+      return { created: false, message: existing };
+    },
+    async acceptWebhook(input: Parameters<Store['acceptWebhook']>[0]) {
+      const duplicate = await withTransaction(pool, async (c) => {
+        if (!(await insertReceiptIfNew(c, input.receipt))) return true;
+        if (input.conversation) await saveConversation(c, input.conversation);
+        if (input.message && !(await insertMessage(c, input.message))) {
+          throw new AppError('conflict', `message ${input.message.msgid} of ${input.message.login} already exists`);
+        }
+        await enqueueIn(c, input.outbox, input.now);
+        return false;
+      }, `webhook ${input.receipt.key}`);
+      return { duplicate };
+    },
+    async saveConnection(input: Parameters<Store['saveConnection']>[0]) {
+      await withTransaction(pool, async (c) => {
+        for (const conn of input.connections) await saveConnection(c, conn);
+        await enqueueIn(c, input.outbox, input.now);
+      });
+    },
+  });
+
+  return {
+    pool,
+    accounts: gate(createPgAccounts(pool)),
+    connections: gate(createPgConnections(pool)),
+    conversations: gate(createPgConversations(pool)),
+    messages: gate(createPgMessages(pool)),
+    outbox: gate(createPgOutbox(pool)),
+    receipts: gate(createPgReceipts(pool)),
+    shared: gate({
+      replay: gate(createPgSharedState(pool).replay),
+      rateLimits: gate(createPgSharedState(pool).rateLimits),
+      locks: gate(createPgSharedState(pool).locks),
+      leaders: gate(createPgSharedState(pool).leaders),
+    }),
+    ...repos,
+    ready,
+    onOutboxWork: (cb) => listener.add(cb),
+    async ping() {
+      if (closed) throw new AppError('storage_unavailable', 'the store is closed');
+      await ready();
+      await run(pool, 'SELECT 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
