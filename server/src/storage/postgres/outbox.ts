@@ -23,7 +23,30 @@ const LOCK_KEYS = {
 
 const NOTIFY = { name: 'outbox_notify', text: `SELECT pg_notify('${OUTBOX_CHANNEL}', '')` };
 
-/** Enqueue inside the caller's transaction; NOTIFY is delivered at its COMMIT, never before. */
+/**
+ * Sends NOTIFY after commits that added or unblocked work, coalesced: at most one in flight per
+ * store, plus one more if work was committed meanwhile. NOTIFY is never sent inside the writing
+ * transaction: PostgreSQL serialises the commits of notifying transactions on one global lock,
+ * which would cap intake at one commit per disk flush.
+ */
+export function createOutboxNotifier(pool: pg.Pool): () => void {
+  let inFlight = false;
+  let again = false;
+  const send = (): void => {
+    inFlight = true;
+    again = false;
+    pool.query(NOTIFY.text).catch(() => undefined).finally(() => {
+      inFlight = false;
+      if (again) send();
+    });
+  };
+  return () => {
+    if (inFlight) again = true;
+    else send();
+  };
+}
+
+/** Enqueue inside the caller's transaction; the caller pokes the notifier after COMMIT. */
 export async function enqueueIn(client: Queryable, entries: NewOutboxEntry[], now: number): Promise<void> {
   if (entries.length === 0) return;
   await run(client, LOCK_KEYS, [entries.map((e) => e.orderingKey)]);
@@ -37,7 +60,6 @@ export async function enqueueIn(client: Queryable, entries: NewOutboxEntry[], no
   }, [entries.map((e) => e.id), entries.map((e) => e.destination), entries.map((e) => e.kind), entries.map((e) => e.orderingKey),
     entries.map((e) => toJson(e.payload)), entries.map((e) => e.messageId ?? null), now, entries.map((e) => e.nextAttemptAt ?? now)],
   `outbox entry ${entries.map((e) => e.id).join(', ')}`);
-  await run(client, NOTIFY);
 }
 
 /**
@@ -65,29 +87,34 @@ const FINISH = {
          WHERE id = $1 AND state IN ('pending', 'leased') RETURNING seq`,
 };
 
-export function createPgOutbox(pool: pg.Pool): OutboxRepo {
+export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
   const mustExist = async (db: Queryable, id: string) => {
     const [row] = await run(db, { name: 'outbox_state', text: 'SELECT state FROM outbox WHERE id = $1' }, [id]);
     if (!row) throw new AppError('not_found', `outbox entry ${id} does not exist`);
     return row.state as OutboxState;
   };
   // Idempotent: finishing an entry that is already finished (a lease taken over) applies nothing.
-  const finish = (id: string, state: 'done' | 'dead', error: string | null, now: number, effects?: OutboxEffects) =>
-    withTransaction(pool, async (client) => {
+  const finish = async (id: string, state: 'done' | 'dead', error: string | null, now: number, effects?: OutboxEffects) => {
+    const finished = await withTransaction(pool, async (client) => {
       const rows = await run(client, FINISH, [id, state, error, now]);
       if (rows.length === 0) {
         await mustExist(client, id);
-        return;
+        return false;
       }
       if (effects?.message) await updateMessage(client, effects.message.id, effects.message.patch as MessagePatch, now);
       if (effects?.enqueue?.length) await enqueueIn(client, effects.enqueue, now);
-      // The key's next entry may have become claimable.
-      await run(client, NOTIFY);
+      return true;
     });
+    // The key's next entry may have become claimable (elsewhere too).
+    if (finished) poke();
+  };
   const revive = `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL, updated_at = $1`;
 
   return {
-    enqueue: (entries, now) => withTransaction(pool, (client) => enqueueIn(client, entries, now)),
+    async enqueue(entries, now) {
+      await withTransaction(pool, (client) => enqueueIn(client, entries, now));
+      if (entries.length > 0) poke();
+    },
     async claim(o) {
       const wanted = o.destinations ?? DESTINATIONS;
       const only = DESTINATIONS.filter((d) => wanted.includes(d));
@@ -106,12 +133,12 @@ export function createPgOutbox(pool: pg.Pool): OutboxRepo {
     },
     async retry(id, now) {
       const revived = (await run(pool, `${revive} WHERE id = $2 AND state = 'dead' RETURNING seq`, [now, id])).length;
-      if (revived > 0) await run(pool, NOTIFY);
+      if (revived > 0) poke();
       return revived > 0;
     },
     async retryAllDead(now) {
       const [r] = await run(pool, `WITH r AS (${revive} WHERE state = 'dead' RETURNING 1) SELECT count(*) AS n FROM r`, [now]);
-      if ((r!.n as number) > 0) await run(pool, NOTIFY);
+      if ((r!.n as number) > 0) poke();
       return r!.n as number;
     },
     async get(id) {

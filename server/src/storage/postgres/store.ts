@@ -5,7 +5,7 @@ import type { MigrationResult } from '../sqlite/migrations';
 import type { Store } from '../types';
 import { runPgMigrations } from './migrations';
 import { createOutboxWakeListener } from './notify';
-import { enqueueIn, createPgOutbox } from './outbox';
+import { createOutboxNotifier, createPgOutbox, enqueueIn } from './outbox';
 import { createPgPool, isUnavailableError, run, withTransaction, type PgPoolOptions } from './pool';
 import {
   createPgAccounts,
@@ -41,6 +41,7 @@ export interface PostgresStore extends Store {
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
   const pool = createPgPool(options);
   const listener = createOutboxWakeListener(options.connectionString, options.onIdleError);
+  const poke = createOutboxNotifier(pool);
   let migrated: Promise<MigrationResult> | null = null;
   const ready = (): Promise<MigrationResult> => {
     migrated ??= runPgMigrations(pool).catch((err: unknown) => {
@@ -73,7 +74,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         await enqueueIn(c, input.outbox, input.now);
         return true;
       }, `message ${message.id}`);
-      if (created) return { created: true, message };
+      if (created) {
+        if (input.outbox.length > 0) poke();
+        return { created: true, message };
+      }
       const existing = await getMessageByMsgid(pool, message.login, message.msgid!);
       if (!existing) throw new AppError('conflict', `message ${message.msgid} of ${message.login} changed concurrently; retry`);
       return { created: false, message: existing };
@@ -88,6 +92,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         await enqueueIn(c, input.outbox, input.now);
         return false;
       }, `webhook ${input.receipt.key}`);
+      if (!duplicate && input.outbox.length > 0) poke();
       return { duplicate };
     },
     async saveConnection(input: Parameters<Store['saveConnection']>[0]) {
@@ -95,6 +100,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         for (const conn of input.connections) await saveConnection(c, conn);
         await enqueueIn(c, input.outbox, input.now);
       });
+      if (input.outbox.length > 0) poke();
     },
   });
 
@@ -104,7 +110,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     connections: gate(createPgConnections(pool)),
     conversations: gate(createPgConversations(pool)),
     messages: gate(createPgMessages(pool)),
-    outbox: gate(createPgOutbox(pool)),
+    outbox: gate(createPgOutbox(pool, poke)),
     receipts: gate(createPgReceipts(pool)),
     shared: gate({
       replay: gate(createPgSharedState(pool).replay),
