@@ -3,6 +3,7 @@ import { ConfigError } from '../../config';
 import type { Migration, MigrationResult } from '../sqlite/migrations';
 import { mapPgError } from './pool';
 import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './schema';
+import { pgFunctionsSql } from './schema-functions';
 
 /**
  * Numbered, append-only, same versions and names as SQLite's where they overlap (a database at
@@ -12,6 +13,7 @@ export const pgMigrations: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: pgInitialSchemaSql },
   { version: 2, name: 'webhook receipts by time', sql: pgReceiptsByTimeSql },
   { version: 3, name: 'shared state', sql: pgSharedStateSql },
+  { version: 4, name: 'unit-of-work functions', sql: pgFunctionsSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,25 +1,13 @@
 import type pg from 'pg';
 import { AppError } from '../../lib/errors';
-import type { MessagePatch, NewOutboxEntry, OutboxDestination, OutboxEffects, OutboxEntry, OutboxRepo, OutboxState } from '../types';
-import { run, withTransaction, type Queryable } from './pool';
-import { deleteInBatches, updateMessage } from './repos';
-import { toEntry, toJson } from './rows';
+import type { NewOutboxEntry, OutboxDestination, OutboxEffects, OutboxEntry, OutboxRepo, OutboxState } from '../types';
+import { run, type Queryable } from './pool';
+import { deleteInBatches } from './repos';
+import { entriesJson, jsonOrNull, toEntry } from './rows';
 
 const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider'];
 /** The channel a commit that adds due work notifies; every instance's store LISTENs on it. */
 export const OUTBOX_CHANNEL = 'amochan_outbox';
-
-/**
- * Serialises enqueues per ordering key until commit. seq comes from a sequence, which hands out
- * numbers at INSERT time, not at COMMIT: without this lock two instances enqueueing into one
- * conversation could commit seq 11 before seq 10, a worker could deliver 11 as the head, and 10
- * would then arrive after it. Keys are locked in a fixed order, so two enqueues never deadlock.
- */
-const LOCK_KEYS = {
-  name: 'outbox_lock_keys',
-  text: `SELECT count(pg_advisory_xact_lock(h)) FROM
-           (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS keys`,
-};
 
 const NOTIFY = { name: 'outbox_notify', text: `SELECT pg_notify('${OUTBOX_CHANNEL}', '')` };
 
@@ -46,20 +34,11 @@ export function createOutboxNotifier(pool: pg.Pool): () => void {
   };
 }
 
-/** Enqueue inside the caller's transaction; the caller pokes the notifier after COMMIT. */
-export async function enqueueIn(client: Queryable, entries: NewOutboxEntry[], now: number): Promise<void> {
+/** Enqueue inside the caller's transaction (amochan_enqueue serialises per key); the caller pokes the notifier after COMMIT. */
+export async function enqueueIn(db: Queryable, entries: NewOutboxEntry[], now: number): Promise<void> {
   if (entries.length === 0) return;
-  await run(client, LOCK_KEYS, [entries.map((e) => e.orderingKey)]);
-  await run(client, {
-    name: 'outbox_insert',
-    text: `INSERT INTO outbox (id, destination, kind, ordering_key, payload, message_id, state, next_attempt_at, created_at, updated_at)
-           SELECT id, destination, kind, ordering_key, payload, message_id, 'pending', next_attempt_at, $7, $7
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $8::bigint[])
-             WITH ORDINALITY AS e(id, destination, kind, ordering_key, payload, message_id, next_attempt_at, i)
-           ORDER BY i`,
-  }, [entries.map((e) => e.id), entries.map((e) => e.destination), entries.map((e) => e.kind), entries.map((e) => e.orderingKey),
-    entries.map((e) => toJson(e.payload)), entries.map((e) => e.messageId ?? null), now, entries.map((e) => e.nextAttemptAt ?? now)],
-  `outbox entry ${entries.map((e) => e.id).join(', ')}`);
+  await run(db, { name: 'outbox_enqueue', text: 'SELECT amochan_enqueue($1::jsonb, $2)' }, [entriesJson(entries), now],
+    `outbox entry ${entries.map((e) => e.id).join(', ')}`);
 }
 
 /**
@@ -81,12 +60,6 @@ const CLAIM = {
          FROM c WHERE o.seq = c.seq RETURNING o.*, c.due_at AS claim_due`,
 };
 
-const FINISH = {
-  name: 'outbox_finish',
-  text: `UPDATE outbox SET state = $2, lease_until = NULL, last_error = COALESCE($3, last_error), updated_at = $4
-         WHERE id = $1 AND state IN ('pending', 'leased') RETURNING seq`,
-};
-
 export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
   const mustExist = async (db: Queryable, id: string) => {
     const [row] = await run(db, { name: 'outbox_state', text: 'SELECT state FROM outbox WHERE id = $1' }, [id]);
@@ -94,25 +67,22 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
     return row.state as OutboxState;
   };
   // Idempotent: finishing an entry that is already finished (a lease taken over) applies nothing.
+  // One statement (amochan_finish), so the state change and its effects commit together.
   const finish = async (id: string, state: 'done' | 'dead', error: string | null, now: number, effects?: OutboxEffects) => {
-    const finished = await withTransaction(pool, async (client) => {
-      const rows = await run(client, FINISH, [id, state, error, now]);
-      if (rows.length === 0) {
-        await mustExist(client, id);
-        return false;
-      }
-      if (effects?.message) await updateMessage(client, effects.message.id, effects.message.patch as MessagePatch, now);
-      if (effects?.enqueue?.length) await enqueueIn(client, effects.enqueue, now);
-      return true;
-    });
-    // The key's next entry may have become claimable (elsewhere too).
-    if (finished) poke();
+    const [row] = await run(pool, {
+      name: 'outbox_finish',
+      text: 'SELECT amochan_finish($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) AS outcome',
+    }, [id, state, error, now, effects?.message?.id ?? null, jsonOrNull(effects?.message?.patch), entriesJson(effects?.enqueue ?? [])],
+    `outbox entries enqueued on finishing ${id}`);
+    if (row!.outcome === 'missing') throw new AppError('not_found', `outbox entry ${id} does not exist`);
+    // The key's next entry may have become claimable (on any instance).
+    if (row!.outcome === 'finished') poke();
   };
   const revive = `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL, updated_at = $1`;
 
   return {
     async enqueue(entries, now) {
-      await withTransaction(pool, (client) => enqueueIn(client, entries, now));
+      await enqueueIn(pool, entries, now);
       if (entries.length > 0) poke();
     },
     async claim(o) {

@@ -8,11 +8,10 @@ import type {
   MessageRepo,
   ProviderAccountRepo,
   StoredMessage,
-  WebhookReceipt,
   WebhookReceiptRepo,
 } from '../types';
 import { mapPgError, run, type Queryable } from './pool';
-import { toConnection, toConversation, toJson, toMessage } from './rows';
+import { toConnection, toConversation, toMessage } from './rows';
 
 const PURGE_BATCH = 5000;
 
@@ -109,21 +108,6 @@ export function createPgConversations(pool: pg.Pool): ConversationRepo {
   };
 }
 
-/** Hot path: every customer message. ON CONFLICT on (login, msgid) only: another id clash still raises. */
-const INSERT_MESSAGE = {
-  name: 'message_insert',
-  text: `INSERT INTO messages (id, direction, login, scope_id, conversation_id, amojo_chat_id, msgid, amojo_msg_id,
-      status, last_error, payload, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-    ON CONFLICT (login, msgid) DO NOTHING RETURNING 1 AS inserted`,
-};
-
-/** false = a message with this (login, msgid) exists (nothing written). */
-export async function insertMessage(db: Queryable, m: StoredMessage): Promise<boolean> {
-  const rows = await run(db, INSERT_MESSAGE, [m.id, m.direction, m.login, m.scopeId, m.conversationId, m.amojoChatId, m.msgid,
-    m.amojoMsgId, m.status, m.lastError, toJson(m.payload), m.createdAt, m.updatedAt], `message ${m.id}`);
-  return rows.length > 0;
-}
-
 const UPDATE_MESSAGE = {
   name: 'message_update',
   text: `UPDATE messages SET
@@ -162,16 +146,6 @@ export function createPgMessages(pool: pg.Pool): MessageRepo {
       return r!.n as number;
     },
   };
-}
-
-/** Hot path: every amojo hook. false = duplicate key (nothing written). */
-export async function insertReceiptIfNew(db: Queryable, r: WebhookReceipt): Promise<boolean> {
-  const rows = await run(db, {
-    name: 'receipt_insert',
-    text: `INSERT INTO webhook_receipts (key, scope_id, kind, raw, received_at) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (key) DO NOTHING RETURNING 1 AS inserted`,
-  }, [r.key, r.scopeId, r.kind, r.raw, r.receivedAt]);
-  return rows.length > 0;
 }
 
 export function createPgReceipts(pool: pg.Pool): WebhookReceiptRepo {

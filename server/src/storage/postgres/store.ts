@@ -14,11 +14,9 @@ import {
   createPgMessages,
   createPgReceipts,
   getMessageByMsgid,
-  insertMessage,
-  insertReceiptIfNew,
   saveConnection,
-  saveConversation,
 } from './repos';
+import { conversationJson, entriesJson, jsonOrNull, messageJson } from './rows';
 import { createPgSharedState } from './shared-state';
 
 export type PostgresStoreOptions = PgPoolOptions;
@@ -65,16 +63,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return out as T;
   };
 
+  // Each unit of work is one statement calling a function of migration 4: atomic without BEGIN/COMMIT.
   const repos = gate({
     async acceptInboundMessage(input: Parameters<Store['acceptInboundMessage']>[0]) {
       const { message } = input;
-      const created = await withTransaction(pool, async (c) => {
-        if (!(await insertMessage(c, message))) return false;
-        if (input.conversation) await saveConversation(c, input.conversation);
-        await enqueueIn(c, input.outbox, input.now);
-        return true;
-      }, `message ${message.id}`);
-      if (created) {
+      const [row] = await run(pool, { name: 'accept_inbound', text: 'SELECT amochan_accept_inbound($1::jsonb, $2::jsonb, $3::jsonb, $4) AS created' },
+        [JSON.stringify(messageJson(message)), jsonOrNull(input.conversation && conversationJson(input.conversation)), entriesJson(input.outbox), input.now],
+        `message ${message.id} (or one of its outbox entries)`);
+      if (row!.created === true) {
         if (input.outbox.length > 0) poke();
         return { created: true, message };
       }
@@ -83,15 +79,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return { created: false, message: existing };
     },
     async acceptWebhook(input: Parameters<Store['acceptWebhook']>[0]) {
-      const duplicate = await withTransaction(pool, async (c) => {
-        if (!(await insertReceiptIfNew(c, input.receipt))) return true;
-        if (input.conversation) await saveConversation(c, input.conversation);
-        if (input.message && !(await insertMessage(c, input.message))) {
-          throw new AppError('conflict', `message ${input.message.msgid} of ${input.message.login} already exists`);
-        }
-        await enqueueIn(c, input.outbox, input.now);
-        return false;
-      }, `webhook ${input.receipt.key}`);
+      const r = input.receipt;
+      const receipt = { key: r.key, scope_id: r.scopeId, kind: r.kind, raw: r.raw, received_at: r.receivedAt };
+      const [row] = await run(pool, { name: 'accept_webhook', text: 'SELECT amochan_accept_webhook($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5) AS duplicate' },
+        [JSON.stringify(receipt), jsonOrNull(input.message && messageJson(input.message)),
+          jsonOrNull(input.conversation && conversationJson(input.conversation)), entriesJson(input.outbox), input.now],
+        `webhook ${r.key} (its message or outbox entries)`);
+      const duplicate = row!.duplicate === true;
       if (!duplicate && input.outbox.length > 0) poke();
       return { duplicate };
     },
