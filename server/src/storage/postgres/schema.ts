@@ -97,7 +97,8 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (due_at, seq) INCLUDE (ordering_key, destination) WHERE state IN ('pending', 'leased');
 CREATE INDEX outbox_key_order ON outbox (ordering_key, seq) WHERE state IN ('pending', 'leased');
-CREATE INDEX outbox_state_seq ON outbox (state, seq);
+-- INCLUDE destination: countByState (metrics) is an index-only scan, not a read of every row.
+CREATE INDEX outbox_state_seq ON outbox (state, seq) INCLUDE (destination);
 CREATE INDEX outbox_done_updated ON outbox (updated_at) WHERE state = 'done';
 -- The outbox churns (insert, two updates, delete per message): vacuum it early and often.
 ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02, fillfactor = 80);
