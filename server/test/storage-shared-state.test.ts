@@ -59,6 +59,17 @@ describePg('on PostgreSQL', () => {
       expect(log).toEqual(['in a', 'out a', 'in b', 'out b']);
     });
 
+    it('many waiters for one account lock never starve the holder of pool connections', async () => {
+      const order: number[] = [];
+      await Promise.all(Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? b : a).shared.locks.withLock('acct:busy', async () => {
+          // The holder still needs the pool (3 connections per instance) for its own work.
+          await (i % 2 ? b : a).shared.rateLimits.hit(`k${i}`, 1000, 0);
+          order.push(i);
+        })));
+      expect(order.sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    });
+
     it('a token seen on one instance is a replay on the other; rate limits count on both', async () => {
       const now = Date.now();
       expect(await a.shared.replay.firstSeen('acct', 'jti-x', now + 60_000, now)).toBe(true);

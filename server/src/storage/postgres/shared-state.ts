@@ -1,12 +1,13 @@
 import type pg from 'pg';
+import { createProcessLocks } from '../memory/shared-state';
 import { windowStart, type SharedState } from '../shared-state-types';
 import { isUnavailableError, mapPgError, run } from './pool';
 
 /**
  * Shared state on PostgreSQL: every decision is one atomic upsert, so N instances agree without
  * coordination beyond the row.
- * - Account locks are session advisory locks on a dedicated pooled connection for fn's duration:
- *   the server releases them if that connection dies, so a crashed instance never leaves one held.
+ * - Account locks are session advisory locks held on one pooled connection for fn's duration: the
+ *   server releases them if that connection dies, so a crashed instance never leaves one held.
  * - Leader election uses a leases table, not session advisory locks: a lock lives as long as one
  *   TCP connection, and after a network partition the old leader keeps running until its socket
  *   times out, unaware it lost; a lease has a bounded TTL, the leader learns it lost it when a
@@ -14,6 +15,26 @@ import { isUnavailableError, mapPgError, run } from './pool';
  *   callers' clocks: keep instance clocks in sync (NTP) to well under the TTL.
  */
 export function createPgSharedState(pool: pg.Pool): SharedState {
+  const local = createProcessLocks();
+  const acquire = async (key: string): Promise<pg.PoolClient> => {
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        return mapPgError(err);
+      }
+      try {
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 1)) AS ok', [key]);
+        if (rows[0]!.ok) return client;
+        client.release();
+      } catch (err) {
+        client.release(isUnavailableError(err));
+        return mapPgError(err);
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  };
   return {
     replay: {
       async firstSeen(partition, key, expiresAt, now) {
@@ -44,27 +65,21 @@ export function createPgSharedState(pool: pg.Pool): SharedState {
       },
     },
     locks: {
-      async withLock(key, fn) {
-        let client: pg.PoolClient;
-        try {
-          client = await pool.connect();
-        } catch (err) {
-          return mapPgError(err);
-        }
-        try {
-          await run(client, 'SELECT pg_advisory_lock(hashtextextended($1, 1))', [key]);
-        } catch (err) {
-          client.release(isUnavailableError(err));
-          throw err;
-        }
-        try {
-          return await fn();
-        } finally {
-          // If unlocking fails the connection is destroyed, which releases the lock server-side.
-          const unlocked = await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 1))', [key]).then(() => true, () => false);
-          client.release(!unlocked);
-        }
-      },
+      // Queue in-process first, so one instance's waiters for a key hold no connection; then poll
+      // pg_try_advisory_lock, releasing the connection between tries: a waiter blocked inside
+      // pg_advisory_lock would hold a pooled connection, and enough of them would starve the
+      // holder's own queries (the pool is small by design).
+      withLock: (key, fn) =>
+        local.withLock(key, async () => {
+          const client = await acquire(key);
+          try {
+            return await fn();
+          } finally {
+            // If unlocking fails the connection is destroyed, which releases the lock server-side.
+            const unlocked = await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 1))', [key]).then(() => true, () => false);
+            client.release(!unlocked);
+          }
+        }),
     },
     leaders: {
       async tryLead(job, holder, ttlMs, now) {
