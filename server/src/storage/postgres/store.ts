@@ -40,6 +40,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const pool = createPgPool(options);
   const listener = createOutboxWakeListener(options.connectionString, options.onIdleError);
   const poke = createOutboxNotifier(pool);
+  const shared = createPgSharedState(pool);
   let migrated: Promise<MigrationResult> | null = null;
   const ready = (): Promise<MigrationResult> => {
     migrated ??= runPgMigrations(pool).catch((err: unknown) => {
@@ -106,12 +107,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     messages: gate(createPgMessages(pool)),
     outbox: gate(createPgOutbox(pool, poke)),
     receipts: gate(createPgReceipts(pool)),
-    shared: gate({
-      replay: gate(createPgSharedState(pool).replay),
-      rateLimits: gate(createPgSharedState(pool).rateLimits),
-      locks: gate(createPgSharedState(pool).locks),
-      leaders: gate(createPgSharedState(pool).leaders),
-    }),
+    shared: { replay: gate(shared.replay), rateLimits: gate(shared.rateLimits), locks: gate(shared.locks), leaders: gate(shared.leaders) },
     ...repos,
     ready,
     onOutboxWork: (cb) => listener.add(cb),
