@@ -139,6 +139,11 @@ describePg('on PostgreSQL', () => {
           const memory = createMemoryStore();
           try {
             expect(withoutSeq(await play(pgStore, ops))).toEqual(withoutSeq(await play(memory, ops)));
+            // The maintained head flags equal a from-scratch recomputation.
+            const heads = await pgStore.pool.query(`SELECT
+              (SELECT array_agg(seq ORDER BY seq) FROM outbox WHERE is_head) AS flagged,
+              (SELECT array_agg(m ORDER BY m) FROM (SELECT min(seq) AS m FROM outbox WHERE state IN ('pending', 'leased') GROUP BY ordering_key) AS x) AS computed`);
+            expect(heads.rows[0].flagged).toEqual(heads.rows[0].computed);
           } finally {
             await memory.close();
           }

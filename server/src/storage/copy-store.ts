@@ -76,6 +76,8 @@ export async function copySqliteToPostgres(options: CopyStoreOptions): Promise<A
       if (t.name === 'outbox') {
         // Later enqueues must get seqs above every copied one.
         await pool.query("SELECT setval(pg_get_serial_sequence('outbox', 'seq'), GREATEST((SELECT max(seq) FROM outbox), 1))");
+        // SQLite keeps heads in a table of its own: flag each key's first unfinished entry here.
+        await pool.query("SELECT amochan_fix_heads(ARRAY(SELECT DISTINCT ordering_key FROM outbox WHERE state IN ('pending', 'leased')))");
       }
       summary.push({ table: t.name, rows: copied });
     }

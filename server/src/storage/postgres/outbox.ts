@@ -42,8 +42,8 @@ export async function enqueueIn(db: Queryable, entries: NewOutboxEntry[], now: n
 }
 
 /**
- * A claimable entry is due and the head of its key: no earlier unfinished entry with that key.
- * FOR UPDATE SKIP LOCKED lets N claimers on N instances take disjoint rows without waiting; a row
+ * A claimable entry is due and the head of its key (is_head: no earlier unfinished entry with that
+ * key; kept by migration 4's functions under the key's lock). FOR UPDATE SKIP LOCKED lets N claimers on N instances take disjoint rows without waiting; a row
  * another claimer leased meanwhile is re-checked on its new version (due_at moved to the lease's
  * end) and dropped. A key's later entries stay blocked while its head is leased anywhere, so one
  * conversation is in flight on at most one instance at a time.
@@ -52,9 +52,7 @@ const CLAIM = {
   name: 'outbox_claim',
   text: `WITH c AS (
            SELECT o.seq, o.due_at FROM outbox o
-           WHERE o.state IN ('pending', 'leased') AND o.due_at <= $1 AND o.destination = ANY($2::text[])
-             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key
-                             AND p.state IN ('pending', 'leased') AND p.seq < o.seq)
+           WHERE o.is_head AND o.state IN ('pending', 'leased') AND o.due_at <= $1 AND o.destination = ANY($2::text[])
            ORDER BY o.due_at, o.seq LIMIT $3 FOR UPDATE OF o SKIP LOCKED)
          UPDATE outbox o SET state = 'leased', lease_until = $4, attempts = o.attempts + 1, updated_at = $1
          FROM c WHERE o.seq = c.seq RETURNING o.*, c.due_at AS claim_due`,
@@ -78,7 +76,6 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
     // The key's next entry may have become claimable (on any instance).
     if (row!.outcome === 'finished') poke();
   };
-  const revive = `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL, updated_at = $1`;
 
   return {
     async enqueue(entries, now) {
@@ -102,12 +99,12 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
       if (rows.length === 0) await mustExist(pool, id);
     },
     async retry(id, now) {
-      const revived = (await run(pool, `${revive} WHERE id = $2 AND state = 'dead' RETURNING seq`, [now, id])).length;
-      if (revived > 0) poke();
-      return revived > 0;
+      const [r] = await run(pool, 'SELECT amochan_revive($1, $2) AS n', [id, now]);
+      if ((r!.n as number) > 0) poke();
+      return (r!.n as number) > 0;
     },
     async retryAllDead(now) {
-      const [r] = await run(pool, `WITH r AS (${revive} WHERE state = 'dead' RETURNING 1) SELECT count(*) AS n FROM r`, [now]);
+      const [r] = await run(pool, 'SELECT amochan_revive(NULL, $1) AS n', [now]);
       if ((r!.n as number) > 0) poke();
       return r!.n as number;
     },

@@ -12,20 +12,60 @@ const conversationUpsert = (source: string) => `
       updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at;`;
 
 export const pgFunctionsSql = `
--- Enqueues are serialised per ordering key until commit (keys locked in hash order, so never a
--- deadlock): seq is taken at INSERT, and without the lock two instances could commit one
--- conversation's seq 11 before its seq 10, letting a worker deliver 11 first.
+-- Every change to a key's set of unfinished entries (enqueue, finish, revive) runs under that key's
+-- transaction-scoped advisory lock, taken in hash order so two writers never deadlock. So seq
+-- order is commit order within a key (seq is taken at INSERT: without the lock two instances could
+-- commit one conversation's seq 11 before its seq 10), and is_head is recomputed race-free.
+CREATE FUNCTION amochan_lock_keys(keys text[]) RETURNS void LANGUAGE sql AS $$
+  SELECT count(pg_advisory_xact_lock(k.h)) FROM
+    (SELECT DISTINCT hashtextextended(key, 0) AS h FROM unnest(keys) AS key ORDER BY 1) AS k;
+$$;
+
+-- is_head = the key's lowest-seq unfinished entry. Reads only heads and each key's first entry.
+CREATE FUNCTION amochan_fix_heads(keys text[]) RETURNS void LANGUAGE sql AS $$
+  UPDATE outbox o SET is_head = false
+  WHERE o.ordering_key = ANY(keys) AND o.is_head
+    AND (o.state NOT IN ('pending', 'leased') OR EXISTS
+          (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state IN ('pending', 'leased') AND p.seq < o.seq));
+  UPDATE outbox o SET is_head = true
+  FROM (SELECT (SELECT seq FROM outbox WHERE ordering_key = k AND state IN ('pending', 'leased') ORDER BY seq LIMIT 1) AS head
+        FROM unnest(keys) AS k) AS h
+  WHERE o.seq = h.head AND NOT o.is_head;
+$$;
+
 CREATE FUNCTION amochan_enqueue(entries jsonb, now_ms bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  keys text[];
 BEGIN
   IF entries IS NULL OR jsonb_array_length(entries) = 0 THEN RETURN; END IF;
-  PERFORM pg_advisory_xact_lock(k.h) FROM
-    (SELECT DISTINCT hashtextextended(e->>'ordering_key', 0) AS h FROM jsonb_array_elements(entries) AS e ORDER BY 1) AS k;
-  INSERT INTO outbox (id, destination, kind, ordering_key, payload, message_id, state, next_attempt_at, created_at, updated_at)
-    SELECT r.id, r.destination, r.kind, r.ordering_key, r.payload, r.message_id, 'pending', COALESCE(r.next_attempt_at, now_ms), now_ms, now_ms
+  keys := ARRAY(SELECT DISTINCT e->>'ordering_key' FROM jsonb_array_elements(entries) AS e);
+  PERFORM amochan_lock_keys(keys);
+  -- A new entry is its key's head when the key has no unfinished entry (the lock makes that
+  -- stable) and it is the key's first in this batch: decided at insert, never updated after.
+  INSERT INTO outbox (id, destination, kind, ordering_key, payload, message_id, state, next_attempt_at, created_at, updated_at, is_head)
+    SELECT r.id, r.destination, r.kind, r.ordering_key, r.payload, r.message_id, 'pending', COALESCE(r.next_attempt_at, now_ms), now_ms, now_ms,
+           row_number() OVER (PARTITION BY r.ordering_key ORDER BY r.i) = 1
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = r.ordering_key AND p.state IN ('pending', 'leased'))
     FROM ROWS FROM (jsonb_to_recordset(entries) AS (id text, destination text, kind text, ordering_key text, payload text,
                                                      message_id text, next_attempt_at bigint)) WITH ORDINALITY
          AS r(id, destination, kind, ordering_key, payload, message_id, next_attempt_at, i)
     ORDER BY r.i;
+END $$;
+
+-- dead → pending with attempts reset: one entry, or every dead one when entry_id is NULL. Returns how many.
+CREATE FUNCTION amochan_revive(entry_id text, now_ms bigint) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  keys text[];
+  n integer;
+BEGIN
+  keys := ARRAY(SELECT DISTINCT ordering_key FROM outbox WHERE state = 'dead' AND (entry_id IS NULL OR id = entry_id));
+  IF cardinality(keys) = 0 THEN RETURN 0; END IF;
+  PERFORM amochan_lock_keys(keys);
+  UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = now_ms, lease_until = NULL, updated_at = now_ms
+    WHERE state = 'dead' AND (entry_id IS NULL OR id = entry_id);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM amochan_fix_heads(keys);
+  RETURN n;
 END $$;
 
 CREATE FUNCTION amochan_patch_message(message_id text, patch jsonb, now_ms bigint) RETURNS void LANGUAGE sql AS $$
@@ -66,11 +106,21 @@ END $$;
 -- Complete or kill with effects. 'finished', 'already' (finished before: nothing applied) or 'missing'.
 CREATE FUNCTION amochan_finish(entry_id text, new_state text, error text, now_ms bigint, patch_id text, patch jsonb, entries jsonb)
 RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  key text;
+  was_head boolean;
 BEGIN
-  UPDATE outbox SET state = new_state, lease_until = NULL, last_error = COALESCE(error, last_error), updated_at = now_ms
-    WHERE id = entry_id AND state IN ('pending', 'leased');
-  IF NOT FOUND THEN
-    RETURN CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE id = entry_id) THEN 'already' ELSE 'missing' END;
+  SELECT ordering_key INTO key FROM outbox WHERE id = entry_id;
+  IF NOT FOUND THEN RETURN 'missing'; END IF;
+  PERFORM amochan_lock_keys(ARRAY[key]);
+  SELECT is_head INTO was_head FROM outbox WHERE id = entry_id AND state IN ('pending', 'leased');
+  IF NOT FOUND THEN RETURN 'already'; END IF;
+  UPDATE outbox SET state = new_state, is_head = false, lease_until = NULL, last_error = COALESCE(error, last_error), updated_at = now_ms
+    WHERE id = entry_id;
+  -- Its key's next unfinished entry, if any, takes over.
+  IF was_head THEN
+    UPDATE outbox SET is_head = true
+      WHERE seq = (SELECT seq FROM outbox WHERE ordering_key = key AND state IN ('pending', 'leased') ORDER BY seq LIMIT 1);
   END IF;
   IF patch_id IS NOT NULL THEN PERFORM amochan_patch_message(patch_id, patch, now_ms); END IF;
   PERFORM amochan_enqueue(entries, now_ms);

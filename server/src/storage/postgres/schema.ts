@@ -1,9 +1,12 @@
 /**
  * PostgreSQL schema, numbered like SQLite's (same tables and columns, same meaning per version) but
  * written for concurrent writers on several instances:
- * - no trigger-maintained head or counter tables: in PostgreSQL every writer would queue on those
- *   few hot rows. Claims find heads with NOT EXISTS over a partial index instead, and counts are
- *   index-only scans of the unfinished rows (small by design: done rows are not in the index).
+ * - no counter tables (every writer would queue on those few hot rows): counts are index-only
+ *   scans of the unfinished rows (small by design: done rows are not in those indexes).
+ * - the head of each ordering key (its first unfinished entry, the only claimable one) is flagged
+ *   on the row itself (is_head), kept by the functions of migration 4 under a per-key lock: a
+ *   claim reads due heads only, so a conversation with thousands of entries stuck behind its
+ *   head costs nothing per poll (SQLite's outbox_heads table does the same with triggers).
  * - due_at is a stored generated column, so a claim is one index range scan in due order and a
  *   concurrent claimer re-checks it on the new row version (FOR UPDATE re-evaluation).
  * - times are BIGINT epoch ms; payloads TEXT (kept byte for byte for audit, as in SQLite).
@@ -91,11 +94,13 @@ CREATE TABLE outbox (
   last_error TEXT,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL,
+  is_head BOOLEAN NOT NULL DEFAULT false,
   -- When the row becomes claimable: pending at next_attempt_at, leased once its lease has expired.
   due_at BIGINT GENERATED ALWAYS AS
     (CASE state WHEN 'pending' THEN next_attempt_at WHEN 'leased' THEN lease_until + 1 END) STORED
 );
-CREATE INDEX outbox_due ON outbox (due_at, seq) INCLUDE (ordering_key, destination) WHERE state IN ('pending', 'leased');
+CREATE INDEX outbox_due ON outbox (due_at, seq) INCLUDE (destination) WHERE is_head AND state IN ('pending', 'leased');
+CREATE INDEX outbox_key_head ON outbox (ordering_key) WHERE is_head;
 CREATE INDEX outbox_key_order ON outbox (ordering_key, seq) WHERE state IN ('pending', 'leased');
 -- INCLUDE destination: countByState (metrics) is an index-only scan, not a read of every row.
 CREATE INDEX outbox_state_seq ON outbox (state, seq) INCLUDE (destination);
