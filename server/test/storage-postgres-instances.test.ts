@@ -90,6 +90,26 @@ describePg('PostgreSQL with several instances', () => {
     }
   }, 60_000);
 
+  it('completions that enqueue into each other\'s conversations never deadlock', async () => {
+    const a = createPostgresStore({ connectionString: db.url, poolSize: 6 });
+    const b = createPostgresStore({ connectionString: db.url, poolSize: 6 });
+    try {
+      await a.ready();
+      const rounds = 30;
+      await a.outbox.enqueue(Array.from({ length: rounds }, (_, i) => [item(`x${i}`, 'conv:X'), item(`y${i}`, 'conv:Y')]).flat(), 1);
+      // Each completion of X enqueues into Y and vice versa, on two instances at once.
+      const run = async (s: PostgresStore, self: string, other: string) => {
+        for (let i = 0; i < rounds; i++) {
+          await s.outbox.complete(`${self}${i}`, 2, { enqueue: [item(`${self}->${other}${i}`, `conv:${other.toUpperCase()}`)] });
+        }
+      };
+      await Promise.all([run(a, 'x', 'y'), run(b, 'y', 'x')]);
+      expect(await a.outbox.countUndelivered()).toBe(2 * rounds);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 30_000);
+
   it('work committed on one instance wakes a listener on another (LISTEN/NOTIFY)', async () => {
     const a = createPostgresStore({ connectionString: db.url, poolSize: 2 });
     const b = createPostgresStore({ connectionString: db.url, poolSize: 2 });

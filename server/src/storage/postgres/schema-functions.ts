@@ -112,7 +112,9 @@ DECLARE
 BEGIN
   SELECT ordering_key INTO key FROM outbox WHERE id = entry_id;
   IF NOT FOUND THEN RETURN 'missing'; END IF;
-  PERFORM amochan_lock_keys(ARRAY[key]);
+  -- Its own key and the keys it will enqueue into, in one ordered acquisition: taking them in two
+  -- steps could deadlock with a finish whose keys are the other way round.
+  PERFORM amochan_lock_keys(key || ARRAY(SELECT e->>'ordering_key' FROM jsonb_array_elements(COALESCE(entries, '[]')) AS e));
   SELECT is_head INTO was_head FROM outbox WHERE id = entry_id AND state IN ('pending', 'leased');
   IF NOT FOUND THEN RETURN 'already'; END IF;
   UPDATE outbox SET state = new_state, is_head = false, lease_until = NULL, last_error = COALESCE(error, last_error), updated_at = now_ms
