@@ -15,6 +15,7 @@ module.exports = function preset(dir, overrides = {}) {
     moduleNameMapper: {
       '^@amochan/amojo$': path.join(__dirname, 'packages/amojo/src/index.ts'),
       '^@amochan/amojo/schemas$': path.join(__dirname, 'packages/amojo/src/schemas/index.ts'),
+      '^@amochan/amojo/testing$': path.join(__dirname, 'packages/amojo/src/testing.ts'),
       '^@amochan/amojo-emulator$': path.join(__dirname, 'packages/amojo-emulator/src/index.ts'),
     },
     ...overrides,

@@ -44,7 +44,7 @@ function usage(problem) {
 
 const log = (line) => console.log(`  · ${line}`);
 
-/** The targets of issue 8, evaluated on the results (null pass = not measured / missing). */
+/** The performance targets the bench holds us to (README), evaluated on the results (null pass = not measured / missing). */
 function evaluate(r) {
   const has = (x) => x !== null && x !== undefined && !(typeof x === 'number' && Number.isNaN(x));
   const check = (value, ok) => (has(value) ? ok(value) : false);

@@ -61,18 +61,18 @@ const envSchema = z.object({
   // Retry backoff: base doubles per attempt up to max, with jitter; lease = how long a claim is ours.
   OUTBOX_BASE_DELAY_MS: int(1_000, 1, 3_600_000),
   OUTBOX_MAX_DELAY_MS: int(300_000, 1, 86_400_000),
-  // S5 (reliability): a lease must outlive the slowest delivery (checked below), and is how long a
+  // A lease must outlive the slowest delivery (checked below), and is how long a
   // crashed worker's in-flight entries wait before they are claimed again after a restart.
   OUTBOX_LEASE_MS: int(60_000, 1_000, 3_600_000),
   PROVIDER_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
-  // S5: per request to amojo (the SDK's own default is the same 10 s).
+  // Per request to amojo (the SDK's own default is the same 10 s).
   AMOJO_TIMEOUT_MS: int(10_000, 100, 120_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
-  // S5: 0 turns the reconciler off. It re-reads chat history of conversations active within the
+  // 0 turns the reconciler off. It re-reads chat history of conversations active within the
   // lookback window to recover manager messages whose hook never reached us.
   RECONCILE_INTERVAL_MS: int(60_000, 0, 86_400_000),
   RECONCILE_LOOKBACK_MS: int(86_400_000, 60_000, 30 * 86_400_000),
-  // S5: periodic passes leave messages younger than this to their hook, which may still be in flight.
+  // Periodic passes leave messages younger than this to their hook, which may still be in flight.
   RECONCILE_GRACE_MS: int(30_000, 0, 3_600_000),
   // Retention (services/retention.ts, hourly): 0 keeps rows forever. Receipts are the reconciler's
   // memory of what was relayed, so they must outlive RECONCILE_LOOKBACK_MS (checked below).
@@ -120,7 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // the signing algorithm would be checked on signature alone; the sandbox mints its own tokens.
   if (!sandbox && e.AMOCRM_CLIENT_SECRET && !e.AMOCRM_TOKEN_AUDIENCE)
     problems.push("AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set (the scheme://host of the integration's redirect URI, the widget token's aud)");
-  // S5: a lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider
+  // A lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider
   // POST) would let the same entry be claimed again while its first delivery is still running.
   if (parsed.success) {
     const slowest = Math.max(2 * e.AMOJO_TIMEOUT_MS, e.PROVIDER_WEBHOOK_TIMEOUT_MS);

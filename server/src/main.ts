@@ -9,28 +9,21 @@ import { createHttpFetch } from './lib/http-fetch';
 import { createId } from './lib/ids';
 import { createLifecycle } from './lib/lifecycle';
 import { createLogger, type Logger } from './lib/logger';
-import { createEventBus } from './lib/event-bus';
-import { announceSandbox, withDemoProviderUrl, withSandboxSecret } from './sandbox/bootstrap';
-import { SANDBOX_AMOJO_ID } from './sandbox/types';
-import { wireSandboxEvents } from './sandbox/wire-events';
-import { createRelayWorker } from './outbox/relay-worker';
-// S5 (reliability): metrics, delivery observation, reconciler.
 import { createMetrics } from './lib/metrics';
-import { observeDeliveries } from './outbox/delivery-metrics';
-import { createAmojoHooks } from './services/amojo-hooks';
-import { createReconciler } from './services/reconciler';
 import { createWakeSignal } from './lib/wake-signal';
+import { observeDeliveries } from './outbox/delivery-metrics';
+import { createRelayWorker } from './outbox/relay-worker';
+import type { SandboxMode } from './sandbox';
+import { buildServices } from './services/build-services';
 import { createCredentialVerifier } from './services/credentials';
+import { createReconciler } from './services/reconciler';
 import { createRetentionJob } from './services/retention';
-import { replaySandboxBindings, SANDBOX_API_TOKEN, SANDBOX_LOGIN, SANDBOX_PASSWORD, startSandbox, type AmojoTarget } from './sandbox/start-sandbox';
 import { openStore } from './storage/open-store';
 
 /**
  * The composition root: the only module that reads the environment and wires concrete
- * implementations together. Everything else receives AppDeps.
+ * implementations together (services once, via buildServices). Everything else receives AppDeps.
  */
-
-export { SANDBOX_API_TOKEN, SANDBOX_CHANNEL_ID, SANDBOX_LOGIN, SANDBOX_PASSWORD } from './sandbox/start-sandbox';
 
 export interface RunningServer {
   deps: AppDeps;
@@ -41,70 +34,65 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Loaded on demand: a production start never loads the sandbox's emulator, templates or twig. */
+async function loadSandboxMode(input: Parameters<typeof import('./sandbox').startSandboxMode>[0]): Promise<SandboxMode> {
+  const { startSandboxMode } = await import('./sandbox');
+  return startSandboxMode(input);
+}
+
 export async function startServer(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL })): Promise<RunningServer> {
   const lifecycle = createLifecycle();
   const store = await openStore(config.DATABASE_URL);
   try {
-    const amojoTarget: AmojoTarget = config.sandbox
-      ? await startSandbox({ logger, store, lifecycle })
-      : { baseUrl: config.AMOJO_BASE_URL, channelId: config.AMOJO_CHANNEL_ID!, secret: config.AMOJO_CHANNEL_SECRET! };
-    // In sandbox the emulator's secret signs the hooks; the webhook route reads it from the config.
-    // SANDBOX (issue 7): withSandboxSecret gives the console's demo provider a per-process PROVIDER_WEBHOOK_SECRET.
-    const effectiveConfig: Config = config.sandbox
-      ? withSandboxSecret({ ...config, PROVIDER_API_TOKEN: config.PROVIDER_API_TOKEN ?? SANDBOX_API_TOKEN, AMOJO_CHANNEL_SECRET: amojoTarget.secret })
-      : config;
+    const sandbox = config.sandbox ? await loadSandboxMode({ config, logger, store, lifecycle }) : null;
+    const target = sandbox?.target ?? { baseUrl: config.AMOJO_BASE_URL, channelId: config.AMOJO_CHANNEL_ID!, secret: config.AMOJO_CHANNEL_SECRET! };
+    const effectiveConfig: Config = sandbox?.config ?? config;
+    const amojoOptions = { baseUrl: target.baseUrl, channelId: target.channelId, secret: target.secret, timeoutMs: config.AMOJO_TIMEOUT_MS };
 
-    const deps: AppDeps = {
+    const infra = {
       config: effectiveConfig,
       store,
       logger,
       clock: systemClock,
       ids: createId,
-      amojo: createAmojoClient({ baseUrl: amojoTarget.baseUrl, channelId: amojoTarget.channelId, secret: amojoTarget.secret, timeoutMs: config.AMOJO_TIMEOUT_MS }),
-      // S5: a registry per app (never prom-client's global one), with process metrics.
+      amojo: createAmojoClient(amojoOptions),
+      // A registry per app (never prom-client's global one), with process metrics.
       metrics: createMetrics({ outbox: store.outbox, defaultMetrics: true }),
       verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
       outboxSignal: createWakeSignal(),
       lifecycle,
-      // SANDBOX (issue 7): the console's event log and the emulator it drives.
-      ...(amojoTarget.emulator
-        ? { events: createEventBus(), sandbox: { emulator: amojoTarget.emulator, amojoAccountId: SANDBOX_AMOJO_ID, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD } }
-        : {}),
     };
-    if (config.sandbox) await replaySandboxBindings(deps);
-    const server = await listen(createRequestListener(deps), config.PORT, config.HOST);
+    const deps: AppDeps = { ...infra, services: buildServices(infra) };
+    await sandbox?.prepare(deps);
+    const server = await listen(createRequestListener(deps, sandbox?.http(deps)), config.PORT, config.HOST);
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
-    // Created after listen because in sandbox mode PROVIDER_WEBHOOK_URL defaults to our own
-    // /sandbox/provider/webhook, which needs the port (SANDBOX, issue 7).
+    // Created after listen because in sandbox mode PROVIDER_WEBHOOK_URL defaults to our own demo
+    // provider, which needs the port.
     // The outbox owns retries (with backoff, across restarts), so its client never retries inline;
     // its HTTP goes through keep-alive node:http, far cheaper per request than the global fetch.
     const outboxFetch = createHttpFetch();
     const worker = createRelayWorker(
-      { ...deps, config: withDemoProviderUrl(effectiveConfig, url) },
-      {
-        amojo: createAmojoClient({ baseUrl: amojoTarget.baseUrl, channelId: amojoTarget.channelId, secret: amojoTarget.secret, retry: noRetry, timeoutMs: config.AMOJO_TIMEOUT_MS, fetch: outboxFetch }),
-        fetch: outboxFetch,
-      },
+      { ...deps, config: sandbox ? sandbox.workerConfig(effectiveConfig, url) : effectiveConfig },
+      { amojo: createAmojoClient({ ...amojoOptions, retry: noRetry, fetch: outboxFetch }), fetch: outboxFetch },
     );
     lifecycle.onShutdown('outbox worker', async () => {
       await worker.stop();
       outboxFetch.destroy();
     });
-    observeDeliveries(worker, deps.metrics!); // S5
-    if (deps.events && deps.sandbox) lifecycle.onShutdown('sandbox event wiring', wireSandboxEvents({ bus: deps.events, emulator: deps.sandbox.emulator, worker }));
-    amojoTarget.setWebhookUrl?.(`http://127.0.0.1:${port}/amojo/v1/webhook/:scope_id`);
+    observeDeliveries(worker, deps.metrics!);
+    sandbox?.attach({ worker, port });
     worker.start();
-    // S5: recover manager messages whose hook never reached us (first pass now: hooks sent while we
+    // Recovers manager messages whose hook never reached us (first pass now: hooks sent while we
     // were down). Registered after the worker, so it stops first on shutdown.
     if (config.RECONCILE_INTERVAL_MS > 0) {
       const reconciler = createReconciler({
         store,
         amojo: deps.amojo,
-        hooks: createAmojoHooks({ store, clock: deps.clock, ids: deps.ids, logger, outboxSignal: deps.outboxSignal, channelSecret: effectiveConfig.AMOJO_CHANNEL_SECRET }),
+        hooks: deps.services.hooks,
         clock: deps.clock,
         logger,
-        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        metrics: infra.metrics,
         lookbackMs: config.RECONCILE_LOOKBACK_MS,
         intervalMs: config.RECONCILE_INTERVAL_MS,
         graceMs: config.RECONCILE_GRACE_MS,
@@ -117,20 +105,19 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       store,
       clock: deps.clock,
       logger,
-      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      metrics: infra.metrics,
       doneOutboxDays: config.RETENTION_DONE_OUTBOX_DAYS,
       receiptsDays: config.RETENTION_RECEIPTS_DAYS,
     });
     lifecycle.onShutdown('retention', () => retention.stop());
     retention.start();
     logger.info({ port, url, sandbox: config.sandbox, verifier: deps.verifier.kind }, 'listening');
-    if (deps.sandbox) announceSandbox(logger, { url, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD, apiToken: effectiveConfig.PROVIDER_API_TOKEN, console: config.SANDBOX_CONSOLE });
+    sandbox?.announce(url);
 
     let stopping: Promise<void> | null = null;
     const stop = () =>
       (stopping ??= (async () => {
-        // Open sandbox event streams would hold server.close() until the shutdown timeout.
-        deps.events?.close();
+        sandbox?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -1,27 +1,12 @@
 import { classifyFailure, WidgetError } from './errors';
 import type { AjaxOptions, Thenable } from './host';
+import type { ConnectReply, ConnectRequest, DisconnectReply, DisconnectRequest, SourceReply, SourceRequest, StatusReply } from '../../server/src/contract/widget-api';
 
 /** Sends one request: the host's `$authorizedAjax` (adds X-Auth-Token) or plain `$.ajax`. */
 export type Send = (options: AjaxOptions) => Thenable;
 
-export interface StatusReply {
-  status: 'connected' | 'disconnected';
-  login?: string;
-}
-
-export interface ConnectRequest {
-  login: string;
-  password: string;
-  amojo_id: string;
-  title?: string;
-}
-
-/** Without login and password the host's X-Auth-Token is the proof (the server decides if it is enough). */
-export interface DisconnectRequest {
-  amojo_id: string;
-  login?: string;
-  password?: string;
-}
+// The server's widget API types, type-only: erased from the bundle, so no zod ships with the widget.
+export type { ConnectRequest, DisconnectRequest, StatusReply } from '../../server/src/contract/widget-api';
 
 // Long enough for a slow amojo round trip behind the server, short enough that a dead server
 // turns into an "unreachable" message instead of a spinner forever.
@@ -57,11 +42,11 @@ export function createApi(baseUrl: string, send: Send) {
     status: (amojoId: string) =>
       request<StatusReply>('GET', `/widget/v1/status?amojo_id=${encodeURIComponent(amojoId)}`),
     connect: (body: ConnectRequest) =>
-      request<{ status: 'connected'; scope_id?: string }>('POST', '/widget/v1/connect', body),
+      request<ConnectReply>('POST', '/widget/v1/connect', body),
     disconnect: (body: DisconnectRequest) =>
-      request<{ status: 'disconnected' }>('POST', '/widget/v1/disconnect', body),
-    addSource: (body: { amojo_id: string; pipeline_id: string | number }) =>
-      request<unknown>('POST', '/widget/v1/source', body),
+      request<DisconnectReply>('POST', '/widget/v1/disconnect', body),
+    addSource: (body: SourceRequest) =>
+      request<SourceReply>('POST', '/widget/v1/source', body),
   };
 }
 

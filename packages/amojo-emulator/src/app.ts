@@ -1,4 +1,5 @@
 import express from 'express';
+import { createAmocrmEmulator, type AmocrmControl } from './amocrm';
 import { createControl, type EmulatorControl } from './control/control';
 import { CONTROL_PREFIX, createControlRouter } from './control/http-routes';
 import { EmulatorEvents } from './events';
@@ -6,6 +7,7 @@ import { FaultInjector } from './faults';
 import { createApiHandler } from './http/api-handler';
 import { API_PREFIX } from './http/routes';
 import { resolveOptions, type EmulatorOptions } from './options';
+import type { EmulatorSettings } from './settings';
 import { EmulatorStore } from './state/store';
 import { WebhookSender } from './webhooks/sender';
 
@@ -14,6 +16,8 @@ export interface EmulatorApp {
   control: EmulatorControl;
   channelId: string;
   secret: string;
+  /** The emulated amoCRM REST side (OAuth, account, sources, pipelines). */
+  amocrm: AmocrmControl;
 }
 
 /**
@@ -25,8 +29,9 @@ export function createEmulatorApp(opts: EmulatorOptions = {}): EmulatorApp {
   const store = new EmulatorStore();
   const faults = new FaultInjector();
   const events = new EmulatorEvents();
+  const settings: EmulatorSettings = { msgidUniqueness: o.msgidUniqueness };
   const sender = new WebhookSender({ fetch: o.fetch, clock: o.clock, timeoutMs: o.webhookTimeoutMs, faults, events });
-  const control = createControl({ store, sender, faults, events, clock: o.clock, ids: o.ids, defaultChannelId: o.channelId });
+  const control = createControl({ store, sender, faults, events, clock: o.clock, ids: o.ids, settings, defaultChannelId: o.channelId });
   control.addChannel({ id: o.channelId, secret: o.secret, webhookUrl: o.webhookUrl });
 
   const app = express();
@@ -40,6 +45,7 @@ export function createEmulatorApp(opts: EmulatorOptions = {}): EmulatorApp {
       store,
       faults,
       ids: o.ids,
+      settings,
       clock: o.clock,
       dateToleranceMs: o.dateToleranceMs,
       events,
@@ -47,6 +53,9 @@ export function createEmulatorApp(opts: EmulatorOptions = {}): EmulatorApp {
       logger: o.logger,
     }),
   );
+  // amoCRM's REST side first: its control routes live under /_emulator/amocrm, before the catch-all.
+  const amocrm = createAmocrmEmulator({ ...opts.amocrm, clock: o.clock, fetch: o.fetch });
+  app.use(amocrm.router);
   app.use(CONTROL_PREFIX, createControlRouter(control, events));
   app.use((req, res) => {
     res.status(404).json({ status: 0, error_code: 404, error_type: 'ORIGIN_NOT_FOUND', error_description: 'not found' });
@@ -57,5 +66,5 @@ export function createEmulatorApp(opts: EmulatorOptions = {}): EmulatorApp {
     const description = err instanceof Error ? err.message : 'internal error';
     res.status(status).json({ status: 0, error_code: status, error_type: status < 500 ? 'ORIGIN_INVALID_REQUEST' : 'ORIGIN_INTERNAL_ERROR', error_description: description });
   });
-  return { app, control, channelId: o.channelId, secret: o.secret };
+  return { app, control, channelId: o.channelId, secret: o.secret, amocrm: amocrm.control };
 }

@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { MSGID_UNIQUENESS_MODES, type MsgidUniqueness } from './settings';
 import { startEmulator } from './start';
 
 /*
  * Standalone emulator: `amojo-emulator [--port N] [--host H] [--channel-id X] [--secret S]
- * [--webhook-url URL] [--log]`. Prints what to give the amochan server and stays up until
+ * [--webhook-url URL] [--msgid-uniqueness per_account|per_channel] [--log]`. Prints what to give the amochan server and stays up until
  * SIGINT/SIGTERM.
  */
 
-const USAGE = `usage: amojo-emulator [--port N] [--host H] [--channel-id ID] [--secret S] [--webhook-url URL] [--log]
+const USAGE = `usage: amojo-emulator [--port N] [--host H] [--channel-id ID] [--secret S] [--webhook-url URL]
+                     [--msgid-uniqueness per_account|per_channel] [--log]
   --port         listen port (default 0: any free port)
   --host         listen address (default 127.0.0.1)
   --channel-id   the channel's id (default: a random uuid)
   --secret       the channel's secret (default: 40 random hex characters)
   --webhook-url  the channel callback URL, with :scope_id (e.g. http://127.0.0.1:3000/amojo/v1/webhook/:scope_id)
+  --msgid-uniqueness
+                 how wide a msgid must be unique: per_account (default) or per_channel
   --log          print one line per API request`;
 
 async function main(): Promise<void> {
@@ -26,6 +30,7 @@ async function main(): Promise<void> {
         'channel-id': { type: 'string' },
         secret: { type: 'string' },
         'webhook-url': { type: 'string' },
+        'msgid-uniqueness': { type: 'string' },
         log: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -44,12 +49,19 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  const uniqueness = values['msgid-uniqueness'];
+  if (uniqueness !== undefined && !(MSGID_UNIQUENESS_MODES as readonly string[]).includes(uniqueness)) {
+    console.error(`--msgid-uniqueness must be one of ${MSGID_UNIQUENESS_MODES.join(', ')}\n${USAGE}`);
+    process.exit(2);
+  }
+
   const emulator = await startEmulator({
     port,
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values['channel-id'] !== undefined ? { channelId: values['channel-id'] } : {}),
     ...(values.secret !== undefined ? { secret: values.secret } : {}),
     ...(values['webhook-url'] !== undefined ? { webhookUrl: values['webhook-url'] } : {}),
+    ...(uniqueness !== undefined ? { msgidUniqueness: uniqueness as MsgidUniqueness } : {}),
     logRequests: values.log ?? false,
   });
 
@@ -70,6 +82,7 @@ async function main(): Promise<void> {
   console.log(`amojo emulator listening on ${emulator.url}`);
   console.log(`channel id:     ${emulator.channelId}`);
   console.log(`channel secret: ${emulator.secret}`);
+  console.log(`msgid unique:   ${emulator.control.msgidUniqueness()}`);
   console.log(`webhook url:    ${values['webhook-url'] ?? '(not set: POST ' + emulator.url + '/_emulator/webhook-url {"url":"..."})'}`);
   console.log('');
   console.log('Point the amochan server at it with:');

@@ -2,6 +2,7 @@ export { startEmulator, type RunningEmulator } from './start';
 export { createEmulatorApp, type EmulatorApp } from './app';
 export type { EmulatorOptions, StartEmulatorOptions } from './options';
 export { DEFAULT_DATE_TOLERANCE_MS, DEFAULT_WEBHOOK_TIMEOUT_MS } from './options';
+export { DEFAULT_MSGID_UNIQUENESS, MSGID_UNIQUENESS_MODES, type MsgidUniqueness } from './settings';
 export type { EmulatorControl } from './control/control';
 export type { ManagerReplyResult, WriteFirstResult } from './control/actions';
 export type { AddChannelArgs, ListMessagesArgs, ManagerReplyArgs, ReactArgs, TypingArgs, WriteFirstArgs } from './control/schemas';
@@ -25,3 +26,21 @@ export type {
   UserRecord,
   WireMessage,
 } from './state/types';
+export {
+  AMOCRM_CONTROL_PREFIX,
+  AmocrmControlError,
+  createAmocrmEmulator,
+  disableHookSignature,
+  type AmocrmAccountRecord,
+  type AmocrmControl,
+  type AmocrmControlErrorCode,
+  type AmocrmEmulator,
+  type AmocrmEmulatorOptions,
+  type AmocrmIntegrationRecord,
+  type AmocrmPipelineRecord,
+  type AmocrmStatusRecord,
+  type CreateAccountArgs as CreateAmocrmAccountArgs,
+  type DisableHookResult,
+  type IssuedCode,
+  type SourceRecord as AmocrmSourceRecord,
+} from './amocrm';

@@ -1,4 +1,6 @@
+import type { AmocrmEmulatorOptions } from './amocrm';
 import { defaultIdGenerator, randomSecret, type IdGenerator } from './ids';
+import { checkMsgidUniqueness, DEFAULT_MSGID_UNIQUENESS, type MsgidUniqueness } from './settings';
 
 export interface EmulatorOptions {
   /** The default channel's id; a random uuid when absent. */
@@ -23,6 +25,10 @@ export interface EmulatorOptions {
   webhookTimeoutMs?: number;
   /** Largest accepted request body. */
   bodyLimit?: string;
+  /** How wide a msgid must be unique (undocumented by amojo); `per_account` by default. */
+  msgidUniqueness?: MsgidUniqueness;
+  /** The emulated amoCRM REST side: its integration, token lifetimes, sources limit. */
+  amocrm?: AmocrmEmulatorOptions;
 }
 
 export interface StartEmulatorOptions extends EmulatorOptions {
@@ -44,6 +50,7 @@ export interface ResolvedOptions {
   ids: IdGenerator;
   webhookTimeoutMs: number;
   bodyLimit: string;
+  msgidUniqueness: MsgidUniqueness;
 }
 
 export const DEFAULT_DATE_TOLERANCE_MS = 15 * 60 * 1000;
@@ -64,5 +71,6 @@ export function resolveOptions(opts: EmulatorOptions = {}): ResolvedOptions {
     ids,
     webhookTimeoutMs: opts.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
     bodyLimit: opts.bodyLimit ?? '20mb',
+    msgidUniqueness: checkMsgidUniqueness(opts.msgidUniqueness ?? DEFAULT_MSGID_UNIQUENESS),
   };
 }

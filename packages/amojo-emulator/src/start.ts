@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEmulatorApp } from './app';
+import type { AmocrmControl } from './amocrm';
 import type { EmulatorControl } from './control/control';
 import type { StartEmulatorOptions } from './options';
 
@@ -11,12 +12,14 @@ export interface RunningEmulator {
   channelId: string;
   secret: string;
   control: EmulatorControl;
+  /** The emulated amoCRM REST side, served on the same URL (AMOCRM_API_BASE_URL). */
+  amocrm: AmocrmControl;
   close(): Promise<void>;
 }
 
 /** Starts the emulator on its own port (0 = OS picks; loopback by default). */
 export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<RunningEmulator> {
-  const { app, control, channelId, secret } = createEmulatorApp(opts);
+  const { app, control, channelId, secret, amocrm } = createEmulatorApp(opts);
   const host = opts.host ?? '127.0.0.1';
   const server: Server = createServer(app);
   // Clients keep connections alive; without this close() would wait for them to time out.
@@ -37,6 +40,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     channelId,
     secret,
     control,
+    amocrm,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

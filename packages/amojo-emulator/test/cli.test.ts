@@ -73,3 +73,18 @@ test('a bad --port is refused with exit code 2', async () => {
   expect(await exited(cli.child)).toBe(2);
   expect(cli.output()).toContain('--port must be an integer');
 });
+
+test('--msgid-uniqueness per_channel is applied and shown; an unknown mode exits 2', async () => {
+  const cli = startCli(['--msgid-uniqueness', 'per_channel']);
+  try {
+    const [, url] = await cli.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    await cli.waitFor(/msgid unique:\s+per_channel/);
+    expect(await (await fetch(`${url}/_emulator/msgid-uniqueness`)).json()).toEqual({ mode: 'per_channel' });
+  } finally {
+    cli.child.kill('SIGTERM');
+  }
+  expect(await exited(cli.child)).toBe(0);
+  const bad = startCli(['--msgid-uniqueness', 'global']);
+  expect(await exited(bad.child)).toBe(2);
+  expect(bad.output()).toContain('--msgid-uniqueness must be one of per_account, per_channel');
+});

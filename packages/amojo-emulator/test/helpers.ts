@@ -1,19 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAmojoClient, noRetry, signRequest, type AmojoClient } from '@amochan/amojo';
+import { createTestClock, type TestClock } from '@amochan/amojo/testing';
 import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../src';
-
-/** A settable clock shared by the emulator and the client, so Date freshness is under test control. */
-export interface TestClock {
-  now: number;
-  ms: () => number;
-  date: () => Date;
-}
-
-export function testClock(start = Date.parse('2024-05-01T10:00:00Z')): TestClock {
-  const clock: TestClock = { now: start, ms: () => clock.now, date: () => new Date(clock.now) };
-  return clock;
-}
 
 export interface Harness {
   emu: RunningEmulator;
@@ -22,8 +11,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: StartEmulatorOptions = {}, clock = testClock()): Promise<Harness> {
-  const emu = await startEmulator({ clock: clock.ms, ...opts });
+export async function startHarness(opts: StartEmulatorOptions = {}, clock = createTestClock()): Promise<Harness> {
+  // One clock for both sides, so Date freshness is under the test's control.
+  const emu = await startEmulator({ clock: clock.now, ...opts });
   const client = createAmojoClient({ channelId: emu.channelId, secret: emu.secret, baseUrl: emu.url, clock: clock.date, retry: noRetry });
   return { emu, clock, client, close: () => emu.close() };
 }

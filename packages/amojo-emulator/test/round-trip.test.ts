@@ -30,8 +30,11 @@ describe('connect / disconnect', () => {
     expect(control().listChats(other.scope_id)).toHaveLength(1);
   });
 
-  test('disconnecting a never-connected account is a harmless 200', async () => {
-    await expect(client().disconnect({ account_id: 'never' })).resolves.toBeUndefined();
+  test('disconnecting a never-connected account is refused with 400; a repeated disconnect stays 200', async () => {
+    await expect(client().disconnect({ account_id: 'never' })).rejects.toMatchObject({ status: 400 });
+    await client().connect({ account_id: 'acc-twice' });
+    await client().disconnect({ account_id: 'acc-twice' });
+    await expect(client().disconnect({ account_id: 'acc-twice' })).resolves.toBeUndefined();
   });
 });
 
@@ -197,10 +200,10 @@ describe('edit, delivery status, history, typing, react', () => {
     await expect(client().getHistory(scopeId, '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
   });
 
-  test('typing answers 204 and is recorded; an unknown conversation is 404', async () => {
+  test('typing answers 204 and is recorded; an unknown conversation is bad data (400)', async () => {
     await client().typing(scopeId, { conversation_id: conv, sender: { id: 'client-life' }, duration_ms: 3000 });
     expect(control().typingLog().at(-1)).toMatchObject({ chatId, durationMs: 3000, senderId: expect.any(String) });
-    await expect(client().typing(scopeId, { conversation_id: 'nope', sender: { id: 'x' } })).rejects.toMatchObject({ status: 404 });
+    await expect(client().typing(scopeId, { conversation_id: 'nope', sender: { id: 'x' } })).rejects.toMatchObject({ status: 400 });
   });
 
   test('react by msgid or by id (with conversation_ref_id) is recorded', async () => {

@@ -33,14 +33,14 @@ test('a correctly signed request passes (control for the cases below)', async ()
   expect(res.status).toBe(200);
 });
 
-test('wrong method: POST disconnect is 405 with Allow: DELETE, and GET on a POST route is 405', async () => {
+test('a wrong method is answered like an unknown path (404: amojo documents no 405)', async () => {
   const body = JSON.stringify({ account_id: 'acc-x' });
   const post = await rawCall(h.emu, h.clock, { method: 'POST', path: `/v2/origin/custom/${h.emu.channelId}/disconnect`, body });
-  expect(post.status).toBe(405);
-  expect(post.headers.get('allow')).toBe('DELETE');
-  expect(post.json).toMatchObject({ status: 0, error_code: 405 });
+  expect(post.status).toBe(404);
+  expect(post.headers.get('allow')).toBeNull();
+  expect(post.json).toMatchObject({ status: 0, error_code: 404 });
   const get = await rawCall(h.emu, h.clock, { method: 'GET', path: connectPath });
-  expect(get.status).toBe(405);
+  expect(get.status).toBe(404);
 });
 
 test('unknown endpoint is 404', async () => {
@@ -64,12 +64,12 @@ test('a client that signed the query string is refused', async () => {
 
 test('a Date more than 15 minutes off the emulator clock is refused, either way; inside the window passes', async () => {
   for (const offset of [-15 * 60_000 - 2000, 15 * 60_000 + 2000]) {
-    const res = await rawCall(h.emu, h.clock, { method: 'POST', path: connectPath, body: connectBody, date: new Date(h.clock.now + offset) });
+    const res = await rawCall(h.emu, h.clock, { method: 'POST', path: connectPath, body: connectBody, date: new Date(h.clock.now() + offset) });
     expect(res.status).toBe(403);
     expect(res.json).toEqual(INVALID_SIGNATURE);
     expect(lastReason()).toBe('date_out_of_window');
   }
-  const ok = await rawCall(h.emu, h.clock, { method: 'POST', path: connectPath, body: connectBody, date: new Date(h.clock.now - 14 * 60_000) });
+  const ok = await rawCall(h.emu, h.clock, { method: 'POST', path: connectPath, body: connectBody, date: new Date(h.clock.now() - 14 * 60_000) });
   expect(ok.status).toBe(200);
   const garbage = await rawCall(h.emu, h.clock, { method: 'POST', path: connectPath, body: connectBody, date: 'yesterday' });
   expect(garbage.status).toBe(403);
@@ -145,11 +145,11 @@ test('a duplicate msgid within a scope is 400 ORIGIN_DUPLICATE_MSGID', async () 
   );
 });
 
-test('unknown channel and unknown (or disconnected) scope are 404', async () => {
+test('an unknown channel is 403 (no secret can have signed it); an unknown (or disconnected) scope is 404', async () => {
   const body = JSON.stringify({ event_type: 'new_message', payload: textMessage('c') });
   const noChannel = await rawCall(h.emu, h.clock, { method: 'POST', path: '/v2/origin/custom/00000000-0000-4000-8000-000000000000_acc', body });
-  expect(noChannel.status).toBe(404);
-  expect(noChannel.json).toMatchObject({ error_code: 404, error_type: 'ORIGIN_CHANNEL_NOT_FOUND' });
+  expect(noChannel.status).toBe(403);
+  expect(noChannel.json).toEqual(INVALID_SIGNATURE);
   const noScope = await rawCall(h.emu, h.clock, { method: 'POST', path: `/v2/origin/custom/${h.emu.channelId}_never-connected`, body });
   expect(noScope.status).toBe(404);
   expect(noScope.json).toMatchObject({ error_code: 404, error_type: 'ORIGIN_SCOPE_NOT_FOUND' });

@@ -1,6 +1,7 @@
 import { parseWebhook, verifyWebhookSignature, writeFirstMessageHookSchema } from '@amochan/amojo';
+import { buildMessageHook, buildWriteFirstHook } from '@amochan/amojo/testing';
 import { EmulatorError } from '../src';
-import { connectAccount, startHarness, startReceiver, textMessage, uniq, type Harness, type Receiver } from './helpers';
+import { ACCOUNT_ID, connectAccount, startHarness, startReceiver, textMessage, uniq, type Harness, type Receiver } from './helpers';
 
 /** The control API acting as amoCRM: hooks are signed, shaped, sent once, and never retried. */
 
@@ -52,23 +53,62 @@ test('managerReply sends one v2 message hook to the scope URL, signed with the c
   expect(parsed.kind).toBe('message');
   expect(json).toMatchObject({
     account_id: '52e591f7-c98f-4255-8495-827210138c81',
-    time: Math.floor(h.clock.now / 1000),
+    time: Math.floor(h.clock.now() / 1000),
     message: {
-      receiver: { client_id: 'client-hook', phone: '79151112233', email: 'vasya@example.com' },
-      sender: { id: expect.any(String), name: 'Manager' },
+      receiver: { id: expect.any(String), client_id: 'client-hook', phone: '79151112233', email: 'vasya@example.com' },
+      sender: { id: expect.any(String) },
       conversation: { id: chatId, client_id: conv },
       source: { external_id: 'src-1' },
-      timestamp: Math.floor(h.clock.now / 1000),
-      msec_timestamp: h.clock.now,
+      timestamp: Math.floor(h.clock.now() / 1000),
+      msec_timestamp: h.clock.now(),
       message: { id: result.messageId, type: 'text', text: 'Здравствуйте!', markup: { buttons: [[{ text: 'Yes' }]] }, tag: '', media: '', thumbnail: '', file_name: '', file_size: 0 },
     },
   });
+  // Exactly the documented fields: amoCRM sends no names in sender or receiver.
+  expect(Object.keys(json.message.sender)).toEqual(['id']);
+  expect(Object.keys(json.message.receiver).sort()).toEqual(['client_id', 'email', 'id', 'phone']);
   expect(result.webhook).toMatchObject({ ok: true, status: 200, url: `${rx.url.replace(':scope_id', scopeId)}`, kind: 'message', dropped: false });
   expect(control().webhookLog().at(-1)).toEqual(result.webhook);
   // The manager's message is in history for the integration too.
   const history = await h.client.getHistory(scopeId, chatId, { limit: 1 });
   expect(history.messages[0]!.message!.id).toBe(result.messageId);
   expect(history.messages[0]!.receiver).toMatchObject({ client_id: 'client-hook' });
+});
+
+test('manager reply and write-first hooks equal the documented shapes built independently by the SDK\'s testing builders', async () => {
+  const { conv, chatId } = await customerChat();
+  const reply = await control().managerReply({ scopeId, conversationId: conv, text: 'same shape?' });
+  const got = onlyHook().json;
+  expect(got).toEqual(
+    buildMessageHook({
+      accountId: ACCOUNT_ID,
+      time: h.clock.seconds(),
+      chatId,
+      conversationId: conv,
+      receiver: { id: got.message.receiver.id, clientId: 'client-hook', phone: '79151112233', email: 'vasya@example.com' },
+      senderId: got.message.sender.id,
+      messageId: reply.messageId,
+      msecTimestamp: h.clock.now(),
+      sourceExternalId: 'src-1',
+      message: { text: 'same shape?' },
+    }),
+  );
+  rx.hooks.length = 0;
+  const wf = await control().writeFirst({ scopeId, phone: '79990005566', text: 'first!' });
+  const wfHook = onlyHook().json;
+  expect(wfHook).toEqual(
+    buildWriteFirstHook({
+      accountId: ACCOUNT_ID,
+      time: h.clock.seconds(),
+      chatId: wf.chatId,
+      receiverId: wf.userId,
+      phone: '79990005566',
+      senderId: wfHook.message.sender.id,
+      messageId: wf.messageId,
+      msecTimestamp: h.clock.now(),
+      message: { text: 'first!' },
+    }),
+  );
 });
 
 test('a media reply carries media, file name and size; chatId addresses the chat too', async () => {
@@ -83,7 +123,8 @@ test('writeFirst: no client ids, receiver.phone set, fresh receiver id; the cust
   const { json } = onlyHook();
   expect(writeFirstMessageHookSchema.safeParse(json).success).toBe(true);
   expect(json.message.conversation).toEqual({ id: result.chatId });
-  expect(json.message.receiver).toEqual({ id: result.userId, name: 'Лид', phone: '79990001122' });
+  // No client_id (amojo does not know ours yet), the chosen phone, "" for the unknown email, no name.
+  expect(json.message.receiver).toEqual({ id: result.userId, phone: '79990001122', email: '' });
   expect(json.message.message).toMatchObject({ id: result.messageId, text: 'Добрый день' });
   expect(control().listUsers(scopeId).map((u) => u.id)).toContain(result.userId);
 
@@ -97,7 +138,7 @@ test('writeFirst: no client ids, receiver.phone set, fresh receiver id; the cust
   });
   expect(answer.new_message).toMatchObject({ conversation_id: result.chatId, sender_id: result.userId });
   const chat = control().listChats(scopeId).find((c) => c.id === result.chatId)!;
-  expect(chat).toMatchObject({ conversationId: 'conv-wf', origin: 'write_first', boundAt: h.clock.now, clientUserId: result.userId });
+  expect(chat).toMatchObject({ conversationId: 'conv-wf', origin: 'write_first', boundAt: h.clock.now(), clientUserId: result.userId });
   expect(control().listUsers(scopeId).find((u) => u.id === result.userId)).toMatchObject({ clientId: 'client-wf' });
   // Written first from a lead: no extra unsorted lead.
   expect(control().listLeads(scopeId).filter((l) => l.chatId === result.chatId)).toEqual([expect.objectContaining({ status: 'in_work', origin: 'write_first' })]);
@@ -127,7 +168,7 @@ test('typing and reaction hooks in the documented shapes', async () => {
   expect(typing.json.action.typing).toEqual({
     user: { id: managerId },
     conversation: { id: chatId, client_id: conv },
-    expired_at: Math.floor((h.clock.now + 10_000) / 1000),
+    expired_at: Math.floor((h.clock.now() + 10_000) / 1000),
   });
 
   rx.hooks.length = 0;

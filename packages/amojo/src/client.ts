@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AmojoInvalidRequestError } from './errors';
 import { createTransport } from './transport';
+import { reactionTarget } from './schemas/reaction-target';
 import type { TransportOptions } from './transport';
 import {
   connectRequestSchema,
@@ -162,6 +163,8 @@ export function createAmojoClient(options: AmojoClientOptions): AmojoClient {
 
     async react(scopeId, body) {
       validate(reactRequestSchema, body, 'react request');
+      // Exactly one of msgid / id: with both, amojo's choice between them is undocumented.
+      reactionTarget(body);
       await transport.request({ method: 'POST', path: `${base}/${seg(scopeId, 'scopeId')}/react`, body, expect: { kind: 'empty' } });
     },
   };

@@ -1,3 +1,4 @@
+import { computeBackoff } from './backoff';
 import { AmojoHttpError, isRetryable } from './errors';
 
 /*
@@ -13,7 +14,7 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Cap on one backoff delay. A Retry-After longer than this is not waited out inline: the error is thrown. */
   maxDelayMs: number;
-  /** 0 = exact exponential delays, 1 = "full jitter" (uniform between 0 and the delay). */
+  /** Fraction of each delay that is randomised (see computeBackoff): 0 = exact, 1 = full jitter. */
   jitter: number;
   sleep: (ms: number) => Promise<void>;
   /** Random source in [0, 1); injectable for deterministic tests. */
@@ -38,26 +39,15 @@ export function noDelayRetry(maxAttempts = 3): RetryPolicy {
 /** A single attempt, never retried (e.g. when an outer queue owns retries). */
 export const noRetry: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: 1 };
 
-/**
- * Retry-After as delta-seconds or an HTTP date, in ms from `nowMs`. Undefined when absent or
- * unparseable; never negative (a date in the past means "now").
- */
-export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | undefined {
-  if (header === null || header === undefined) return undefined;
-  const value = header.trim();
-  if (value === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
-}
-
-/** Exponential backoff for the given 1-based attempt that just failed, with jitter applied. */
+/** Exponential backoff for the given 1-based attempt that just failed, with the policy's jitter. */
 export function backoffDelay(policy: RetryPolicy, failedAttempt: number): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failedAttempt - 1));
-  const jitter = Math.min(1, Math.max(0, policy.jitter));
-  const random = policy.random ?? Math.random;
-  return Math.round(exp * (1 - jitter * random()));
+  return computeBackoff({
+    attempt: failedAttempt,
+    baseMs: policy.baseDelayMs,
+    maxMs: policy.maxDelayMs,
+    jitter: policy.jitter,
+    ...(policy.random ? { random: policy.random } : {}),
+  });
 }
 
 /**

@@ -1,8 +1,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * The one signing module of amochan. The client, the emulator, the server's webhook route and the
- * test helpers all use it, so a signature detail can only ever be wrong in one place.
+ * The one signing module of amochan's own code: the client, the server's webhook route and the
+ * test helpers use it, so a signature detail can only be wrong in one place. The emulator checks
+ * signatures with its own code on purpose, so that one place is tested against a second reading.
  *
  * amojo's recipe: METHOD \n md5(body) \n content-type \n date \n path, HMAC-SHA1 with the channel
  * secret as a plain ASCII key, everything lowercase hex.
@@ -116,9 +117,8 @@ export type RequestVerification =
   | { ok: false; reason: 'missing_header' | 'content_type' | 'content_md5' | 'signature' };
 
 /**
- * The inverse of signRequest, as amojo performs it on every inbound request. Used by the emulator
- * (and by anyone who wants to check what they are about to send). Date freshness is the caller's
- * policy, since it needs a clock.
+ * The inverse of signRequest, as amojo performs it on every inbound request, for anyone who wants
+ * to check what they are about to send. Date freshness is the caller's policy, since it needs a clock.
  */
 export function verifySignedRequest(input: VerifyRequestInput): RequestVerification {
   const { date, contentType, contentMd5, signature } = input.headers;

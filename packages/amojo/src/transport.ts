@@ -10,7 +10,9 @@ import {
 } from './errors';
 import type { HttpErrorInit, ZodIssues } from './errors';
 import { amojoErrorBodySchema } from './schemas/responses';
-import { defaultRetryPolicy, parseRetryAfter, withRetry } from './retry';
+import { fetchWithTimeout } from './fetch-with-timeout';
+import { defaultRetryPolicy, withRetry } from './retry';
+import { parseRetryAfter } from './retry-after';
 import type { RetryPolicy } from './retry';
 
 /*
@@ -23,6 +25,8 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_USER_AGENT = 'amochan-amojo/0.1';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+const causeMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
 
 export interface TransportOptions {
   secret: string;
@@ -116,24 +120,21 @@ export function createTransport(options: TransportOptions): Transport {
       headers: { ...signed, Accept: 'application/json', 'User-Agent': userAgent },
       ...(req.method === 'GET' ? {} : { body: bodyText }),
     };
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
     let status: number;
     let text: string;
     let retryAfter: string | null;
     try {
-      // The timeout also covers reading the body: a server that stalls mid-body is still a timeout.
-      const res = await doFetch(`${baseUrl}${req.path}${queryString(req.query)}`, { ...init, signal: controller.signal });
+      const res = await fetchWithTimeout(doFetch, `${baseUrl}${req.path}${queryString(req.query)}`, init, timeoutMs);
       status = res.status;
       retryAfter = res.headers.get('retry-after');
-      text = await res.text();
+      text = res.text;
     } catch (err) {
-      if (controller.signal.aborted) {
-        throw new AmojoNetworkError('timeout', `amojo did not answer ${req.method} ${req.path} within ${timeoutMs} ms; retry later or raise timeoutMs`, { cause: err });
-      }
-      throw new AmojoNetworkError('network', `could not reach amojo at ${baseUrl} (${(err as Error)?.message ?? String(err)}); check AMOJO_BASE_URL and connectivity`, { cause: err });
-    } finally {
-      clearTimeout(timer);
+      if (!(err instanceof AmojoNetworkError)) throw err;
+      const message =
+        err.code === 'timeout'
+          ? `amojo did not answer ${req.method} ${req.path} within ${timeoutMs} ms; retry later or raise timeoutMs`
+          : `could not reach amojo at ${baseUrl} (${causeMessage(err.cause)}); check AMOJO_BASE_URL and connectivity`;
+      throw new AmojoNetworkError(err.code, message, { cause: err.cause });
     }
 
     if (status < 200 || status > 299) {

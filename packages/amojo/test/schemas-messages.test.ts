@@ -19,7 +19,7 @@ const cases: Record<(typeof MESSAGE_TYPES)[number], { valid: object; invalid: ob
   },
   voice: { valid: { type: 'voice', media, media_duration: 3 }, invalid: [{ type: 'voice' }, { type: 'voice', media: '' }] },
   audio: { valid: { type: 'audio', media }, invalid: [{ type: 'audio', text: 'no media' }] },
-  sticker: { valid: { type: 'sticker', media, sticker_id: 'st1' }, invalid: [{ type: 'sticker', sticker_id: 'st1' }] },
+  sticker: { valid: { type: 'sticker', media, sticker_id: 'st1' }, invalid: [{ type: 'sticker' }, { type: 'sticker', sticker_id: '' }] },
   location: {
     valid: { type: 'location', location: { lon: 37.6173, lat: 55.7558 } },
     invalid: [{ type: 'location' }, { type: 'location', location: { lon: '37.6', lat: 55.7 } }, { type: 'location', location: { lon: 200, lat: 0 } }],
@@ -78,6 +78,30 @@ describe('new_message / edit_message envelopes', () => {
     expect(bad({ source: { external_id: 'x'.repeat(41) } })).toBe(false);
     expect(bad({ source: { external_id: 'линия' } })).toBe(false);
     expect(bad({ reply_to: { message: {} } })).toBe(false);
+  });
+
+  it('follows the docs where they are lenient: a sticker by id alone, a quoted message given by its content', () => {
+    const good = (p: object) => newMessageRequestSchema.safeParse({ event_type: 'new_message', payload: { ...payload, ...p } }).success;
+    expect(good({ message: { type: 'sticker', sticker_id: 'st-42' } })).toBe(true);
+    expect(good({ reply_to: { message: { type: 'text', text: 'quoted', timestamp: 1639660000, sender: { id: 'x', name: 'Ann' } } } })).toBe(true);
+    expect(good({ reply_to: { message: { msgid: 'ours-1' } } })).toBe(true);
+  });
+
+  it('forwards exactly one message, as the docs describe', () => {
+    const fwd = (messages: object[]) => newMessageRequestSchema.safeParse({ event_type: 'new_message', payload: { ...payload, forwards: { messages } } }).success;
+    expect(fwd([{ msgid: 'a' }])).toBe(true);
+    expect(fwd([{ msgid: 'a' }, { msgid: 'b' }])).toBe(false);
+    expect(fwd([])).toBe(false);
+  });
+
+  it('an edit may leave out the media fields; a text edit still needs its text', () => {
+    const edit = (message: object) =>
+      messageEventRequestSchema.safeParse({ event_type: 'edit_message', payload: { timestamp: 1, msec_timestamp: 1000, msgid: 'm1', conversation_id: 'c1', message } }).success;
+    expect(edit({ type: 'picture', text: 'new caption' })).toBe(true);
+    expect(edit({ type: 'file', media: 'https://cdn.example.com/a.pdf' })).toBe(true);
+    expect(edit({ type: 'text', text: 'fixed typo' })).toBe(true);
+    expect(edit({ type: 'text' })).toBe(false);
+    expect(edit({ type: 'poll' })).toBe(false);
   });
 
   it('the shared endpoint schema tells new_message from edit_message', () => {

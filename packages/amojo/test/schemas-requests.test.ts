@@ -23,7 +23,10 @@ describe('request schemas', () => {
   });
 
   it('create chat', () => {
-    expect(ok(createChatRequestSchema, { conversation_id: 'c', user: { id: 'u' } })).toBe(true);
+    // The docs require user.name on create chat.
+    expect(ok(createChatRequestSchema, { conversation_id: 'c', user: { id: 'u' } })).toBe(false);
+    expect(ok(createChatRequestSchema, { conversation_id: 'c', user: { id: 'u', name: '' } })).toBe(false);
+    expect(ok(createChatRequestSchema, { conversation_id: 'c', user: { id: 'u', name: 'Ann' } })).toBe(true);
     expect(
       ok(createChatRequestSchema, {
         conversation_id: 'c',

@@ -7,6 +7,7 @@ import {
   writeFirstMessageHookSchema,
 } from '@amochan/amojo/schemas';
 import { AmojoInvalidSignatureError, signWebhookBody, verifyAndParseWebhook } from '@amochan/amojo';
+import { buildReactionHook, buildTypingHook, buildWriteFirstHook } from '@amochan/amojo/testing';
 
 const messageHook = {
   account_id: 'acc-amojo',
@@ -36,21 +37,10 @@ const messageHook = {
   },
 };
 
-const writeFirst = {
-  account_id: 'acc-amojo',
-  time: 1639572261,
-  message: {
-    receiver: { id: 'amojo-client', phone: '79161234567', name: '' },
-    sender: { id: 'amojo-manager' },
-    conversation: { id: 'amojo-chat' },
-    timestamp: 1639572260,
-    msec_timestamp: 1639572260980,
-    message: { id: 'amojo-msg', type: 'text', text: 'Hello, we saw your order', markup: null, tag: '', media: '', thumbnail: '', file_name: '', file_size: 0 },
-  },
-};
+const writeFirst = buildWriteFirstHook({ accountId: 'acc-amojo', time: 1639572261, phone: '79161234567', chatId: 'amojo-chat', message: { text: 'Hello, we saw your order' } });
 
-const typingHook = { account_id: 'acc', time: 1, action: { typing: { user: { id: 'mgr' }, conversation: { id: 'chat', client_id: 'conv' }, expired_at: 1639572270 } } };
-const reactionBase = { user: { id: 'mgr' }, conversation: { id: 'chat', client_id: 'conv' }, type: 'react', emoji: '👍' };
+const typingHook = buildTypingHook({ accountId: 'acc', time: 1, userId: 'mgr', chatId: 'chat', conversationId: 'conv', expiredAt: 1639572270 });
+const reactionBase = { accountId: 'acc', time: 1, userId: 'mgr', chatId: 'chat', conversationId: 'conv', emoji: '👍' };
 
 describe('message hook', () => {
   it('parses the full v2 hook and keeps markup, template, media_group_id, reply_to, forwards', () => {
@@ -100,20 +90,20 @@ describe('typing and reaction hooks', () => {
   });
 
   it('reaction with action.reaction.msgid', () => {
-    const hook = { account_id: 'acc', time: 1, action: { reaction: { ...reactionBase, msgid: 'amojo-msg' } } };
+    const hook = buildReactionHook({ ...reactionBase, messageId: 'amojo-msg', layout: 'msgid' });
     const r = parseWebhook(hook);
     expect(r).toMatchObject({ ok: true, hook: { kind: 'reaction' } });
     expect(reactionTargetId(reactionHookSchema.parse(hook).action.reaction)).toBe('amojo-msg');
   });
 
   it('reaction with action.reaction.message{...}', () => {
-    const hook = { account_id: 'acc', time: 1, action: { reaction: { ...reactionBase, type: 'unreact', message: { id: 'amojo-msg', client_id: 'ours' } } } };
+    const hook = buildReactionHook({ ...reactionBase, type: 'unreact', messageId: 'amojo-msg', messageClientId: 'ours' });
     expect(parseWebhook(hook)).toMatchObject({ ok: true, hook: { kind: 'reaction' } });
     expect(reactionTargetId(reactionHookSchema.parse(hook).action.reaction)).toBe('amojo-msg');
   });
 
   it('reaction naming no message fails', () => {
-    const hook = { account_id: 'acc', time: 1, action: { reaction: { ...reactionBase, msgid: '' } } };
+    const hook = buildReactionHook({ ...reactionBase, messageId: '', layout: 'msgid' });
     expect(parseWebhook(hook)).toMatchObject({ ok: false, reason: 'invalid_shape', kind: 'reaction' });
   });
 });

@@ -1,4 +1,4 @@
-import { md5Hex, signRequest, signWebhookBody, verifySignedRequest, verifyWebhookSignature } from '@amochan/amojo';
+import { formatAmojoDate, md5Hex, signRequest, signWebhookBody, verifySignedRequest, verifyWebhookSignature } from '@amochan/amojo';
 
 /**
  * PHP's json_encode defaults, which produced the docs' bytes: `/` escaped as `\/`, every non-ASCII
@@ -147,5 +147,20 @@ describe('verifySignedRequest', () => {
     expect(v({}, '{"a":2}')).toEqual({ ok: false, reason: 'content_md5' });
     expect(v({ date: 'Thu, 16 Dec 2021 23:12:55 +0000' })).toEqual({ ok: false, reason: 'signature' });
     expect(md5Hex('')).toBe('d41d8cd98f00b204e9800998ecf8427e');
+  });
+});
+
+describe('the Date header format', () => {
+  const DOCUMENTED = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
+  it('is exactly the documented RFC 2822 form with +0000, zero-padded, weekday included', () => {
+    expect(formatAmojoDate(new Date('2021-12-15T23:12:55Z'))).toBe('Wed, 15 Dec 2021 23:12:55 +0000');
+    expect(formatAmojoDate(new Date('2024-03-05T04:05:06.999Z'))).toBe('Tue, 05 Mar 2024 04:05:06 +0000');
+    for (const iso of ['2020-08-03T16:23:14Z', '2000-01-01T00:00:00Z', '2099-12-31T23:59:59Z']) {
+      expect(formatAmojoDate(new Date(iso))).toMatch(DOCUMENTED);
+    }
+  });
+  it('signRequest puts that form in the Date header when given a Date or nothing', () => {
+    expect(signRequest({ method: 'GET', path: '/x', body: '', secret: 's', date: new Date('2024-03-05T04:05:06Z') }).Date).toBe('Tue, 05 Mar 2024 04:05:06 +0000');
+    expect(signRequest({ method: 'GET', path: '/x', body: '', secret: 's' }).Date).toMatch(DOCUMENTED);
   });
 });

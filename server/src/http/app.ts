@@ -1,89 +1,96 @@
-import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import type { AppDeps } from '../deps';
-import { createEdgeTap } from '../sandbox/edge-tap';
-import { createSandboxRouter } from '../sandbox/router';
-import { createErrorHandler } from './error-handler';
 import { createMetrics } from '../lib/metrics';
-import { createHttpMetricsMiddleware, createMetricsRouter } from './metrics';
+import { amojoHooksMount } from './amojo-hooks-route';
+import { createClientIp, parseTrustProxy } from './client-ip';
+import { createErrorHandler } from './error-handler';
+import { tapExchanges } from './exchange-tap';
 import { createHealthRouter } from './health-routes';
+import { createHttpMetricsMiddleware, createMetricsRouter } from './metrics';
 import { notFoundHandler } from './not-found';
+import { createPipeline, type ExchangeTap, type RawHandler } from './pipeline';
+import { providerApiMount } from './provider-api';
 import { createRequestLogger } from './request-logger';
-import type { RequestListener } from 'node:http';
-import { createAmojoWebhookHandler } from './amojo-webhook-route';
-import { createProviderMessagesHandler } from './provider-fast-path';
-import { asMiddleware, type RawHandler } from './raw-route';
-import { createProviderRouter } from './provider-routes';
 import { createWidgetRouter } from './widget-routes';
 
+export { parseTrustProxy } from './client-ip';
+
 /**
- * TRUST_PROXY as express understands it: true/false, a hop count, or a comma-separated list of
- * addresses/subnets/names (loopback, linklocal, uniquelocal). It decides what req.ip is, and so what
- * the per-IP rate limit counts: trusting too much lets clients spoof X-Forwarded-For.
+ * What an optional module adds to the HTTP app without production code knowing it (the sandbox
+ * console is one): an observer of the public surfaces, and extra express routes.
  */
-export function parseTrustProxy(value: string): boolean | number | string {
-  const v = value.trim().toLowerCase();
-  if (v === 'true') return true;
-  if (v === 'false' || v === '') return false;
-  if (/^\d+$/.test(v)) return Number(v);
-  return value;
+export interface HttpPlugin {
+  /** Sees every finished call of /api/v1 and /widget/v1, with bodies (mask secrets before showing them). */
+  tap?: ExchangeTap;
+  /** Mounted before the 404 handler. */
+  routes?: { path: string; handler: RequestHandler };
 }
 
 /**
- * The express app. Body parsers are attached per router, never globally: the amojo webhook route
- * must see the raw bytes to verify their HMAC, and each surface has its own size limit.
+ * The hooks and the provider API run on the node:http pipeline (http/pipeline.ts); the widget API,
+ * health, metrics and any plug-in routes stay on express. They are low-traffic, and the widget API
+ * leans on express's ecosystem (CORS preflights, form bodies, express-rate-limit, helmet), which the
+ * pipeline would otherwise have to re-implement. Errors, JSON limits and validation use the same
+ * modules on both sides.
  */
-export function createApp(appDeps: AppDeps): Express {
+export function createApp(appDeps: AppDeps, plugin: HttpPlugin = {}): Express {
   const deps = withMetrics(appDeps);
-  return buildApp(deps, createHotRoutes(deps));
+  return buildApp(deps, createHotRoutes(deps, plugin), plugin);
 }
 
 /**
- * What main.ts serves: amojo's hooks and the provider's messages go straight to plain node:http
- * handlers, skipping even express's own request setup (it costs as much as a hook's whole commit);
- * everything else goes to the express app, which also mounts the same handlers first, so
- * createApp(deps) alone still serves every route (and the HTTP tests exercise the fast paths).
+ * What main.ts serves: the pipeline's routes go straight to their node:http handlers, skipping even
+ * express's own request setup (it costs as much as a hook's whole commit); everything else goes to
+ * the express app, which also mounts the same pipeline first, so createApp(deps) alone still serves
+ * every route (and the HTTP tests exercise the pipeline).
  */
-export function createRequestListener(appDeps: AppDeps): RequestListener {
+export function createRequestListener(appDeps: AppDeps, plugin: HttpPlugin = {}): RequestListener {
   const deps = withMetrics(appDeps);
-  const hot = createHotRoutes(deps);
-  const app = buildApp(deps, hot);
+  const hot = createHotRoutes(deps, plugin);
+  const app = buildApp(deps, hot, plugin);
   return (req, res) => {
     if (!hot(req, res)) app(req, res);
   };
 }
 
-/** amojo's hooks and the provider's messages: the two routes that carry every message. */
-function createHotRoutes(deps: AppDeps): RawHandler {
-  const webhook = createAmojoWebhookHandler(deps);
-  const messages = createProviderMessagesHandler(deps);
-  return (req, res) => webhook(req, res) || messages(req, res);
+type WithMetrics = AppDeps & { metrics: NonNullable<AppDeps['metrics']> };
+
+function createHotRoutes(deps: WithMetrics, plugin: HttpPlugin): RawHandler {
+  return createPipeline(
+    { logger: deps.logger, metrics: deps.metrics, clientIp: createClientIp(deps.config.TRUST_PROXY), ...(plugin.tap ? { tap: plugin.tap } : {}) },
+    [amojoHooksMount(deps.services), providerApiMount({ token: deps.config.PROVIDER_API_TOKEN, services: deps.services })],
+  );
 }
 
-// S5: one metrics registry per app; the routers below see it through deps.metrics.
-const withMetrics = (appDeps: AppDeps): AppDeps =>
-  appDeps.metrics ? appDeps : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox }) };
+// A registry per app, so hand-built deps without one still answer GET /metrics without sharing names.
+const withMetrics = (appDeps: AppDeps): WithMetrics =>
+  appDeps.metrics ? (appDeps as WithMetrics) : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox }) };
 
-function buildApp(deps: AppDeps, hot: RawHandler): Express {
+/** The pipeline as the first express middleware. */
+function asMiddleware(handler: RawHandler) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!handler(req, res)) next();
+  };
+}
+
+function buildApp(deps: WithMetrics, hot: RawHandler, plugin: HttpPlugin): Express {
   const app = express();
-  // First, before helmet and the parsers: the hot routes (see raw-route.ts).
+  // First, before helmet and the parsers.
   app.use(asMiddleware(hot));
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(deps.config.TRUST_PROXY));
   app.set('etag', false);
   app.use(helmet());
   app.use(createRequestLogger(deps.logger));
-  app.use(createHttpMetricsMiddleware(deps.metrics!));
+  app.use(createHttpMetricsMiddleware(deps.metrics));
 
   app.use(createHealthRouter(deps));
-  app.use(createMetricsRouter(deps.metrics!));
-  // SANDBOX (issue 7): record widget and provider calls for the console's event log (sandbox only).
-  if (deps.events) app.use('/widget/v1', createEdgeTap(deps.events, 'widget_api'));
-  if (deps.events) app.use('/api/v1', createEdgeTap(deps.events, 'provider_api'));
+  app.use(createMetricsRouter(deps.metrics));
+  if (plugin.tap) app.use('/widget/v1', tapExchanges('widget_api', plugin.tap));
   app.use('/widget/v1', createWidgetRouter(deps));
-  app.use('/api/v1', createProviderRouter(deps));
-  // SANDBOX (issue 7): the newcomer's console; absent (404) outside sandbox mode or with SANDBOX_CONSOLE=false.
-  if (deps.config.sandbox && deps.config.SANDBOX_CONSOLE && deps.sandbox) app.use('/sandbox', createSandboxRouter(deps));
+  if (plugin.routes) app.use(plugin.routes.path, plugin.routes.handler);
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError, type AppErrorCode } from '../lib/errors';
+import { AmojoError } from '@amochan/amojo';
+import { AppError, fromAmojoError, type AppErrorCode } from '../lib/errors';
+import { StorageError } from '../storage/errors';
 import type { Logger } from '../lib/logger';
 
 /**
@@ -54,20 +56,46 @@ function fromBodyParserError(err: BodyParserError): AppError | null {
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZodError(err);
+  // Storage codes are named after the answer they deserve: conflict 409, not_found 404, storage_unavailable 503.
+  if (err instanceof StorageError) return new AppError(err.code, err.message, { cause: err, retryAfter: err.retryAfter });
+  if (err instanceof AmojoError) return fromAmojoError('call', err);
   if (err && typeof err === 'object') return fromBodyParserError(err as BodyParserError);
   return null;
+}
+
+/**
+ * The one normaliser, for express and the node:http pipeline alike: any thrown value becomes the
+ * AppError to answer. A known error on our side (5xx) is logged as a warning with its cause, except
+ * backpressure, which is the system working as designed; anything unrecognised is a bug, logged with
+ * its stack and answered 500 without internals.
+ */
+export function normaliseError(err: unknown, logger: Logger, where: { method: string; path: string }): AppError {
+  const appError = toAppError(err);
+  if (appError) {
+    if (appError.status >= 500 && appError.code !== 'overloaded') logger.warn({ code: appError.code, err: appError.cause ?? undefined, path: where.path }, appError.message);
+    return appError;
+  }
+  logger.error({ err, method: where.method, path: where.path }, 'unhandled error');
+  return new AppError('internal_error', 'internal error; the server logged the details');
 }
 
 export function errorBody(err: AppError): ErrorBody {
   return { error: { ...(err.details ?? {}), code: err.code, message: err.message } };
 }
 
+/** Headers an error answer carries: when to come back, and how to authenticate. */
+export function headersFor(err: AppError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (err.retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(err.retryAfter)));
+  if (err.code === 'unauthorized') headers['WWW-Authenticate'] = 'Bearer realm="amochan provider API"';
+  return headers;
+}
+
 export function sendError(res: Parameters<RequestHandler>[1], err: AppError): void {
-  if (err.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfter))));
-  const body = errorBody(err);
-  // S5: read by http/metrics.ts to count error answers by code.
+  for (const [name, value] of Object.entries(headersFor(err))) res.setHeader(name, value);
+  // Read by http/metrics.ts to count error answers by code.
   res.locals.errorCode = err.code;
-  res.status(err.status).json(body);
+  res.status(err.status).json(errorBody(err));
 }
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
@@ -76,13 +104,6 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const appError = toAppError(err);
-    if (appError) {
-      if (appError.status >= 500) logger.warn({ code: appError.code, err: appError.cause ?? undefined, path: req.originalUrl.split('?')[0] }, appError.message);
-      sendError(res, appError);
-      return;
-    }
-    logger.error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error');
-    sendError(res, new AppError('internal_error', 'internal error; the server logged the details'));
+    sendError(res, normaliseError(err, logger, { method: req.method, path: req.originalUrl.split('?')[0] ?? '' }));
   };
 }

@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
 import { AppError } from '../lib/errors';
 
 /**
@@ -22,17 +21,4 @@ export function checkProviderToken(expected: string, header: string | undefined)
     'unauthorized',
     match ? 'invalid API token: send the PROVIDER_API_TOKEN configured on the server' : 'missing "Authorization: Bearer <PROVIDER_API_TOKEN>" header',
   );
-}
-
-export function requireProviderToken(token: string | undefined): RequestHandler {
-  const expected = token ?? '';
-  return (req, res, next) => {
-    const error = checkProviderToken(expected, req.headers.authorization);
-    if (error) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="amochan provider API"');
-      next(error);
-      return;
-    }
-    next();
-  };
 }

@@ -1,12 +1,11 @@
 import express, { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
+import { connectSchema, disconnectSchema, sourceSchema, statusQuerySchema as statusSchema, tokenDisconnectSchema } from '../contract/widget-api';
 import type { AppDeps } from '../deps';
 import { AppError } from '../lib/errors';
-import { createConnectionService, type ConnectionService } from '../services/connection-service';
-import { MAX_LOGIN_LENGTH, MAX_PASSWORD_LENGTH } from '../services/credentials/rules';
+import { findJsonViolation, violationError, WIDGET_JSON_LIMITS } from '../lib/json-limits';
+import type { ConnectionService } from '../services/connection-service';
 import { createWidgetCors } from './cors';
-import { fromZodError } from './error-handler';
-import { jsonGuard, WIDGET_JSON_LIMITS } from './json-guard';
+import { parseInput as parse } from './validate';
 import { createWidgetRateLimiters } from './rate-limit';
 import { createWidgetAuth, widgetCaller, type ReplayCache } from './widget-auth';
 
@@ -17,30 +16,6 @@ import { createWidgetAuth, widgetCaller, type ReplayCache } from './widget-auth'
 
 const BODY_LIMIT = '16kb';
 
-const amojoId = z.guid({ message: 'must be the amoCRM account amojo_id (a uuid)' });
-const login = z
-  .string({ message: 'is required' })
-  .min(1, 'must not be empty')
-  .max(MAX_LOGIN_LENGTH)
-  .regex(/^[^\s\p{C}]+$/u, 'must not contain spaces or control characters');
-// Passwords are taken byte for byte: never trimmed.
-const password = z.string({ message: 'is required' }).min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
-
-const connectSchema = z.object({ login, password, amojo_id: amojoId, title: z.string().trim().min(1).max(255).optional() });
-// Password first: without tokens it is what a caller most likely left out (the widget disabling itself).
-const disconnectSchema = z.object({ password, login, amojo_id: amojoId });
-// With widget tokens a token may stand in for the credentials; the connection service decides
-// whether it does (only for the amoCRM account bound to that amojo account).
-const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId });
-const statusSchema = z.object({ amojo_id: amojoId });
-const sourceSchema = z.object({ amojo_id: amojoId, pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive() });
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query'): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw fromZodError(result.error, where);
-  return result.data;
-}
-
 /** A POST body must be JSON or form-encoded; anything else is refused before parsing. */
 const requireFormOrJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -48,6 +23,13 @@ const requireFormOrJson: RequestHandler = (req, _res, next) => {
     return next(new AppError('unsupported_media_type', 'send the body as application/json'));
   }
   next();
+};
+
+/** Shape limits (lib/json-limits.ts explains why), right after the body parsers. */
+const jsonGuard: RequestHandler = (req, _res, next) => {
+  const body: unknown = req.body;
+  const violation = body !== null && typeof body === 'object' ? findJsonViolation(body, WIDGET_JSON_LIMITS) : null;
+  next(violation ? violationError(violation) : undefined);
 };
 
 export interface WidgetRouterOptions {
@@ -58,18 +40,7 @@ export interface WidgetRouterOptions {
 
 export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions = {}): Router {
   const { config } = deps;
-  const connections =
-    options.connections ??
-    createConnectionService({
-      store: deps.store,
-      amojo: deps.amojo,
-      verifier: deps.verifier,
-      clock: deps.clock,
-      ids: deps.ids,
-      logger: deps.logger,
-      outboxSignal: deps.outboxSignal,
-      defaultTitle: config.AMOJO_CHANNEL_TITLE,
-    });
+  const connections = options.connections ?? deps.services.connections;
   const limits = createWidgetRateLimiters({
     windowMs: config.WIDGET_RATE_WINDOW_MS,
     perIp: config.WIDGET_RATE_LIMIT_PER_IP,
@@ -89,7 +60,7 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
   router.use(requireFormOrJson);
   router.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
   router.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 20 }));
-  router.use(jsonGuard(WIDGET_JSON_LIMITS)); // S5: depth and string-length limits
+  router.use(jsonGuard); // depth and string-length limits, before any recursive consumer
   router.use(createWidgetAuth({ config, clock: deps.clock, logger: deps.logger, cache: options.replayCache }));
 
   router.post('/connect', limits.perLogin, async (req, res) => {

@@ -1,12 +1,15 @@
+import { AmojoApiError, AmojoError, AmojoHttpError } from '@amochan/amojo';
+
 /**
  * The server's error taxonomy. Every error that can reach a client carries a code from this closed
- * union; http/error-handler.ts maps codes to statuses through STATUS_BY_CODE and nowhere else.
+ * union; STATUS_BY_CODE below is the only table from a code to an HTTP status, and
+ * http/error-handler.ts the only normaliser (it maps storage and amojo errors into these codes too).
  */
 export type AppErrorCode =
   | 'invalid_request'
   | 'unsupported_media_type'
   | 'payload_too_large'
-  // S5: hostile-input limits on JSON bodies (http/json-guard.ts); 400 with details {path, limit}.
+  // Shape limits on JSON bodies (lib/json-limits.ts); 400 with details {path, limit}.
   | 'json_too_deep'
   | 'string_too_long'
   | 'invalid_credentials'
@@ -80,3 +83,23 @@ export class AppError extends Error {
 }
 
 export const isAppError = (err: unknown): err is AppError => err instanceof AppError;
+
+/**
+ * An amojo failure becomes 502 amojo_error carrying what amojo said, so the widget (and the person
+ * clicking) sees the real reason, e.g. an invalid signature = wrong secret.
+ */
+export function fromAmojoError(action: string, err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const details: Record<string, unknown> = {};
+  if (err instanceof AmojoError) details.amojo_code = err.code;
+  if (err instanceof AmojoHttpError) details.amojo_status = err.status;
+  if (err instanceof AmojoApiError) {
+    if (err.errorType !== undefined) details.amojo_error_type = err.errorType;
+    if (err.errorDescription !== undefined) details.amojo_error_description = err.errorDescription;
+  }
+  const said = err instanceof Error ? err.message : String(err);
+  return new AppError('amojo_error', `amojo ${action} failed: ${said}`, { cause: err, details });
+}
+
+/** amojo no longer knows the account (already disconnected on its side, e.g. by an uninstall). */
+export const isAmojoNotFound = (err: unknown): boolean => err instanceof AmojoHttpError && (err.code === 'not_found' || err.status === 404);

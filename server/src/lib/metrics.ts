@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { OutboxDestination, OutboxRepo, OutboxState } from '../storage/types';
+
 
 /**
  * Prometheus metrics. Every app gets its own Registry (main.ts creates one and passes it through
@@ -9,8 +9,15 @@ import type { OutboxDestination, OutboxRepo, OutboxState } from '../storage/type
  * Names and labels are part of the operator's contract (docs/operations.md has alert rules on them).
  */
 
-export const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider'];
-const STATES: readonly OutboxState[] = ['pending', 'leased', 'done', 'dead'];
+// The outbox's destinations and states, as label values: every series exists from the first scrape.
+// Kept here rather than imported so metrics (lib) never depends on storage.
+export const DESTINATIONS = ['amojo', 'provider'] as const;
+const STATES = ['pending', 'leased', 'done', 'dead'] as const;
+
+/** Where the outbox depth gauge reads from at scrape time (the outbox repository fits). */
+export interface OutboxDepthSource {
+  countByState(): Promise<Array<{ destination: string; state: string; count: number }>>;
+}
 
 /** delivered + duplicate = arrived; duplicate = amojo already had the msgid (a send repeated after a crash). */
 export type DeliveryOutcomeLabel = 'delivered' | 'retried' | 'dead' | 'duplicate';
@@ -37,7 +44,7 @@ export type RetentionTableLabel = 'outbox_done' | 'webhook_receipts';
 
 export interface MetricsOptions {
   /** Outbox depth is read from it at scrape time (countByState is a cheap counters lookup). */
-  outbox?: Pick<OutboxRepo, 'countByState'>;
+  outbox?: OutboxDepthSource;
   /** Process metrics (CPU, memory, event loop lag, GC): on in main.ts, off in tests. */
   defaultMetrics?: boolean;
   registry?: Registry;

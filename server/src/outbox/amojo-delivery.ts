@@ -1,8 +1,8 @@
-import { AmojoHttpError, isDuplicateMessageError, isRetryable, type AmojoClient } from '@amochan/amojo';
+import { AmojoApiError, AmojoHttpError, isDuplicateMessageError, isRetryable, type AmojoClient } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { OutboxEntry, Store } from '../storage/types';
-import type { DeliveryStatusEntryPayload, NewMessageEntryPayload, TypingEntryPayload } from './amojo-entries';
+import type { DeliveryStatusEntryPayload, NewMessageEntryPayload, TypingEntryPayload } from '../storage/amojo-entries';
 import { delivered, permanent, retryable, type DeliveryFailure, type DeliveryHandler, type DeliveryResult } from './types';
 import { findSentMessageId } from './find-sent-message';
 
@@ -24,8 +24,8 @@ export interface AmojoDeliveryOptions {
 export const DEFAULT_TYPING_TTL_MS = 30_000;
 
 export function failureFromAmojoError(err: unknown): DeliveryFailure {
-  const message = (err as Error)?.message ?? String(err);
-  const remoteText = err instanceof AmojoHttpError ? (err as AmojoHttpError & { errorDescription?: string }).errorDescription : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  const remoteText = err instanceof AmojoApiError ? err.errorDescription : undefined;
   const extra = remoteText ? { remoteText } : {};
   if (isRetryable(err)) {
     const retryAfterMs = err instanceof AmojoHttpError ? err.retryAfterMs : undefined;
@@ -60,7 +60,7 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
       // We sent it before and crashed before recording it: amojo has it, so it is delivered.
       if (isDuplicateMessageError(err)) {
         options.logger.info({ entryId: entry.id, msgid: p.message.msgid }, 'amojo already had this msgid; counting it as delivered');
-        // S5: recover amojo's id of the message from history (the duplicate answer does not carry it).
+        // Recover amojo's id of the message from history (the duplicate answer does not carry it).
         const amojoMsgId = chatId ? await findSentMessageId(amojo, p.scopeId, chatId, p.message.msgid) : null;
         const patch = { status: 'sent' as const, amojoChatId: chatId, lastError: null, ...(amojoMsgId ? { amojoMsgId } : {}) };
         return { ...delivered(entry.messageId ? { message: { id: entry.messageId, patch } } : undefined), duplicate: true };

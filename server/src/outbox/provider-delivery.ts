@@ -1,9 +1,9 @@
 import type { Clock } from '../lib/clock';
 import type { FetchFn } from '../lib/http-fetch';
 import type { IdGenerator } from '../lib/ids';
-import { PROVIDER_SIGNATURE_HEADER, signProviderEvent } from '../services/provider-signature';
+import { PROVIDER_SIGNATURE_HEADER, signProviderEvent } from './provider-signature';
 import type { OutboxEffects, OutboxEntry, Store } from '../storage/types';
-import { deliveryStatusEntry } from './amojo-entries';
+import { deliveryStatusEntry } from '../storage/amojo-entries';
 import { delivered, permanent, retryable, type DeliveryFailure, type DeliveryHandler } from './types';
 
 /**

@@ -1,5 +1,10 @@
 import type { AmojoClient } from '@amochan/amojo';
-import type { AppDeps } from '../deps';
+import type { Config } from '../config';
+import type { Clock } from '../lib/clock';
+import type { IdGenerator } from '../lib/ids';
+import type { Logger } from '../lib/logger';
+import type { WakeSignal } from '../lib/wake-signal';
+import type { Store } from '../storage/types';
 import type { FetchFn } from '../lib/http-fetch';
 import { createAmojoDelivery } from './amojo-delivery';
 import { createProviderDelivery } from './provider-delivery';
@@ -17,8 +22,18 @@ export interface RelayWorkerOptions {
   fetch?: FetchFn;
 }
 
+export interface RelayWorkerDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  outboxSignal: WakeSignal;
+  amojo: AmojoClient;
+}
+
 export function createRelayWorker(
-  deps: Pick<AppDeps, 'config' | 'store' | 'clock' | 'ids' | 'logger' | 'outboxSignal' | 'amojo'>,
+  deps: RelayWorkerDeps,
   options: RelayWorkerOptions = {},
 ): OutboxWorker {
   const { config, store, clock, ids } = deps;

@@ -10,7 +10,7 @@ export interface DeliverySuccess {
   ok: true;
   /** Committed atomically with the completion (e.g. the message becomes `sent`). */
   effects?: OutboxEffects;
-  /** S5: amojo already had this msgid (sent before a crash, recorded never): delivered, counted apart. */
+  /** Amojo already had this msgid (sent before a crash, recorded never): delivered, counted apart. */
   duplicate?: boolean;
 }
 

@@ -33,7 +33,7 @@ export interface OutboxWorkerOptions {
 
 export type OutboxOutcome = 'delivered' | 'retry' | 'dead';
 
-/** S5 (metrics): how long the attempt took, and whether a success was amojo's "duplicate msgid". */
+/** How long the attempt took, and whether a success was amojo's "duplicate msgid". */
 export interface OutboxOutcomeInfo {
   durationMs: number;
   duplicate: boolean;

@@ -1,4 +1,4 @@
-import { messageEntryId } from '../outbox/amojo-entries';
+import { messageEntryId } from '../storage/amojo-entries';
 import { effectiveStatus } from '../services/message-status';
 import type { Store } from '../storage/types';
 import type { DemoConversation } from './demo-provider';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { truncateBody, type EventBus } from '../lib/event-bus';
-import { PROVIDER_SIGNATURE_HEADER, verifyProviderSignature } from '../services/provider-signature';
+import { truncateBody, type EventBus } from './event-bus';
+import { PROVIDER_SIGNATURE_HEADER, verifyProviderSignature } from '../outbox/provider-signature';
 import { createProviderApiClient, type ProviderApiClient } from './provider-api-client';
 
 /**

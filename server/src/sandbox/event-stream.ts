@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { BusRecord, EventBus } from '../lib/event-bus';
+import type { BusRecord, EventBus } from './event-bus';
 
 /**
  * GET /sandbox/events: the event bus as server-sent events. A new client first gets the buffered

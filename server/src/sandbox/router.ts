@@ -4,19 +4,19 @@ import { EmulatorError } from '@amochan/amojo-emulator';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { AppError } from '../lib/errors';
-import { fromZodError } from '../http/error-handler';
 import { usesDemoProvider } from './bootstrap';
 import { createDemoProvider } from './demo-provider';
+import type { EventBus } from './event-bus';
 import { createEventStream } from './event-stream';
 import { createFileRoutes, widgetBuilt } from './files';
 import { createInbox } from './inbox';
 import { renderPage } from './pages';
 import { customerView } from './customer-view';
-import { SANDBOX_AMOCRM_ACCOUNT_ID, SANDBOX_SUBDOMAIN } from './types';
+import { SANDBOX_AMOCRM_ACCOUNT_ID, SANDBOX_SUBDOMAIN, type SandboxDeps } from './types';
 import { mintSandboxWidgetToken } from './widget-token';
 
 /**
- * /sandbox: the newcomer's console (sandbox mode only; app.ts does not mount it otherwise). One page
+ * /sandbox: the newcomer's console, mounted through the sandbox plug-in (sandbox/index.ts) only. One page
  * with three panes — amoCRM (the real built widget in a host page, and an inbox over the embedded
  * emulator), the customer (a demo provider talking to /api/v1), and a live log of every edge
  * crossing — plus the demo provider's webhook receiver.
@@ -32,11 +32,8 @@ const writeFirstSchema = z.object({
   name: z.string().trim().max(100).optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) throw fromZodError(result.error);
-  return result.data;
-}
+// A ZodError thrown here becomes invalid_request naming the field, like any route's.
+const parse = <T>(schema: z.ZodType<T>, body: unknown): T => schema.parse(body ?? {});
 
 /** Our own base URL as seen by this request: where the demo provider calls /api/v1 over loopback. */
 export function selfUrl(req: Request): string {
@@ -52,12 +49,10 @@ function fromEmulator(err: unknown): unknown {
   return new AppError(code, err.message, { cause: err });
 }
 
-export function createSandboxRouter(deps: AppDeps): Router {
-  const sandbox = deps.sandbox;
-  if (!sandbox) throw new Error('createSandboxRouter needs deps.sandbox (the embedded emulator): it exists only in sandbox mode');
+export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store'>, sandbox: SandboxDeps, bus: EventBus): Router {
   const { config } = deps;
   const inbox = createInbox(sandbox.emulator, sandbox.amojoAccountId);
-  const provider = createDemoProvider({ ...(deps.events ? { bus: deps.events } : {}), secret: config.PROVIDER_WEBHOOK_SECRET, apiToken: config.PROVIDER_API_TOKEN });
+  const provider = createDemoProvider({ bus, secret: config.PROVIDER_WEBHOOK_SECRET, apiToken: config.PROVIDER_API_TOKEN });
   const currentLogin = async () => (await deps.store.connections.getByAmojoAccount(sandbox.amojoAccountId))?.login ?? sandbox.login;
   const demoWebhookActive = () => usesDemoProvider(config);
 
@@ -94,7 +89,7 @@ export function createSandboxRouter(deps: AppDeps): Router {
     res.type('html').send(renderPage('host', { host, widgetBuilt: widgetBuilt() }));
   });
 
-  router.get('/events', deps.events ? createEventStream(deps.events) : (_req, res) => void res.status(404).end());
+  router.get('/events', createEventStream(bus));
 
   // The demo provider's webhook: raw bytes, because the signature covers exactly what was sent.
   router.post('/provider/webhook', express.raw({ type: () => true, limit: '1mb' }), (req, res) => {

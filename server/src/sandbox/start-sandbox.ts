@@ -5,7 +5,7 @@ import { hashPassword } from '../services/credentials/password-hash';
 import type { Store } from '../storage/types';
 
 /**
- * Sandbox start-up, called by main.ts when no channel is configured: an in-process emulator on a
+ * Sandbox start-up, called by the sandbox plug-in (index.ts) when no channel is configured: an in-process emulator on a
  * loopback port plays amojo, and a demo account exists. Kept out of main.ts so the composition
  * root stays a short list of calls.
  */
@@ -15,15 +15,13 @@ export const SANDBOX_PASSWORD = 'demo';
 export const SANDBOX_API_TOKEN = 'sandbox';
 export const SANDBOX_CHANNEL_ID = '00000000-0000-4000-8000-00000000a110';
 
-/** Where the server's amojo client points: the real Chats API, or the embedded emulator. */
+/** Where the server's amojo client points: the embedded emulator, and its control API. */
 export interface AmojoTarget {
   baseUrl: string;
   channelId: string;
   secret: string;
-  /** Sandbox only: points the embedded emulator's webhooks at us once our port is known. */
-  setWebhookUrl?: (url: string) => void;
-  /** Sandbox only: the emulator's control API, for the sandbox console. */
-  emulator?: EmulatorControl;
+  /** The emulator's control API: the console drives it, and its webhooks get pointed at us. */
+  emulator: EmulatorControl;
 }
 
 /** The embedded emulator starts empty: tell it again about bindings a previous sandbox run stored. */
@@ -60,7 +58,6 @@ export async function startSandbox(deps: { logger: Logger; store: Store; lifecyc
     baseUrl: emulator.url,
     channelId: emulator.channelId,
     secret: emulator.secret,
-    setWebhookUrl: (url) => emulator.control.setWebhookUrl(url),
     emulator: emulator.control,
   };
 }

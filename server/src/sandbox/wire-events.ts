@@ -1,5 +1,5 @@
 import type { EmulatorControl, RequestEvent, WebhookAttempt } from '@amochan/amojo-emulator';
-import { truncateBody, type EventBus } from '../lib/event-bus';
+import { truncateBody, type EventBus } from './event-bus';
 import type { OutboxWorker } from '../outbox/worker';
 import type { OutboxEntry } from '../storage/types';
 

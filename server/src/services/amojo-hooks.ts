@@ -6,7 +6,7 @@ import { assertRawJsonDepth, WEBHOOK_MAX_DEPTH } from '../lib/json-limits';
 import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
-import { messageEntryId, outboundOrderingKey } from '../outbox/amojo-entries';
+import { messageEntryId, outboundOrderingKey } from '../storage/amojo-entries';
 import type { Connection, Conversation, NewOutboxEntry, StoredMessage, Store, WebhookReceipt } from '../storage/types';
 import { touchIfStale } from './activity';
 import { messageCreatedData, reactionData, typingData } from './hook-events';
@@ -27,12 +27,12 @@ export interface AmojoHooksDeps {
   outboxSignal: WakeSignal;
   /** The channel secret amojo signs hooks with. */
   channelSecret: string | undefined;
-  /** S5: told the kind and result of every hook (metrics). */
+  /** Told the kind and result of every hook (metrics). */
   onReceipt?: (kind: WebhookReceipt['kind'], result: HookReceiptResult) => void;
 }
 
 export type HookOutcome = 'accepted' | 'duplicate' | 'ignored';
-/** S5: for metrics; `stored` includes unknown-kind hooks kept as a receipt only. */
+/** For metrics; `stored` includes unknown-kind hooks kept as a receipt only. */
 export type HookReceiptResult = 'stored' | 'duplicate' | 'bad_signature' | 'unknown_scope' | 'malformed';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -43,7 +43,7 @@ interface Planned {
   message?: StoredMessage;
   conversation?: Conversation;
   outbox: NewOutboxEntry[];
-  /** S5: an existing conversation not re-saved here; its lastActivityAt is bumped after commit. */
+  /** An existing conversation not re-saved here; its lastActivityAt is bumped after commit. */
   existing?: Conversation;
 }
 
@@ -134,7 +134,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     return { receiptKind: 'reaction', key, outbox: [eventEntry(event, outboundOrderingKey(connection.scopeId, r.conversation.id), null)] };
   }
 
-  /** S5: the one commit of a planned hook, shared by receive() and acceptRecovered(). */
+  /** The one commit of a planned hook, shared by receive() and acceptRecovered(). */
   async function commit(connection: Connection, planned: Planned, raw: string, now: number): Promise<{ duplicate: boolean }> {
     const receipt: WebhookReceipt = { key: planned.key, scopeId: connection.scopeId, kind: planned.receiptKind, raw, receivedAt: now };
     const result = await store.acceptWebhook({
@@ -168,7 +168,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
         throw new AppError('unknown_scope', `unknown scope_id "${input.scopeId}": no amoCRM account is connected with it`);
       }
       const now = clock.now();
-      // S5: a signed but absurdly nested body would overflow the stack when stored: 400, not 500.
+      // A signed but absurdly nested body would overflow the stack when stored: 400, not 500.
       try {
         assertRawJsonDepth(input.rawBody, WEBHOOK_MAX_DEPTH);
       } catch (err) {
@@ -200,7 +200,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     },
 
     /**
-     * S5 (reconciler): a manager message rebuilt from chat history goes through the very same plan,
+     * A manager message rebuilt from chat history goes through the very same plan,
      * event and receipt key (`msg:<amojo id>`) as its hook would have, so whichever of the two comes
      * second — the late hook, or another reconcile pass — is a duplicate and nothing is sent twice.
      */

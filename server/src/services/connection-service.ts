@@ -1,12 +1,12 @@
 import type { AmojoClient } from '@amochan/amojo';
+import type { ConnectReply, DisconnectReply, SourceReply, StatusReply } from '../contract/widget-api';
 import type { Clock } from '../lib/clock';
-import { AppError } from '../lib/errors';
+import { AppError, fromAmojoError as amojoFailure, isAmojoNotFound } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import { createKeyedMutex } from '../lib/keyed-mutex';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Connection, NewOutboxEntry, Store } from '../storage/types';
-import { amojoFailure, isAmojoNotFound } from './amojo-failure';
 import type { CredentialVerifier } from './credentials/types';
 import { accountEventEntry, buildProviderEvent } from './provider-event';
 
@@ -55,15 +55,13 @@ export interface DisconnectInput {
   amocrmAccountId: AmocrmAccountId;
 }
 
-export type ConnectionStatusView =
-  | { status: 'connected'; login: string; scope_id: string; connected_at: number; pipeline_id: number | null }
-  | { status: 'disconnected' };
+export type ConnectionStatusView = StatusReply;
 
 export interface ConnectionService {
-  connect(input: ConnectInput): Promise<{ status: 'connected'; scope_id: string; login: string; connected_at: number }>;
-  disconnect(input: DisconnectInput): Promise<{ status: 'disconnected' }>;
+  connect(input: ConnectInput): Promise<ConnectReply>;
+  disconnect(input: DisconnectInput): Promise<DisconnectReply>;
   status(input: { amojoAccountId: string; amocrmAccountId: AmocrmAccountId }): Promise<ConnectionStatusView>;
-  setSource(input: { amojoAccountId: string; pipelineId: number; amocrmAccountId: AmocrmAccountId }): Promise<{ status: 'ok'; pipeline_id: number }>;
+  setSource(input: { amojoAccountId: string; pipelineId: number; amocrmAccountId: AmocrmAccountId }): Promise<SourceReply>;
 }
 
 export type DisconnectReason = 'widget' | 'replaced' | 'moved';

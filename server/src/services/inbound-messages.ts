@@ -4,9 +4,9 @@ import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import type { WakeSignal } from '../lib/wake-signal';
-import { newMessageEntry, type NewMessageEntryPayload } from '../outbox/amojo-entries';
+import { newMessageEntry, type NewMessageEntryPayload } from '../storage/amojo-entries';
 import type { Connection, Conversation, StoredMessage, Store } from '../storage/types';
-import type { PostMessageRequest } from './provider-api-schemas';
+import type { PostMessageRequest } from '../contract/provider-api';
 import { touchIfStale } from './activity';
 import { phoneDigits, requireConnectedAccount } from './relay-accounts';
 
@@ -49,7 +49,7 @@ export function toMillis(timestamp: number | undefined, now: number): number {
   return Math.floor(timestamp >= 1e11 ? timestamp : timestamp * 1000);
 }
 
-// S5: short, so a burst overshoots OUTBOX_MAX_PENDING by at most ~100 ms of intake (the count itself is a cheap counters read).
+// Short, so a burst overshoots OUTBOX_MAX_PENDING by at most ~100 ms of intake (the count itself is a cheap counters read).
 const PENDING_CACHE_MS = 100;
 
 export function createInboundMessages(deps: InboundMessagesDeps) {
@@ -144,7 +144,8 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
       sender: { ...user, ...(refId ? { ref_id: refId } : {}) },
       message: req.message,
     };
-    const createChat: CreateChatRequest = { conversation_id: req.conversation_id, ...(source ? { source } : {}), user };
+    // amojo requires user.name on create chat; the provider API guarantees a non-empty sender.name.
+    const createChat: CreateChatRequest = { conversation_id: req.conversation_id, ...(source ? { source } : {}), user: { ...user, name: s.name } };
     return { scopeId, conversationRef: resolved.conversation.id, createChat, message };
   }
 
@@ -185,7 +186,7 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
         now,
       });
       if (result.created) deps.outboxSignal.wake();
-      // S5: keeps the conversation on the reconciler's "recently active" list (a hint: never fails the request).
+      // Keeps the conversation on the reconciler's "recently active" list (a hint: never fails the request).
       if (result.created && !resolved.changed) await touchIfStale(store, resolved.conversation, now).catch(() => undefined);
       return { id: result.message.id, msgid, status: 'queued' };
     },

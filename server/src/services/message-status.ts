@@ -2,9 +2,9 @@ import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import type { WakeSignal } from '../lib/wake-signal';
-import { deliveryStatusEntry, messageEntryId, typingEntry } from '../outbox/amojo-entries';
+import { deliveryStatusEntry, messageEntryId, typingEntry } from '../storage/amojo-entries';
 import type { MessageStatus, OutboxEntry, StoredMessage, Store } from '../storage/types';
-import { DELIVERY_STATUS_BY_NAME, type PostStatusRequest, type PostTypingRequest } from './provider-api-schemas';
+import { DELIVERY_STATUS_BY_NAME, type PostStatusRequest, type PostTypingRequest } from '../contract/provider-api';
 import { requireConnectedAccount } from './relay-accounts';
 
 /**

@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import { createPeriodicTask } from '../lib/periodic-task';
 import type { Connection, Conversation, Store } from '../storage/types';
-import { isAmojoNotFound } from './amojo-failure';
+import { isAmojoNotFound } from '../lib/errors';
 import { historyMessageAt, historyToHook, isManagerMessage } from './history-hook';
 
 /**

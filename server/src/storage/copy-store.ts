@@ -22,6 +22,9 @@ const TABLES: ReadonlyArray<{ name: string; key: string[] }> = [
   { name: 'replay_cache', key: ['partition', 'key'] },
   { name: 'rate_windows', key: ['key'] },
   { name: 'job_leases', key: ['job'] },
+  { name: 'amocrm_installations', key: ['amocrm_account_id'] },
+  { name: 'provider_channels', key: ['login', 'channel_id'] },
+  { name: 'amocrm_sources', key: ['amocrm_account_id', 'login', 'channel_id'] },
 ];
 
 export interface CopyProgress {

@@ -1,4 +1,4 @@
-import type { MessagePatch } from './types';
+import type { MessagePatch } from './message-types';
 
 /**
  * The outbox part of the storage interfaces (re-exported by types.ts, which services import):

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createAmojoClient, noRetry, type AmojoClient } from '@amochan/amojo';
 import type { RunningEmulator } from '@amochan/amojo-emulator';
 import type { AppDeps } from '../../src/deps';
-import { createApp } from '../../src/http/app';
+import { createApp, type HttpPlugin } from '../../src/http/app';
 import type { FetchFn } from '../../src/lib/http-fetch';
 import { createId } from '../../src/lib/ids';
 import { createLifecycle } from '../../src/lib/lifecycle';
 import { createWakeSignal } from '../../src/lib/wake-signal';
+import { buildServices } from '../../src/services/build-services';
 import { createCredentialVerifier } from '../../src/services/credentials';
 import { createMemoryStore } from '../../src/storage/memory/store';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
@@ -23,7 +24,7 @@ export type StoreKind = 'memory' | 'sqlite';
 export const makeStore = (kind: StoreKind): Store => (kind === 'memory' ? createMemoryStore() : createSqliteStore({ filename: ':memory:' }));
 
 /** The provider API token of the relay tests, and the header that carries it. */
-export const API_TOKEN = 'provider-token-s2';
+export const API_TOKEN = 'relay-provider-token';
 export const auth = { Authorization: `Bearer ${API_TOKEN}` };
 
 type Emulator = Pick<RunningEmulator, 'url' | 'channelId' | 'secret'>;
@@ -55,8 +56,8 @@ export const amojoClientFor = (emulator: Emulator, fetch?: FetchFn): AmojoClient
 
 /** AppDeps as main.ts builds them; config, store and logger are the test's, the rest may be overridden. */
 export function createTestDeps(input: Pick<AppDeps, 'config' | 'store' | 'logger'> & Partial<AppDeps> & { emulator: Emulator }): AppDeps {
-  const { emulator, ...given } = input;
-  return {
+  const { emulator, services, ...given } = input;
+  const infra = {
     clock: { now: () => Date.now() },
     ids: createId,
     amojo: amojoClientFor(emulator),
@@ -65,6 +66,7 @@ export function createTestDeps(input: Pick<AppDeps, 'config' | 'store' | 'logger
     lifecycle: createLifecycle(),
     ...given,
   };
+  return { ...infra, services: services ?? buildServices(infra) };
 }
 
 export interface ServedApp {
@@ -75,8 +77,8 @@ export interface ServedApp {
 }
 
 /** The app on 127.0.0.1:<free port>, with the emulator's hooks pointed at it. */
-export async function serveApp(deps: AppDeps, emulator: Pick<RunningEmulator, 'control'>): Promise<ServedApp> {
-  const app = createApp(deps);
+export async function serveApp(deps: AppDeps, emulator: Pick<RunningEmulator, 'control'>, plugin?: HttpPlugin): Promise<ServedApp> {
+  const app = createApp(deps, plugin);
   const listening = await listenOnLoopback(app);
   emulator.control.setWebhookUrl(`${listening.url}/amojo/v1/webhook/:scope_id`);
   return { app, server: listening.server, url: listening.url, close: listening.close };

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { verifyProviderSignature } from '../../src/services/provider-signature';
+import { verifyProviderSignature } from '../../src/outbox/provider-signature';
 import { listenOnLoopback, readBody } from './loopback';
 
 /**

@@ -1,4 +1,4 @@
-import { createChatRequestSchema } from '@amochan/amojo';
+import { createChatSchema } from './schemas/requests';
 import { AmojoApiError, badRequest } from '../errors';
 import type { ChatOrigin, ChatRecord, LeadRecord, UserRecord } from '../state/types';
 import type { ApiResult, ScopeContext } from './context';
@@ -66,7 +66,7 @@ export function ensureLead(ctx: ScopeContext, chat: ChatRecord, origin: LeadReco
 
 /** Returns the existing chat for a known conversation_id, so retries and races are harmless. */
 export function createChat(ctx: ScopeContext): ApiResult {
-  const req = parseBody(createChatRequestSchema, ctx.body);
+  const req = parseBody(createChatSchema, ctx.body);
   const plan = planChat(ctx, req.conversation_id, undefined, req.source?.external_id ?? null);
   if (plan.kind === 'existing') {
     const user = userById(ctx.store, ctx.channel, ctx.scope.scopeId, plan.chat.clientUserId);

@@ -1,4 +1,5 @@
-import { connectRequestSchema, disconnectRequestSchema } from '@amochan/amojo';
+import { connectSchema, disconnectSchema } from './schemas/requests';
+import { badRequest } from '../errors';
 import type { ScopeRecord } from '../state/types';
 import type { ApiResult, ChannelContext } from './context';
 import { parseBody } from './validate';
@@ -12,9 +13,7 @@ export function scopeIdOf(channelId: string, accountId: string): string {
  * integration reconnects the same scope on reinstall.
  */
 export function connect(ctx: ChannelContext): ApiResult {
-  // The SDK schema insists on hook_api_version "v2": the emulator only speaks v2 hooks, so a client
-  // that would get deprecated v1 hooks from the real amojo is refused here rather than fooled.
-  const req = parseBody(connectRequestSchema, ctx.body);
+  const req = parseBody(connectSchema, ctx.body);
   const scopeId = scopeIdOf(ctx.channel.id, req.account_id);
   let scope = ctx.store.scopes.get(scopeId);
   if (scope) {
@@ -72,11 +71,17 @@ function createScope(ctx: ChannelContext, scopeId: string, accountId: string, ti
   return scope;
 }
 
-/** 200 with an empty body, also for an account that was never connected (nothing to undo). */
+/**
+ * 200 with an empty body. The docs say nothing about an account that was never connected; it is
+ * refused with 400 (bad data), the strictest documented answer. Disconnecting an account that was
+ * connected before stays a 200 even when repeated: amoCRM itself disconnects on every uninstall, so
+ * an integration's own disconnect often comes second.
+ */
 export function disconnect(ctx: ChannelContext): ApiResult {
-  const req = parseBody(disconnectRequestSchema, ctx.body);
+  const req = parseBody(disconnectSchema, ctx.body);
   const scope = ctx.store.scopes.get(scopeIdOf(ctx.channel.id, req.account_id));
-  if (scope && scope.connected) {
+  if (!scope) throw badRequest(`invalid request: account_id: account ${req.account_id} was never connected to this channel`);
+  if (scope.connected) {
     scope.connected = false;
     scope.disconnectedAt = ctx.now;
   }

@@ -1,4 +1,5 @@
 import type { IdGenerator } from '../ids';
+import type { EmulatorSettings } from '../settings';
 import type { EmulatorStore } from '../state/store';
 import type { ChannelRecord, ScopeRecord } from '../state/types';
 
@@ -6,6 +7,7 @@ import type { ChannelRecord, ScopeRecord } from '../state/types';
 export interface ChannelContext {
   store: EmulatorStore;
   ids: IdGenerator;
+  settings: EmulatorSettings;
   now: number;
   channel: ChannelRecord;
   params: Record<string, string>;

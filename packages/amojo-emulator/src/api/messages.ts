@@ -1,4 +1,4 @@
-import { deliveryStatusRequestSchema, editMessageRequestSchema } from '@amochan/amojo';
+import { deliveryStatusSchema, editMessageSchema } from './schemas/requests';
 import { AmojoApiError, badRequest } from '../errors';
 import type { MessageRecord, WireMessage } from '../state/types';
 import type { ApiResult, ScopeContext } from './context';
@@ -26,7 +26,7 @@ export function findMessage(ctx: ScopeContext, ref: { id?: string | undefined; m
 }
 
 function editMessage(ctx: ScopeContext): ApiResult {
-  const { payload } = parseBody(editMessageRequestSchema, ctx.body);
+  const { payload } = parseBody(editMessageSchema, ctx.body);
   const message = findMessage(ctx, payload);
   if (!message) throw messageNotFound(`no message ${payload.msgid ?? payload.id} in this scope`);
   const chat = ctx.store.chats.get(message.chatId);
@@ -44,7 +44,7 @@ function editMessage(ctx: ScopeContext): ApiResult {
 
 /** Stores 1 delivered / 2 read / -1 error, keeping every report (tests check the sequence). */
 export function deliveryStatus(ctx: ScopeContext): ApiResult {
-  const req = parseBody(deliveryStatusRequestSchema, ctx.body);
+  const req = parseBody(deliveryStatusSchema, ctx.body);
   const pathId = ctx.params.msgid ?? '';
   if (req.msgid !== pathId) throw badRequest('invalid request: msgid: must equal the message id in the path');
   const message = ctx.store.messageInScope(ctx.scope.scopeId, pathId);

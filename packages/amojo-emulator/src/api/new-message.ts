@@ -1,4 +1,4 @@
-import { newMessageRequestSchema } from '@amochan/amojo';
+import { newMessageSchema } from './schemas/requests';
 import { badRequest, duplicateMsgid } from '../errors';
 import type { MessageRecord, UserRecord, WireMessage } from '../state/types';
 import { commitChat, ensureLead, planChat } from './chats';
@@ -12,10 +12,14 @@ import { parseBody, rawObject } from './validate';
  * request leaves no half-made chat behind.
  */
 export function newMessage(ctx: ScopeContext): ApiResult {
-  const { payload } = parseBody(newMessageRequestSchema, ctx.body);
+  const { payload } = parseBody(newMessageSchema, ctx.body);
   const raw = rawObject(ctx.body, 'payload');
   const scopeId = ctx.scope.scopeId;
-  if (ctx.store.messageByClientMsgid(scopeId, payload.msgid)) throw duplicateMsgid();
+  const duplicate =
+    ctx.settings.msgidUniqueness === 'per_channel'
+      ? ctx.store.messageInChannelByMsgid(ctx.channel.id, payload.msgid)
+      : ctx.store.messageByClientMsgid(scopeId, payload.msgid);
+  if (duplicate) throw duplicateMsgid();
   if (payload.conversation_ref_id && !payload.conversation_id) throw badRequest('conversation_ref_id needs conversation_id');
 
   const outgoing = payload.receiver !== undefined;

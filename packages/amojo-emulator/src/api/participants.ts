@@ -1,4 +1,4 @@
-import type { Participant } from '@amochan/amojo';
+import type { Participant } from './schemas/requests';
 import { AmojoApiError, badRequest } from '../errors';
 import type { EmulatorStore } from '../state/store';
 import type { ChannelRecord, UserRecord } from '../state/types';

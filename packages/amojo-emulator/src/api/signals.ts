@@ -1,4 +1,5 @@
-import { reactRequestSchema, typingRequestSchema } from '@amochan/amojo';
+import { reactSchema, typingSchema } from './schemas/requests';
+import { badRequest } from '../errors';
 import { chatNotFound } from './chats';
 import type { ApiResult, ScopeContext } from './context';
 import { findMessage, messageNotFound } from './messages';
@@ -6,9 +7,12 @@ import { parseBody } from './validate';
 
 /** The customer is typing: recorded for tests, answered 204 like amojo. */
 export function typing(ctx: ScopeContext): ApiResult {
-  const req = parseBody(typingRequestSchema, ctx.body);
+  const req = parseBody(typingSchema, ctx.body);
   const chat = ctx.store.chatByConversationId(ctx.scope.scopeId, req.conversation_id);
-  if (!chat) throw chatNotFound(`no chat with conversation_id ${req.conversation_id}`);
+  // The docs give typing one answer, 204, and 404 only for an unknown channel or message. An
+  // unknown conversation is bad data, so 400: stricter than a silent 204, and not a 404 amojo
+  // does not document for chats.
+  if (!chat) throw badRequest(`invalid request: conversation_id: no chat ${req.conversation_id} in this scope`);
   const sender = ctx.store.userByClient(ctx.scope.scopeId, req.sender.id);
   ctx.store.typing.push({
     scopeId: ctx.scope.scopeId,
@@ -24,7 +28,7 @@ export function typing(ctx: ScopeContext): ApiResult {
 
 /** A customer's reaction to a message, by our msgid or amojo's id. */
 export function react(ctx: ScopeContext): ApiResult {
-  const req = parseBody(reactRequestSchema, ctx.body);
+  const req = parseBody(reactSchema, ctx.body);
   const scopeId = ctx.scope.scopeId;
   const chat = req.conversation_ref_id
     ? ctx.store.chatInScope(scopeId, req.conversation_ref_id)

@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import { badRequest } from '../errors';
 
 /**
- * Parses a request body with the SDK's schema (the one source of truth for what amojo accepts) and
- * turns a failure into amojo's 400. The first issue goes into error_description: enough to debug,
- * about as terse as amojo.
+ * Parses a request body with the emulator's own schema (its reading of the docs) and turns a
+ * failure into amojo's 400. The first issue goes into error_description: enough to debug, about as
+ * terse as amojo.
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body);

@@ -3,6 +3,7 @@ import type { EmulatorEventMap, EmulatorEvents, WebhookAttempt } from '../events
 import type { DropWebhooks, FailNextOptions, FaultInjector, FaultState } from '../faults';
 import type { IdGenerator } from '../ids';
 import { randomSecret } from '../ids';
+import { checkMsgidUniqueness, type EmulatorSettings, type MsgidUniqueness } from '../settings';
 import type { EmulatorStore } from '../state/store';
 import type { ChannelRecord, ChatRecord, LeadRecord, MessageRecord, ScopeRecord, TypingRecord, UserRecord } from '../state/types';
 import type { WebhookSender } from '../webhooks/sender';
@@ -40,6 +41,10 @@ export interface EmulatorControl {
   clearFaults(): void;
   faults(): FaultState;
 
+  /** How wide amojo's msgid uniqueness is taken to be; survives reset(). */
+  setMsgidUniqueness(mode: MsgidUniqueness): void;
+  msgidUniqueness(): MsgidUniqueness;
+
   on<K extends keyof EmulatorEventMap>(event: K, listener: (...args: EmulatorEventMap[K]) => void): EmulatorControl;
   off<K extends keyof EmulatorEventMap>(event: K, listener: (...args: EmulatorEventMap[K]) => void): EmulatorControl;
 }
@@ -51,6 +56,7 @@ export interface ControlDeps {
   events: EmulatorEvents;
   clock: () => number;
   ids: IdGenerator;
+  settings: EmulatorSettings;
   defaultChannelId: string;
 }
 
@@ -113,6 +119,11 @@ export function createControl(deps: ControlDeps): EmulatorControl {
     dropWebhooks: (what) => faults.dropWebhooks(what),
     clearFaults: () => faults.clear(),
     faults: () => faults.state(),
+
+    setMsgidUniqueness(mode) {
+      deps.settings.msgidUniqueness = checkMsgidUniqueness(mode);
+    },
+    msgidUniqueness: () => deps.settings.msgidUniqueness,
 
     on(event, listener) {
       (events as unknown as LooseEmitter).on(event, listener as Listener);

@@ -3,7 +3,7 @@ import { EMULATOR_ERROR_STATUS, EmulatorError } from '../errors';
 import type { EmulatorEvents } from '../events';
 import { parseArgs } from './actions';
 import type { EmulatorControl } from './control';
-import { dropWebhooksArgsSchema, failNextArgsSchema, latencyArgsSchema, webhookUrlArgsSchema } from './schemas';
+import { dropWebhooksArgsSchema, failNextArgsSchema, msgidUniquenessArgsSchema, latencyArgsSchema, webhookUrlArgsSchema } from './schemas';
 
 export const CONTROL_PREFIX = '/_emulator';
 
@@ -57,6 +57,12 @@ export function createControlRouter(control: EmulatorControl, events: EmulatorEv
   route('post', '/write-first', (req) => control.writeFirst(req.body));
   route('post', '/typing', (req) => control.typing(req.body));
   route('post', '/react', (req) => control.react(req.body));
+
+  route('get', '/msgid-uniqueness', () => ({ mode: control.msgidUniqueness() }));
+  route('post', '/msgid-uniqueness', (req) => {
+    control.setMsgidUniqueness(parseArgs(msgidUniquenessArgsSchema, req.body).mode);
+    return { mode: control.msgidUniqueness() };
+  });
 
   route('get', '/faults', () => control.faults());
   route('post', '/faults/fail-next', (req) => {

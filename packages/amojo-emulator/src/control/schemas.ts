@@ -99,3 +99,4 @@ export const failNextArgsSchema = z.object({
 export const latencyArgsSchema = z.object({ ms: z.number().nonnegative() });
 export const dropWebhooksArgsSchema = z.object({ count: z.union([z.number().int().nonnegative(), z.literal('all')]) });
 export const webhookUrlArgsSchema = z.object({ url: z.string().min(1).nullable(), channelId: z.string().optional() });
+export const msgidUniquenessArgsSchema = z.object({ mode: z.enum(['per_account', 'per_channel']) });

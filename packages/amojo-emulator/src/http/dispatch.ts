@@ -1,15 +1,17 @@
 import type { ChannelContext, ScopeContext } from '../api/context';
-import { AmojoApiError, amojoErrorBody, badRequest } from '../errors';
+import { AmojoApiError, amojoErrorBody, badRequest, invalidSignature } from '../errors';
 import type { FaultInjector } from '../faults';
 import type { IdGenerator } from '../ids';
+import type { EmulatorSettings } from '../settings';
 import type { EmulatorStore } from '../state/store';
 import { API_PREFIX, matchRoute } from './routes';
-import { verifyInbound, type InboundRequest } from './verify-request';
+import { verifyEnvelope, verifySignature, type InboundRequest } from './verify-request';
 
 export interface DispatchDeps {
   store: EmulatorStore;
   faults: FaultInjector;
   ids: IdGenerator;
+  settings: EmulatorSettings;
   clock: () => number;
   dateToleranceMs: number;
 }
@@ -27,8 +29,8 @@ export interface DispatchOutcome {
 }
 
 /**
- * One API request through amojo's checks, in order: injected fault, route and method, channel,
- * signature and Date, scope, JSON body, then the endpoint. Synchronous and express-free, so it
+ * One API request through amojo's checks, in order: injected fault, route and method, signed
+ * headers and Date, channel and signature, scope, JSON body, then the endpoint. Synchronous and express-free, so it
  * is cheap and testable on its own.
  */
 export function dispatch(req: InboundRequest, deps: DispatchDeps): DispatchOutcome {
@@ -44,23 +46,29 @@ export function dispatch(req: InboundRequest, deps: DispatchDeps): DispatchOutco
   let endpoint: string | null = null;
   let scopeId: string | null = null;
   try {
-    if (match.kind === 'none') throw new AmojoApiError(404, 'ORIGIN_NOT_FOUND', 'not found', 'no such endpoint');
-    if (match.kind === 'wrong_method') {
-      const error = new AmojoApiError(405, 'ORIGIN_METHOD_NOT_ALLOWED', 'method not allowed', `use ${match.allow.join(', ')}`);
-      return { ...fromError(error, null, null), headers: { Allow: match.allow.join(', ') } };
+    // The docs list 200, 204, 400, 403 and 404 only. A known path with the wrong method is answered
+    // like an unknown path (404, no Allow header): amojo documents no 405.
+    if (match.kind !== 'ok') {
+      const why = match.kind === 'wrong_method' ? `wrong method: use ${match.allow.join(', ')}` : 'no such endpoint';
+      throw new AmojoApiError(404, 'ORIGIN_NOT_FOUND', 'not found', why);
     }
     const { route } = match;
     endpoint = route.endpoint;
+    const now = deps.clock();
+    // The docs do not say which check amojo runs first, so the strictest order is used: headers,
+    // body hash and Date, then the signature, and only then anything that tells the caller what
+    // exists. A request for an unknown channel cannot carry a valid signature (the secret is the
+    // channel's), so it is the same 403 as any bad signature, never a 404 that confirms the guess.
+    verifyEnvelope(req, { now, dateToleranceMs: deps.dateToleranceMs });
     const params = decodeParams(match.params);
     const first = route.target === 'channel' ? params.channel! : params.scope!;
     // A scope id is `{channel_id}_{account_id}`; channel ids are uuids, so the first `_` splits it.
     const channelId = route.target === 'channel' ? first : first.slice(0, Math.max(0, first.indexOf('_')));
     const channel = deps.store.channels.get(channelId);
-    if (!channel) throw new AmojoApiError(404, 'ORIGIN_CHANNEL_NOT_FOUND', 'channel not found', `unknown channel ${channelId || first}`);
-    const now = deps.clock();
-    verifyInbound(req, { secret: channel.secret, now, dateToleranceMs: deps.dateToleranceMs });
+    if (!channel) throw invalidSignature(`unknown_channel ${channelId || first}`);
+    verifySignature(req, channel.secret);
 
-    const base: ChannelContext = { store: deps.store, ids: deps.ids, now, channel, params, query, body: undefined };
+    const base: ChannelContext = { store: deps.store, ids: deps.ids, settings: deps.settings, now, channel, params, query, body: undefined };
     if (route.target === 'scope') {
       scopeId = first;
       const scope = deps.store.activeScope(first);

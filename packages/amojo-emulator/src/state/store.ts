@@ -24,6 +24,8 @@ export class EmulatorStore {
   private readonly userByClientId = new Map<string, string>();
   private readonly chatByConversation = new Map<string, string>();
   private readonly messageByMsgid = new Map<string, string>();
+  /** Keyed by channel id: for the per-channel msgid uniqueness setting. */
+  private readonly messageByChannelMsgid = new Map<string, string>();
   /** Message ids of each chat, oldest first. */
   private readonly chatMessages = new Map<string, string[]>();
 
@@ -34,6 +36,7 @@ export class EmulatorStore {
     this.userByClientId.clear();
     this.chatByConversation.clear();
     this.messageByMsgid.clear();
+    this.messageByChannelMsgid.clear();
     this.chatMessages.clear();
   }
 
@@ -91,13 +94,24 @@ export class EmulatorStore {
 
   addMessage(message: MessageRecord): MessageRecord {
     this.messages.set(message.id, message);
-    if (message.clientMsgId !== null) this.messageByMsgid.set(key(message.scopeId, message.clientMsgId), message.id);
+    if (message.clientMsgId !== null) {
+      this.messageByMsgid.set(key(message.scopeId, message.clientMsgId), message.id);
+      const channelId = this.scopes.get(message.scopeId)?.channelId;
+      const channelKey = channelId === undefined ? undefined : key(channelId, message.clientMsgId);
+      if (channelKey !== undefined && !this.messageByChannelMsgid.has(channelKey)) this.messageByChannelMsgid.set(channelKey, message.id);
+    }
     this.chatMessages.get(message.chatId)?.push(message.id);
     return message;
   }
 
   messageByClientMsgid(scopeId: string, msgid: string): MessageRecord | undefined {
     const id = this.messageByMsgid.get(key(scopeId, msgid));
+    return id === undefined ? undefined : this.messages.get(id);
+  }
+
+  /** A message of any account of the channel carrying this msgid (the first one, if several). */
+  messageInChannelByMsgid(channelId: string, msgid: string): MessageRecord | undefined {
+    const id = this.messageByChannelMsgid.get(key(channelId, msgid));
     return id === undefined ? undefined : this.messages.get(id);
   }
 

@@ -1,12 +1,24 @@
-import { messageContentView, userView } from '../api/serialize';
+import { messageContentView } from '../api/serialize';
 import type { ChatRecord, MessageRecord, ScopeRecord, UserRecord } from '../state/types';
 
 /*
- * The hooks amojo sends (hook_api_version v2), built from emulator records. Absent ids are absent
- * keys, not nulls: a write-first hook has no conversation.client_id and no receiver.client_id at all.
+ * The hooks amojo sends (hook_api_version v2), built from emulator records field for field as the
+ * docs' captured hooks show them: `sender` carries only the amoCRM user's id (no name: amoCRM does
+ * not send one), `receiver` is {id, client_id, phone, email} with "" for an unknown phone or email.
+ * Absent ids are absent keys, not nulls or "": a write-first hook has no conversation.client_id and
+ * no receiver.client_id at all.
  */
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+function receiverView(user: UserRecord): Record<string, string> {
+  return {
+    id: user.id,
+    ...(user.clientId !== null ? { client_id: user.clientId } : {}),
+    phone: user.phone ?? '',
+    email: user.email ?? '',
+  };
+}
 
 function conversationRef(chat: ChatRecord): Record<string, string> {
   return { id: chat.id, ...(chat.conversationId !== null ? { client_id: chat.conversationId } : {}) };
@@ -24,8 +36,8 @@ export function messageHook(
     account_id: scope.accountId,
     time: seconds(now),
     message: {
-      receiver: userView(receiver),
-      sender: { id: sender.id, name: sender.name, ...(sender.avatar ? { avatar: sender.avatar } : {}) },
+      receiver: receiverView(receiver),
+      sender: { id: sender.id },
       conversation: conversationRef(chat),
       ...(chat.sourceExternalId !== null ? { source: { external_id: chat.sourceExternalId } } : {}),
       timestamp: message.timestamp,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { signWebhookBody } from '@amochan/amojo';
+import { hookSignature } from '../wire/signature';
 import type { EmulatorEvents, WebhookAttempt } from '../events';
 import type { FaultInjector } from '../faults';
 import type { ChannelRecord } from '../state/types';
@@ -48,7 +48,7 @@ export class WebhookSender {
 
   async send(hook: OutgoingHook): Promise<WebhookAttempt> {
     const body = JSON.stringify(hook.payload);
-    const signature = signWebhookBody(body, hook.channel.secret);
+    const signature = hookSignature(hook.channel.secret, body);
     const url = hook.channel.webhookUrl === null ? null : callbackUrl(hook.channel.webhookUrl, hook.scopeId);
     this.seq += 1;
     const attempt: WebhookAttempt = {

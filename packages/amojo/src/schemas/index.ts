@@ -5,3 +5,5 @@ export * from './requests';
 export * from './responses';
 export * from './webhooks';
 export * from './parse-webhook';
+export * from './delivery-status';
+export * from './reaction-target';

@@ -43,12 +43,15 @@ export const audioMessageSchema = z.object({
   file_size: z.number().int().nonnegative().optional(),
   ...mediaDuration,
 });
-export const stickerMessageSchema = z.object({
-  ...common,
-  type: z.literal('sticker'),
-  media: httpUrlSchema,
-  sticker_id: z.string().optional(),
-});
+/** A sticker amoCRM knows by id needs no media URL; one of the two is required. */
+export const stickerMessageSchema = z
+  .object({
+    ...common,
+    type: z.literal('sticker'),
+    media: httpUrlSchema.optional(),
+    sticker_id: z.string().min(1).optional(),
+  })
+  .refine((m) => Boolean(m.media || m.sticker_id), { message: 'a sticker needs media or sticker_id', path: ['media'] });
 export const locationMessageSchema = z.object({
   ...common,
   type: z.literal('location'),
@@ -71,6 +74,28 @@ export const messageSchema = z.discriminatedUnion('type', [
   locationMessageSchema,
   contactMessageSchema,
 ]);
+
+/**
+ * The `message` of edit_message: the docs make the media fields optional on edit (a caption can
+ * change without re-sending the file), so only `type` is required, and `text` for a text message.
+ */
+export const editMessageContentSchema = z.discriminatedUnion('type', [
+  textMessageSchema,
+  ...MESSAGE_TYPES.filter((t) => t !== 'text').map((t) =>
+    z.object({
+      ...common,
+      type: z.literal(t),
+      media: httpUrlSchema.optional(),
+      file_name: z.string().optional(),
+      file_size: z.number().int().nonnegative().optional(),
+      sticker_id: z.string().optional(),
+      ...mediaDuration,
+      location: z.object({ lon: z.number().min(-180).max(180), lat: z.number().min(-90).max(90) }).optional(),
+      contact: z.object({ name: z.string().min(1), phone: z.string().min(1) }).optional(),
+    }),
+  ),
+]);
+export type EditMessageContent = z.infer<typeof editMessageContentSchema>;
 
 export type TextMessage = z.infer<typeof textMessageSchema>;
 export type PictureMessage = z.infer<typeof pictureMessageSchema>;

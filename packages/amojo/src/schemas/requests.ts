@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, participantSchema, sourceSchema, unixMillisSchema, unixSecondsSchema } from './common';
-import { messageSchema } from './message';
+import { DELIVERY_ERROR, DELIVERY_ERROR_CODES, DELIVERY_STATUS_CODES } from './delivery-status';
+import { editMessageContentSchema, messageSchema } from './message';
 
 /*
  * Request bodies we send to amojo (and the emulator checks on receipt). Plain z.object: extra keys
@@ -22,20 +23,26 @@ export type DisconnectRequest = z.infer<typeof disconnectRequestSchema>;
 export const createChatRequestSchema = z.object({
   conversation_id: idSchema,
   source: sourceSchema.optional(),
-  user: participantSchema,
+  // The docs list user.name as required here (amoCRM names the new contact after it).
+  user: participantSchema.extend({ name: z.string().min(1) }),
 });
 export type CreateChatRequest = z.infer<typeof createChatRequestSchema>;
 
-/** `reply_to.message` names the quoted message by our msgid or by amojo's id. */
+/**
+ * `reply_to.message` names the quoted message by our msgid or amojo's id, or, for a message amoCRM
+ * never saw, carries its content (type, text, sender, timestamp…) with no id at all: the docs allow
+ * all three, so one of msgid, id or type is required and the fields are kept as given.
+ */
 export const replyToSchema = z.object({
   message: z
-    .looseObject({ msgid: z.string().optional(), id: z.string().optional() })
-    .refine((m) => Boolean(m.msgid || m.id), 'reply_to.message needs msgid or id'),
+    .looseObject({ msgid: z.string().optional(), id: z.string().optional(), type: z.string().optional() })
+    .refine((m) => Boolean(m.msgid || m.id || m.type), 'reply_to.message needs msgid, id, or the quoted content (type, text…)'),
 });
 export type ReplyTo = z.infer<typeof replyToSchema>;
 
+/** The docs forward exactly one message per new_message; a second one is refused, not dropped. */
 export const forwardsSchema = z.object({
-  messages: z.array(z.looseObject({ msgid: z.string().optional(), id: z.string().optional() })).min(1),
+  messages: z.array(z.looseObject({ msgid: z.string().optional(), id: z.string().optional() })).length(1),
   conversation_ref_id: z.string().optional(),
 });
 export type Forwards = z.infer<typeof forwardsSchema>;
@@ -72,7 +79,7 @@ export const editMessagePayloadSchema = z
     msgid: z.string().optional(),
     id: z.string().optional(),
     conversation_id: idSchema,
-    message: messageSchema,
+    message: editMessageContentSchema,
   })
   .refine((p) => Boolean(p.msgid || p.id), { message: 'edit_message needs msgid or id', path: ['msgid'] });
 export type EditMessagePayload = z.infer<typeof editMessagePayloadSchema>;
@@ -87,19 +94,15 @@ export type EditMessageRequest = z.infer<typeof editMessageRequestSchema>;
 export const messageEventRequestSchema = z.discriminatedUnion('event_type', [newMessageRequestSchema, editMessageRequestSchema]);
 export type MessageEventRequest = z.infer<typeof messageEventRequestSchema>;
 
-export const DELIVERY_STATUS = { delivered: 1, read: 2, error: -1 } as const;
-/** 901 user deleted the chat, 902 integration disabled, 903 internal, 904 cannot create chat, 905 other (needs text). */
-export const DELIVERY_ERROR_CODES = [901, 902, 903, 904, 905] as const;
-
 export const deliveryStatusRequestSchema = z
   .object({
     msgid: idSchema,
-    delivery_status: z.literal([1, 2, -1]),
+    delivery_status: z.literal(DELIVERY_STATUS_CODES),
     error_code: z.literal(DELIVERY_ERROR_CODES).optional(),
     error: z.string().optional(),
   })
   .superRefine((body, ctx) => {
-    if (body.error_code === 905 && !body.error?.trim()) {
+    if (body.error_code === DELIVERY_ERROR.other && !body.error?.trim()) {
       ctx.addIssue({ code: 'custom', path: ['error'], message: 'error_code 905 ("other") requires an error text' });
     }
   });

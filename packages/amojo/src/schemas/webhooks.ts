@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { amojoUserShape, idSchema, looseNumber, looseString } from './common';
+import { reactionTargetId } from './reaction-target';
 
 /*
  * Hooks amojo POSTs to the channel's callback URL (hook_api_version v2). amojo sends each hook once
@@ -98,11 +99,3 @@ export const reactionHookSchema = z.looseObject({
   }),
 });
 export type ReactionHook = z.infer<typeof reactionHookSchema>;
-
-/** amojo's id of the message a reaction targets, whichever layout the hook used. */
-export function reactionTargetId(reaction: {
-  msgid?: string | null;
-  message?: { id?: string | null; msgid?: string | null } | null;
-}): string | undefined {
-  return reaction.msgid || reaction.message?.id || reaction.message?.msgid || undefined;
-}

@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors';
+import { conflictError, StorageError } from '../errors';
 import type { MessagePatch, NewOutboxEntry, OutboxDestination, OutboxEffects, OutboxEntry, OutboxRepo, OutboxState } from '../types';
 
 /** Stored form: payload kept as JSON text, exactly like the SQLite column, so both stores behave alike. */
@@ -47,7 +47,7 @@ export function createMemoryOutbox(patchMessage: (id: string, patch: MessagePatc
     const ids = new Set<string>();
     for (const e of entries) {
       if (rows.has(e.id) || ids.has(e.id)) {
-        throw new AppError('conflict', `outbox entry ${e.id} already exists (a concurrent request created it); re-read it and retry`);
+        throw conflictError(`outbox entry ${e.id}`);
       }
       ids.add(e.id);
     }
@@ -77,7 +77,7 @@ export function createMemoryOutbox(patchMessage: (id: string, patch: MessagePatc
   };
   const mustGet = (id: string): Row => {
     const row = rows.get(id);
-    if (!row) throw new AppError('not_found', `outbox entry ${id} does not exist`);
+    if (!row) throw new StorageError('not_found', `outbox entry ${id} does not exist`);
     return row;
   };
   const finish = (id: string, state: 'done' | 'dead', error: string | null, now: number, effects?: OutboxEffects) => {

@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors';
+import { conflictError } from '../errors';
 import type {
   Connection,
   ConnectionRepo,
@@ -19,7 +19,7 @@ import type {
 const copy = <T>(v: T): T => structuredClone(v);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const conflict = (what: string) =>
-  new AppError('conflict', `${what} already exists (a concurrent request created it); re-read it and retry`);
+  conflictError(what);
 
 export function createMemoryAccounts(): ProviderAccountRepo {
   const rows = new Map<string, ProviderAccount>();
@@ -130,7 +130,7 @@ export function createMemoryConversations(): MemoryConversations {
           .slice(0, Math.max(0, Math.trunc(limit)))
           .map(copy);
       },
-      // S5: for the reconciler's "recently active" list.
+      // For the reconciler's "recently active" list.
       async touch(id, at) {
         const c = rows.get(id);
         if (c && c.lastActivityAt < at) c.lastActivityAt = at;

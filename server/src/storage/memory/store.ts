@@ -1,10 +1,11 @@
 import type { Store, WebhookReceipt } from '../types';
+import { createMemoryAmocrmSources, createMemoryInstallations, createMemoryProviderChannels } from './amocrm';
 import { createMemoryOutbox } from './outbox';
 import { createMemoryAccounts, createMemoryConnections, createMemoryConversations, createMemoryMessages } from './repos';
 
 /**
  * A Store kept in process memory with the same semantics as the SQLite one (both pass
- * test/storage-contract.ts). For fast tests and `DATABASE_URL=memory:`; everything is lost on exit.
+ * test/storage/contract.ts). For fast tests and `DATABASE_URL=memory:`; everything is lost on exit.
  * Unit-of-work methods check every constraint before writing anything, which is what makes them
  * atomic without a transaction.
  */
@@ -22,6 +23,9 @@ export function createMemoryStore(): Store {
     conversations: conversations.repo,
     messages: messages.repo,
     outbox: outbox.repo,
+    installations: createMemoryInstallations(),
+    providerChannels: createMemoryProviderChannels(),
+    amocrmSources: createMemoryAmocrmSources(),
     receipts: {
       async has(key) {
         return receipts.has(key);

@@ -3,6 +3,7 @@ import { ConfigError } from '../../config';
 import type { Migration, MigrationResult } from '../sqlite/migrations';
 import { mapPgError } from './pool';
 import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './schema';
+import { pgAmocrmSchemaSql } from './schema-amocrm';
 import { pgFunctionsSql } from './schema-functions';
 
 /**
@@ -12,8 +13,11 @@ import { pgFunctionsSql } from './schema-functions';
 export const pgMigrations: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: pgInitialSchemaSql },
   { version: 2, name: 'webhook receipts by time', sql: pgReceiptsByTimeSql },
-  { version: 3, name: 'shared state', sql: pgSharedStateSql },
-  { version: 4, name: 'unit-of-work functions', sql: pgFunctionsSql },
+  { version: 3, name: 'amocrm installations, channels and sources', sql: pgAmocrmSchemaSql },
+  // 4 and 5 have no SQLite twin: SQLite keeps shared state in tables it creates itself, and runs
+  // its units of work in process. SQLite's next migration takes 6 so numbers never mean two things.
+  { version: 4, name: 'shared state', sql: pgSharedStateSql },
+  { version: 5, name: 'unit-of-work functions', sql: pgFunctionsSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);

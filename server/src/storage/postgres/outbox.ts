@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { AppError } from '../../lib/errors';
+import { StorageError } from '../errors';
 import type { NewOutboxEntry, OutboxDestination, OutboxEffects, OutboxEntry, OutboxRepo, OutboxState } from '../types';
 import { run, type Queryable } from './pool';
 import { deleteInBatches } from './repos';
@@ -43,7 +43,7 @@ export async function enqueueIn(db: Queryable, entries: NewOutboxEntry[], now: n
 
 /**
  * A claimable entry is due and the head of its key (is_head: no earlier unfinished entry with that
- * key; kept by migration 4's functions under the key's lock). FOR UPDATE SKIP LOCKED lets N claimers on N instances take disjoint rows without waiting; a row
+ * key; kept by migration 5's functions under the key's lock). FOR UPDATE SKIP LOCKED lets N claimers on N instances take disjoint rows without waiting; a row
  * another claimer leased meanwhile is re-checked on its new version (due_at moved to the lease's
  * end) and dropped. A key's later entries stay blocked while its head is leased anywhere, so one
  * conversation is in flight on at most one instance at a time.
@@ -61,7 +61,7 @@ const CLAIM = {
 export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
   const mustExist = async (db: Queryable, id: string) => {
     const [row] = await run(db, { name: 'outbox_state', text: 'SELECT state FROM outbox WHERE id = $1' }, [id]);
-    if (!row) throw new AppError('not_found', `outbox entry ${id} does not exist`);
+    if (!row) throw new StorageError('not_found', `outbox entry ${id} does not exist`);
     return row.state as OutboxState;
   };
   // Idempotent: finishing an entry that is already finished (a lease taken over) applies nothing.
@@ -72,7 +72,7 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
       text: 'SELECT amochan_finish($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) AS outcome',
     }, [id, state, error, now, effects?.message?.id ?? null, jsonOrNull(effects?.message?.patch), entriesJson(effects?.enqueue ?? [])],
     `outbox entries enqueued on finishing ${id}`);
-    if (row!.outcome === 'missing') throw new AppError('not_found', `outbox entry ${id} does not exist`);
+    if (row!.outcome === 'missing') throw new StorageError('not_found', `outbox entry ${id} does not exist`);
     // The key's next entry may have become claimable (on any instance).
     if (row!.outcome === 'finished') poke();
   };

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { AppError } from '../../lib/errors';
+import { conflictError, StorageError, unavailableError } from '../errors';
 
 /**
  * Driver: `pg` (node-postgres), chosen over `postgres` (porsager) deliberately.
@@ -61,7 +61,7 @@ const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIP
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i;
 
 export function isUnavailableError(err: unknown): boolean {
-  if (err instanceof AppError) return err.code === 'storage_unavailable';
+  if (err instanceof StorageError) return err.code === 'storage_unavailable';
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || NODE_NET_CODES.has(code)) return true;
@@ -70,14 +70,10 @@ export function isUnavailableError(err: unknown): boolean {
 
 /** Unique violations become `conflict` (as in SQLite); lost connections `storage_unavailable`; the rest is rethrown. */
 export function mapPgError(err: unknown, what = 'row'): never {
-  if (err instanceof AppError) throw err;
+  if (err instanceof StorageError) throw err;
   const code = (err as { code?: unknown } | null)?.code;
-  if (code === '23505') {
-    throw new AppError('conflict', `${what} already exists (a concurrent request created it); re-read it and retry`, { cause: err });
-  }
-  if (isUnavailableError(err)) {
-    throw new AppError('storage_unavailable', 'the database is unavailable; retry shortly', { cause: err, retryAfter: 2 });
-  }
+  if (code === '23505') throw conflictError(what, err);
+  if (isUnavailableError(err)) throw unavailableError(undefined, err);
   throw err;
 }
 

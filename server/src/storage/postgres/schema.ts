@@ -4,7 +4,7 @@
  * - no counter tables (every writer would queue on those few hot rows): counts are index-only
  *   scans of the unfinished rows (small by design: done rows are not in those indexes).
  * - the head of each ordering key (its first unfinished entry, the only claimable one) is flagged
- *   on the row itself (is_head), kept by the functions of migration 4 under a per-key lock: a
+ *   on the row itself (is_head), kept by the functions of migration 5 under a per-key lock: a
  *   claim reads due heads only, so a conversation with thousands of entries stuck behind its
  *   head costs nothing per poll (SQLite's outbox_heads table does the same with triggers).
  * - due_at is a stored generated column, so a claim is one index range scan in due order and a

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { AppError } from '../../lib/errors';
+import { conflictError, unavailableError } from '../errors';
 import type { SharedState } from '../shared-state-types';
 import type { MigrationResult } from '../sqlite/migrations';
 import type { Store } from '../types';
@@ -7,6 +7,7 @@ import { runPgMigrations } from './migrations';
 import { createOutboxWakeListener } from './notify';
 import { createOutboxNotifier, createPgOutbox, enqueueIn } from './outbox';
 import { createPgPool, isUnavailableError, run, withTransaction, type PgPoolOptions } from './pool';
+import { createPgAmocrmSources, createPgInstallations, createPgProviderChannels } from './amocrm';
 import {
   createPgAccounts,
   createPgConnections,
@@ -55,7 +56,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     for (const [k, v] of Object.entries(repo)) {
       out[k] = typeof v === 'function'
         ? async (...args: unknown[]) => {
-            if (closed) throw new AppError('storage_unavailable', 'the store is closed');
+            if (closed) throw unavailableError('the store is closed');
             await ready();
             return (v as (...a: unknown[]) => unknown)(...args);
           }
@@ -64,7 +65,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return out as T;
   };
 
-  // Each unit of work is one statement calling a function of migration 4: atomic without BEGIN/COMMIT.
+  // Each unit of work is one statement calling a function of migration 5: atomic without BEGIN/COMMIT.
   const repos = gate({
     async acceptInboundMessage(input: Parameters<Store['acceptInboundMessage']>[0]) {
       const { message } = input;
@@ -76,7 +77,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         return { created: true, message };
       }
       const existing = await getMessageByMsgid(pool, message.login, message.msgid!);
-      if (!existing) throw new AppError('conflict', `message ${message.msgid} of ${message.login} changed concurrently; retry`);
+      if (!existing) throw conflictError(`message ${message.msgid} of ${message.login}`);
       return { created: false, message: existing };
     },
     async acceptWebhook(input: Parameters<Store['acceptWebhook']>[0]) {
@@ -107,12 +108,15 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     messages: gate(createPgMessages(pool)),
     outbox: gate(createPgOutbox(pool, poke)),
     receipts: gate(createPgReceipts(pool)),
+    installations: gate(createPgInstallations(pool)),
+    providerChannels: gate(createPgProviderChannels(pool)),
+    amocrmSources: gate(createPgAmocrmSources(pool)),
     shared: { replay: gate(shared.replay), rateLimits: gate(shared.rateLimits), locks: gate(shared.locks), leaders: gate(shared.leaders) },
     ...repos,
     ready,
     onOutboxWork: (cb) => listener.add(cb),
     async ping() {
-      if (closed) throw new AppError('storage_unavailable', 'the store is closed');
+      if (closed) throw unavailableError('the store is closed');
       await ready();
       await run(pool, 'SELECT 1');
     },

@@ -66,7 +66,7 @@ export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue)
   const activeSince = db.prepare<[number, number], ConversationRow>(
     'SELECT * FROM conversations WHERE last_activity_at >= ? ORDER BY last_activity_at DESC, id DESC LIMIT ?',
   );
-  // S5: for the reconciler's "recently active" list.
+  // For the reconciler's "recently active" list.
   const touch = db.prepare<[number, string, number]>('UPDATE conversations SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?');
   // Only the columns createChat taught us: a whole-row save would undo concurrent changes.
   const setChat = db.prepare<{ id: string; amojoChatId: string; clientRefId: string | null; now: number }>(

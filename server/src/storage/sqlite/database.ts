@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { AppError } from '../../lib/errors';
+import { conflictError } from '../errors';
 
 export type SqliteDatabase = Database.Database;
 
@@ -38,14 +38,12 @@ const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRI
 
 /**
  * A uniqueness violation means a caller raced another writer (or reused an id): that is a 409 the
- * caller can resolve by re-reading, not a 500. Anything else is rethrown untouched.
+ * caller can resolve by re-reading (the edge answers 409), not a 500. Anything else is rethrown untouched.
  */
 export function mapConstraintError(err: unknown, what: string): never {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && UNIQUE_CODES.has(code)) {
-    throw new AppError('conflict', `${what} already exists (a concurrent request created it); re-read it and retry`, {
-      cause: err,
-    });
+    throw conflictError(what, err);
   }
   throw err;
 }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../../config';
 import { initialSchemaSql } from './schema-001-initial';
+import { amocrmSchemaSql } from './schema-003-amocrm';
 
 /**
  * Numbered, append-only schema migrations. Never edit a migration that has shipped: add a new one.
@@ -24,6 +25,11 @@ export const migrations: readonly Migration[] = [
     name: 'webhook receipts by time',
     // Retention deletes receipts by age; without this it would scan every stored raw body hourly.
     sql: 'CREATE INDEX webhook_receipts_received ON webhook_receipts (received_at);',
+  },
+  {
+    version: 3,
+    name: 'amocrm installations, channels and sources',
+    sql: amocrmSchemaSql,
   },
 ];
 

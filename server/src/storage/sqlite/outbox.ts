@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors';
+import { StorageError } from '../errors';
 import type {
   ClaimOptions,
   MessagePatch,
@@ -129,7 +129,7 @@ export function createSqliteOutbox(
   };
   const stateOf = (id: string): OutboxState => {
     const row = stateById.get(id);
-    if (!row) throw new AppError('not_found', `outbox entry ${id} does not exist`);
+    if (!row) throw new StorageError('not_found', `outbox entry ${id} does not exist`);
     return row.state;
   };
   // Idempotent: finishing an already finished entry (a worker whose lease expired and was taken

@@ -1,5 +1,6 @@
 import type { Store } from '../types';
 import { createSqliteAccounts } from './accounts';
+import { createSqliteAmocrmSources, createSqliteInstallations, createSqliteProviderChannels } from './amocrm';
 import { createSqliteConnections } from './connections';
 import { createSqliteConversations } from './conversations';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteOpenOptions } from './database';
@@ -75,6 +76,9 @@ function buildStore(db: SqliteDatabase): SqliteStore {
     messages: messages.repo,
     outbox: outbox.repo,
     receipts: receipts.repo,
+    installations: createSqliteInstallations(db),
+    providerChannels: createSqliteProviderChannels(db),
+    amocrmSources: createSqliteAmocrmSources(db),
     async acceptInboundMessage(input) {
       return queue.run(() => acceptInbound(input));
     },

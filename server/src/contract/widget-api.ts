@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { MAX_LOGIN_LENGTH, MAX_PASSWORD_LENGTH } from '../services/credentials/rules';
+
+/**
+ * The widget API (/widget/v1): request schemas, and the types of requests and answers. The server
+ * validates with the schemas; the widget imports the types only (`import type`), so its bundle
+ * carries no zod and the two sides cannot drift apart.
+ */
+
+const amojoId = z.guid({ message: 'must be the amoCRM account amojo_id (a uuid)' });
+const login = z
+  .string({ message: 'is required' })
+  .min(1, 'must not be empty')
+  .max(MAX_LOGIN_LENGTH)
+  .regex(/^[^\s\p{C}]+$/u, 'must not contain spaces or control characters');
+// Passwords are taken byte for byte: never trimmed.
+const password = z.string({ message: 'is required' }).min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
+
+export const connectSchema = z.object({ login, password, amojo_id: amojoId, title: z.string().trim().min(1).max(255).optional() });
+// Password first: without tokens it is what a caller most likely left out (the widget disabling itself).
+export const disconnectSchema = z.object({ password, login, amojo_id: amojoId });
+// With widget tokens a token may stand in for the credentials; the connection service decides
+// whether it does (only for the amoCRM account bound to that amojo account).
+export const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId });
+export const statusQuerySchema = z.object({ amojo_id: amojoId });
+export const sourceSchema = z.object({ amojo_id: amojoId, pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive() });
+
+export type ConnectRequest = z.input<typeof connectSchema>;
+/** Without login and password the host's X-Auth-Token is the proof (the server decides if it is enough). */
+export type DisconnectRequest = z.input<typeof tokenDisconnectSchema>;
+/** pipeline_id as amoCRM's settings form gives it: a number, or its digits as a string. */
+export type SourceRequest = { amojo_id: string; pipeline_id: string | number };
+
+export interface ConnectReply {
+  status: 'connected';
+  scope_id: string;
+  login: string;
+  connected_at: number;
+}
+export interface DisconnectReply {
+  status: 'disconnected';
+}
+export type StatusReply = { status: 'connected'; login: string; scope_id: string; connected_at: number; pipeline_id: number | null } | { status: 'disconnected' };
+export interface SourceReply {
+  status: 'ok';
+  pipeline_id: number;
+}

@@ -1,0 +1,70 @@
+import type { AmojoClient } from '@amochan/amojo';
+import type { Clock } from '../lib/clock';
+import type { IdGenerator } from '../lib/ids';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+import type { WakeSignal } from '../lib/wake-signal';
+import type { Store } from '../storage/types';
+import { createAmojoHooks } from './amojo-hooks';
+import { createConnectionService, type ConnectionService } from './connection-service';
+import type { CredentialVerifier } from './credentials/types';
+import { createInboundMessages } from './inbound-messages';
+import { createMessageStatus, type MessageStatusService } from './message-status';
+
+/**
+ * The services, built once per process by main.ts (or once per test app) and handed to the routes,
+ * the worker, the reconciler and the CLI. One instance each matters: the inbound service holds the
+ * backpressure cache, and the hooks service reports to the app's metrics.
+ */
+export interface Services {
+  inbound: ReturnType<typeof createInboundMessages>;
+  statuses: MessageStatusService;
+  hooks: ReturnType<typeof createAmojoHooks>;
+  connections: ConnectionService;
+}
+
+export interface ServiceDeps {
+  config: {
+    /** Refuse new provider messages (503) while this many outbox entries wait. */
+    OUTBOX_MAX_PENDING: number;
+    /** The secret amojo signs hooks with. */
+    AMOJO_CHANNEL_SECRET?: string | undefined;
+    /** Sent on connect when the widget gives no title. */
+    AMOJO_CHANNEL_TITLE?: string | undefined;
+  };
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  outboxSignal: WakeSignal;
+  amojo: AmojoClient;
+  verifier: CredentialVerifier;
+  metrics?: Metrics | undefined;
+}
+
+export function buildServices(deps: ServiceDeps): Services {
+  const { config, store, clock, ids, logger, outboxSignal, metrics } = deps;
+  return {
+    inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING }),
+    statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
+    hooks: createAmojoHooks({
+      store,
+      clock,
+      ids,
+      logger,
+      outboxSignal,
+      channelSecret: config.AMOJO_CHANNEL_SECRET,
+      ...(metrics ? { onReceipt: (kind, result) => metrics.webhookReceipts.inc({ kind, result }) } : {}),
+    }),
+    connections: createConnectionService({
+      store,
+      amojo: deps.amojo,
+      verifier: deps.verifier,
+      clock,
+      ids,
+      logger,
+      outboxSignal,
+      defaultTitle: config.AMOJO_CHANNEL_TITLE,
+    }),
+  };
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { signWebhookBody } from '@amochan/amojo';
+import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
+import { loadConfig } from '../../src/config';
+import type { AppDeps } from '../../src/deps';
+import type { createApp } from '../../src/http/app';
+import { createHttpFetch } from '../../src/lib/http-fetch';
+import { createSilentLogger } from '../../src/lib/logger';
+import { createRelayWorker } from '../../src/outbox/relay-worker';
+import type { OutboxWorker } from '../../src/outbox/worker';
+import { createMemoryStore } from '../../src/storage/memory/store';
+import type { Connection, Store } from '../../src/storage/types';
+import { amojoClientFor, connectAccount, createTestDeps, relayEnv, serveApp } from './app-factory';
+import { startProviderServer, type ProviderServer } from './provider-server';
+
+/** Set-up for the relay tests: memory store, emulator and a provider on loopback. */
+
+export interface RelayHarness {
+  emulator: RunningEmulator;
+  provider: ProviderServer;
+  store: Store;
+  deps: AppDeps;
+  app: ReturnType<typeof createApp>;
+  worker: OutboxWorker;
+  /** The app listening on loopback (the emulator's hooks go there). */
+  appUrl: string;
+  connection: Connection;
+  login: string;
+  /** Connect another login to a fresh amojo account. */
+  connect(login: string): Promise<Connection>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  /** Start the outbox worker (default true). */
+  startWorker?: boolean;
+  /** Skip the provider server and set PROVIDER_WEBHOOK_URL to this. */
+  providerUrl?: string;
+}
+
+export async function createRelayHarness(options: HarnessOptions = {}): Promise<RelayHarness> {
+  const emulator = await startEmulator();
+  const provider = await startProviderServer();
+  const config = loadConfig({ ...relayEnv(emulator, options.providerUrl ?? provider.url), ...options.env });
+  const store = createMemoryStore();
+  const deps = createTestDeps({ config, store, logger: createSilentLogger(), emulator });
+  const served = await serveApp(deps, emulator);
+  // As main.ts wires it: the worker's own non-retrying client over keep-alive node:http.
+  const outboxFetch = createHttpFetch();
+  const worker = createRelayWorker(deps, { amojo: amojoClientFor(emulator, outboxFetch), fetch: outboxFetch });
+  if (options.startWorker !== false) worker.start();
+
+  const connect = (login: string) => connectAccount(store, deps.amojo, login);
+  const connection = await connect('alice');
+  return {
+    emulator,
+    provider,
+    store,
+    deps,
+    app: served.app,
+    worker,
+    appUrl: served.url,
+    connection,
+    login: 'alice',
+    connect,
+    async close() {
+      await worker.stop();
+      outboxFetch.destroy();
+      await served.close();
+      await emulator.close();
+      await provider.close();
+      await store.close();
+    },
+  };
+}
+
+/** A hook body signed with the channel secret, as amojo sends it. */
+export function signHook(body: unknown, secret: string): { raw: string; signature: string } {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  return { raw, signature: signWebhookBody(raw, secret) };
+}
+
+/** A message hook as amojo sends it for a manager's answer in an existing chat. */
+export function messageHookBody(opts: { accountId: string; chatId: string; clientId?: string | null; msgId?: string; text?: string; receiverId?: string; receiverClientId?: string | null; phone?: string }) {
+  const now = Date.now();
+  return {
+    account_id: opts.accountId,
+    time: Math.floor(now / 1000),
+    message: {
+      receiver: {
+        id: opts.receiverId ?? randomUUID(),
+        ...(opts.receiverClientId ? { client_id: opts.receiverClientId } : {}),
+        name: 'Customer',
+        ...(opts.phone ? { phone: opts.phone } : {}),
+      },
+      sender: { id: randomUUID(), name: 'Manager' },
+      conversation: { id: opts.chatId, ...(opts.clientId ? { client_id: opts.clientId } : {}) },
+      timestamp: Math.floor(now / 1000),
+      msec_timestamp: now,
+      message: { id: opts.msgId ?? randomUUID(), type: 'text', text: opts.text ?? 'hello from the manager', markup: null, tag: '', media: '', thumbnail: '', file_name: '', file_size: 0 },
+    },
+  };
+}
+
+export const newId = (): string => randomUUID();
