@@ -33,34 +33,38 @@ export const sourceSchema = z.object({
 export type ConnectRequest = z.input<typeof connectSchema>;
 /** Without login and password the host's X-Auth-Token is the proof (the server decides if it is enough). */
 export type DisconnectRequest = z.input<typeof tokenDisconnectSchema>;
-/** pipeline_id as amoCRM's settings form gives it: a number, or its digits as a string. */
+/**
+ * pipeline_id as amoCRM's settings form gives it: a number, or its digits as a string. Without
+ * `channel` every source of the account moves (onAddAsSource); with it, that channel's only
+ * (null names the default channel of a login that declared none).
+ */
 export type SourceRequest = { amojo_id: string; pipeline_id: string | number; channel?: string | null };
 
-/** A provider channel as the widget's settings show it: its amoCRM source and where its leads go. */
-export interface StatusChannel {
-  /** null: the implicit channel of a login that declared none. */
+/** Where a channel's amoCRM source stands: created in amoCRM, still being created, or refused. */
+export type ChannelState = 'created' | 'pending' | 'error';
+
+/** One channel of the provider account and its amoCRM source, as the server read it from amoCRM. */
+export interface WidgetChannel {
+  /** null: the default channel of a login that declared none. */
   id: string | null;
   name: string;
   external_id: string | null;
   source_id: number | null;
-  /** The pipeline amoCRM reports for the source (null: not created yet). */
+  /** The pipeline amoCRM reports for the source; null when there is no source (yet). */
   pipeline_id: number | null;
-  /** created; pending (being created/retried); error (amoCRM refused; see error); missing (deleted in amoCRM, recreated on the next sync); deleting. */
-  state: 'created' | 'pending' | 'error' | 'missing' | 'deleting';
+  state: ChannelState;
+  /** With state error: why amoCRM refused the source (e.g. the source limit). */
   error?: string;
 }
-export interface StatusPipeline {
+
+export interface WidgetPipeline {
   id: number;
   name: string;
   is_main: boolean;
 }
-/** Present when the account is connected; pipelines is null without amoCRM tokens (no install). */
-export interface StatusSources {
-  channels: StatusChannel[];
-  pipelines: StatusPipeline[] | null;
-  /** amoCRM could not be read just now: channels show what we last knew. */
-  amocrm_error?: string;
-}
+
+/** The integration's install in amoCRM: active, or its tokens were refused and it must be re-authorized. */
+export type InstallationState = 'active' | 'reauthorization_required';
 
 export interface ConnectReply {
   status: 'connected';
@@ -71,10 +75,28 @@ export interface ConnectReply {
 export interface DisconnectReply {
   status: 'disconnected';
 }
+/**
+ * channels/pipelines/installation come from servers with the amoCRM integration configured; null
+ * pipelines: the server holds no amoCRM tokens for this account, so it cannot list them.
+ */
 export type StatusReply =
-  | ({ status: 'connected'; login: string; scope_id: string; connected_at: number; pipeline_id: number | null } & Partial<StatusSources>)
-  | { status: 'disconnected' };
-export interface SourceReply extends Partial<StatusSources> {
+  | {
+      status: 'connected';
+      login: string;
+      scope_id: string;
+      connected_at: number;
+      pipeline_id: number | null;
+      channels?: WidgetChannel[];
+      pipelines?: WidgetPipeline[] | null;
+      installation?: InstallationState | null;
+      /** amoCRM could not be read just now: channels show what the server last knew. */
+      amocrm_error?: string;
+    }
+  | { status: 'disconnected'; login?: undefined; channels?: undefined; pipelines?: undefined; installation?: InstallationState | null };
+export interface SourceReply {
   status: 'ok';
   pipeline_id: number;
+  channels?: WidgetChannel[];
+  pipelines?: WidgetPipeline[] | null;
+  amocrm_error?: string;
 }

@@ -4,6 +4,7 @@ import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { WakeSignal } from '../lib/wake-signal';
+import { sourcesSyncEntry } from '../storage/amocrm-entries';
 import type { Store } from '../storage/types';
 import type { AmocrmServices } from './amocrm-services';
 import { createAmojoHooks } from './amojo-hooks';
@@ -51,7 +52,16 @@ export interface ServiceDeps {
 
 export function buildServices(deps: ServiceDeps): Services {
   const { config, store, clock, ids, logger, outboxSignal, metrics } = deps;
-  const sources = createWidgetSources({ store, rest: deps.amocrm?.rest, clock, logger });
+  const sources = createWidgetSources({
+    store,
+    rest: deps.amocrm?.rest,
+    clock,
+    logger,
+    async requestSync(amocrmAccountId) {
+      await store.outbox.enqueue([sourcesSyncEntry(ids, amocrmAccountId, 'missing_in_amocrm')], clock.now());
+      outboxSignal.wake();
+    },
+  });
   return {
     channels: createChannelsService({ store, clock, ids, logger, outboxSignal }),
     sources,

@@ -3,7 +3,7 @@ import { isAmocrmError } from '../amocrm/errors';
 import { listPipelines } from '../amocrm/pipelines-api';
 import type { AmocrmRestClient } from '../amocrm/rest-client';
 import { listSources, updateSources, type AmocrmSourceInfo } from '../amocrm/sources-api';
-import type { StatusChannel, StatusPipeline } from '../contract/widget-api';
+import type { WidgetChannel, WidgetPipeline } from '../contract/widget-api';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -23,17 +23,19 @@ export interface WidgetSourcesDeps {
   rest: AmocrmRestClient | undefined;
   clock: Clock;
   logger: Logger;
+  /** Queues a source sync of the account (a source amoCRM no longer has gets created again). */
+  requestSync?: (amocrmAccountId: number) => Promise<void>;
 }
 
 export interface SourcesView {
-  channels: StatusChannel[];
-  pipelines: StatusPipeline[] | null;
+  channels: WidgetChannel[];
+  pipelines: WidgetPipeline[] | null;
   amocrm_error?: string;
 }
 
 interface Remote {
   at: number;
-  pipelines: StatusPipeline[];
+  pipelines: WidgetPipeline[];
   sources: Map<string, AmocrmSourceInfo>;
 }
 
@@ -46,15 +48,15 @@ export function createWidgetSources(deps: WidgetSourcesDeps) {
     return inst && inst.status !== 'uninstalled' ? inst : null;
   }
 
-  async function readRemote(accountId: number, externalIds: string[], fresh: boolean): Promise<Remote> {
+  async function readRemote(accountId: number, externalIds: string[], fresh: boolean): Promise<Remote & { fetched: boolean }> {
     const cached = cache.get(accountId);
-    if (!fresh && cached && deps.clock.now() - cached.at < STATUS_CACHE_MS) return cached;
+    if (!fresh && cached && deps.clock.now() - cached.at < STATUS_CACHE_MS) return { ...cached, fetched: false };
     const request = deps.rest!.forAccount(accountId);
     const pipelines = (await listPipelines(request)).filter((p) => !p.isArchive).map((p) => ({ id: p.id, name: p.name, is_main: p.isMain }));
     const sources = externalIds.length > 0 ? await listSources(request, externalIds) : [];
     const remote = { at: deps.clock.now(), pipelines, sources: new Map(sources.map((s) => [s.externalId, s])) };
     cache.set(accountId, remote);
-    return remote;
+    return { ...remote, fetched: true };
   }
 
   /** Nothing without the amoCRM integration configured: the status keeps its old shape. */
@@ -68,7 +70,12 @@ export function createWidgetSources(deps: WidgetSourcesDeps) {
     let amocrmError: string | undefined;
     if (inst && deps.rest && inst.status === 'active') {
       try {
-        remote = await readRemote(inst.amocrmAccountId, rows.map((r) => r.externalId), fresh);
+        const read = await readRemote(inst.amocrmAccountId, rows.map((r) => r.externalId), fresh);
+        remote = read;
+        // Someone deleted a source in amoCRM: at most once per fresh read, ask the sync to recreate it.
+        if (read.fetched && rows.some((r) => r.state === 'created' && !read.sources.has(r.externalId))) {
+          await deps.requestSync?.(inst.amocrmAccountId).catch((err: unknown) => deps.logger.warn({ err }, 'could not queue a source sync'));
+        }
       } catch (err) {
         amocrmError = err instanceof Error ? err.message : String(err);
         remote = cache.get(inst.amocrmAccountId) ?? null;
@@ -87,7 +94,8 @@ export function createWidgetSources(deps: WidgetSourcesDeps) {
           external_id: row?.externalId ?? null,
           source_id: live?.id ?? row?.amocrmSourceId ?? null,
           pipeline_id: live ? live.pipelineId : (row?.pipelineId ?? null),
-          state: live ? 'created' : row?.state === 'error' ? 'error' : row?.state === 'created' && remote ? 'missing' : (row?.state ?? 'pending'),
+          // A source deleted in amoCRM (row created, amoCRM has none) is pending: the sync queued below recreates it.
+          state: live ? 'created' : row?.state === 'error' ? 'error' : 'pending',
           ...(row?.lastError ? { error: row.lastError } : {}),
         };
       }),

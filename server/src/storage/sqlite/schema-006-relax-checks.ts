@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /**
- * Migration 4: the outbox gains the `amocrm` destination (source syncs are deliveries like any
+ * Migration 6 (4 and 5 are PostgreSQL-only): the outbox gains the `amocrm` destination (source syncs are deliveries like any
  * other) and amoCRM sources the `error` state. Both only widen a CHECK constraint, which SQLite
  * cannot ALTER; rebuilding the outbox would mean copying every row and re-creating its triggers.
  * SQLite documents the lighter way for changes that leave stored data valid (sqlite.org/lang_altertable,
@@ -22,7 +22,7 @@ export function widenChecks(db: Database): void {
     const edit = db.prepare("UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = ?");
     for (const e of EDITS) {
       const { changes } = edit.run(e.from, e.to, e.table);
-      if (changes !== 1) throw new Error(`migration 4: table ${e.table} not found`);
+      if (changes !== 1) throw new Error(`migration 6: table ${e.table} not found`);
     }
     db.pragma(`schema_version = ${version + 1}`);
     db.pragma('writable_schema = OFF');
@@ -31,6 +31,6 @@ export function widenChecks(db: Database): void {
   }
   for (const e of EDITS) {
     const sql = (db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").get(e.table) as { sql: string }).sql;
-    if (!sql.includes(e.to)) throw new Error(`migration 4: the CHECK constraint of ${e.table} is not the expected one`);
+    if (!sql.includes(e.to)) throw new Error(`migration 6: the CHECK constraint of ${e.table} is not the expected one`);
   }
 }
