@@ -39,7 +39,7 @@ export const channelIdSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@+-]*$/, 'letters, digits and . _ : @ + - only, starting with a letter or digit');
+  .regex(/^[A-Za-z0-9+][A-Za-z0-9._:@+-]*$/, 'letters, digits and . _ : @ + - only, starting with a letter, a digit or +');
 export const channelDeclSchema = z.object({ id: channelIdSchema, name: z.string().trim().min(1, 'must not be empty').max(255) });
 export type ChannelDecl = z.infer<typeof channelDeclSchema>;
 export const channelListSchema = z

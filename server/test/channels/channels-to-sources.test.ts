@@ -1,4 +1,5 @@
 import { sourceExternalId } from '../../src/amocrm/external-id';
+import { deleteSources } from '../../src/amocrm/sources-api';
 import { auth } from '../support/app-factory';
 import { startAmocrmStack, PASSWORD, type AmocrmStack } from '../support/amocrm-stack';
 import { call } from '../support/http-client';
@@ -163,5 +164,26 @@ describe('source sync failures', () => {
       return entries.every((e) => e.state === 'done') ? entries : null;
     }, 'sync entries done');
     expect(Math.max(...sync.map((e) => e.attempts))).toBeGreaterThan(1);
+  });
+
+  it('refreshes an expired access token in the middle of syncs (one refresh), and the sync succeeds', async () => {
+    await connect();
+    await waitFor(() => remote().length === 1, 'implicit source');
+    const refreshes = s.emulator.amocrm.tokenRefreshCount(s.accountId);
+    s.emulator.amocrm.expireAccessToken(s.accountId);
+    await api('PUT', '/api/v1/accounts/shop/channels', { channels: THREE });
+    await waitFor(() => remote().length === 3, 'sources after the refresh');
+    expect(s.emulator.amocrm.tokenRefreshCount(s.accountId)).toBe(refreshes + 1);
+  });
+
+  it('a source deleted in amoCRM shows as pending in the widget and is created again', async () => {
+    await api('PUT', '/api/v1/accounts/shop/channels', { channels: THREE.slice(0, 2) });
+    await connect();
+    await waitFor(async () => (await s.store.amocrmSources.listByAccount(s.accountId)).filter((r) => r.state === 'created').length === 2, 'two created');
+    const bot = (await s.store.amocrmSources.get(s.accountId, 'shop', 'bot'))!;
+    await deleteSources(s.amocrm.rest.forAccount(s.accountId), [bot.amocrmSourceId!]);
+    const status = await widget('GET', `/status?amojo_id=${s.amojoId}`);
+    expect(status.body!.channels.map((c: { id: string; state: string }) => [c.id, c.state])).toEqual([['wa', 'created'], ['bot', 'pending']]);
+    await waitFor(() => remote().some((r) => r.external_id === ext('bot')), 'bot source recreated');
   });
 });
