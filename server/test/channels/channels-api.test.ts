@@ -54,7 +54,7 @@ describe('PUT/GET /api/v1/accounts/:login/channels', () => {
     expect([res.status, res.body!.error.code]).toEqual([409, 'account_not_found']);
     const got = await call(`${s.served.url}/api/v1/accounts/nobody/channels`, 'GET', undefined, auth);
     expect([got.status, got.body!.error.code]).toEqual([409, 'account_not_found']);
-    expect((await put('shop', { channels: [] }, {})).status).toBe(401);
+    expect((await put('shop', { channels: [] }, {} as typeof auth)).status).toBe(401);
     expect(await s.store.providerChannels.list('nobody')).toEqual([]);
   });
 
