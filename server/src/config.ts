@@ -35,6 +35,8 @@ const envSchema = z.object({
   AMOJO_CHANNEL_ID: optionalString,
   AMOJO_CHANNEL_SECRET: optionalString,
   AMOJO_CHANNEL_TITLE: optionalString,
+  // The channel's bot id (from amoCRM support): only needed to import messages the business sent outside amoCRM.
+  AMOJO_BOT_ID: optionalString,
   PROVIDER_API_TOKEN: optionalString,
   PROVIDER_WEBHOOK_URL: optionalUrl,
   PROVIDER_WEBHOOK_SECRET: optionalString,
