@@ -14,7 +14,8 @@ import type { StoredMessage } from '../storage/types';
  * collision between two different (login, msgid) pairs practically impossible.
  */
 export function amojoMsgidFor(login: string, msgid: string): string {
-  return `amc_${createHash('sha256').update(`${login}\n${msgid}`).digest('hex').slice(0, 32)}`;
+  // JSON keeps the pair unambiguous whatever characters either part holds.
+  return `amc_${createHash('sha256').update(JSON.stringify([login, msgid])).digest('hex').slice(0, 32)}`;
 }
 
 /**

@@ -71,7 +71,15 @@ export function createMessageStatus(deps: MessageStatusDeps) {
   const { store, clock, ids } = deps;
 
   async function view(message: StoredMessage): Promise<MessageView> {
-    return toMessageView(message, await store.outbox.get(messageEntryId(message.id)));
+    const shown = await withBoundConversation(message);
+    return toMessageView(shown, await store.outbox.get(messageEntryId(shown.id)));
+  }
+
+  /** A write-first manager message was stored before its chat had our conversation_id: show the one bound since. */
+  async function withBoundConversation(message: StoredMessage): Promise<StoredMessage> {
+    if (message.conversationId !== null || !message.amojoChatId) return message;
+    const conversation = await store.conversations.getByAmojoChatId(message.scopeId, message.amojoChatId);
+    return conversation?.conversationId ? { ...message, conversationId: conversation.conversationId } : message;
   }
 
   return {
