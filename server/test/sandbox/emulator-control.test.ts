@@ -67,3 +67,34 @@ describe('/_emulator/ outside sandbox mode', () => {
     await store.close();
   });
 });
+
+describe('the sandbox inbox shows what a non-text message is', () => {
+  let h: SandboxHarness;
+  beforeAll(async () => {
+    h = await startSandboxHarness();
+    await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: h.sandbox.amojoAccountId });
+  });
+  afterAll(() => h.close());
+
+  it('a captioned picture, a location and a contact each say what they are, the caption apart', async () => {
+    const messages = [
+      { type: 'picture', media: 'https://cdn.example.com/parcel.jpg', file_name: 'parcel.jpg', file_size: 1200, text: 'my parcel' },
+      { type: 'location', location: { lat: 55.75, lon: 37.61 }, text: 'here' },
+      { type: 'contact', contact: { name: 'Bob', phone: '+79161234567' } },
+      { type: 'text', text: 'plain' },
+    ];
+    for (const [i, message] of messages.entries()) {
+      const res = await request(h.url).post('/api/v1/messages').set({ Authorization: 'Bearer sandbox' })
+        .send({ account: 'demo', conversation_id: 'kinds', msgid: `k${i}`, sender: { id: 'kinds-customer', name: 'K' }, message });
+      expect(res.status).toBe(202);
+    }
+    await h.worker.processDue();
+    const chat = (await json(`${h.url}/sandbox/api/state`)).body.inbox.chats.find((c: any) => c.conversationId === 'kinds');
+    expect(chat.messages.map((m: any) => [m.kind, m.attachment, m.text])).toEqual([
+      ['picture', 'picture · parcel.jpg', 'my parcel'],
+      ['location', 'location · 55.75, 37.61', 'here'],
+      ['contact', 'contact · Bob +79161234567', ''],
+      ['text', null, 'plain'],
+    ]);
+  });
+});
