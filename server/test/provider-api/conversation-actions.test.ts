@@ -114,6 +114,16 @@ describe('the whole conversation through the provider API', () => {
     expect((await request(h.app).get(`/api/v1/messages/${res.body.id}`).set(auth)).body.status).toBe('failed');
   });
 
+  it('message.failed: a message whose every attempt fails is reported undeliverable', async () => {
+    h.emulator.control.failNext(20, 503);
+    const conversation_id = `conv-d-${newId()}`;
+    const res = await post('/messages', { conversation_id, sender: { id: 'c-d', name: 'D' }, message: { type: 'text', text: 'into the void' } });
+    const failed = await event('message.failed', (d) => d.id === res.body.id);
+    h.emulator.control.clearFaults();
+    expect(failed.body.data).toMatchObject({ msgid: res.body.msgid, conversation_id, error: { code: 'undeliverable', message: expect.stringContaining('503') } });
+    expect((await request(h.app).get(`/api/v1/messages/${res.body.id}`).set(auth)).body).toMatchObject({ status: 'dead', attempts: 4 });
+  });
+
   it('statuses never step back: a late "delivered" after "read" is acknowledged and not forwarded', async () => {
     const conversation_id = `conv-s-${newId()}`;
     await sentMessage(conversation_id, 'hello');
@@ -142,5 +152,20 @@ describe('direction "out" without AMOJO_BOT_ID', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('bot_not_configured');
     expect(res.body.error.message).toContain('AMOJO_BOT_ID');
+  });
+
+  it('edits and reactions check their bodies and the token like every /api/v1 route', async () => {
+    const bad: Array<[string, Record<string, unknown>]> = [
+      ['/edits', { account: 'alice', message: { type: 'text', text: 'x' } }],
+      ['/edits', { account: 'alice', msgid: 'm', message: { type: 'text' } }],
+      ['/reactions', { account: 'alice', conversation_id: 'c', sender_id: 's', target: {}, emoji: '👍' }],
+      ['/reactions', { account: 'alice', conversation_id: 'c', sender_id: 's', target: { msgid: 'a', id: 'b' }, emoji: '👍' }],
+      ['/reactions', { account: 'alice', conversation_id: 'c', sender_id: 's', target: { msgid: 'a' }, emoji: '' }],
+    ];
+    for (const [path, body] of bad) {
+      const res = await request(h.app).post(`/api/v1${path}`).set(auth).send(body);
+      expect([path, res.status, res.body.error.code]).toEqual([path, 400, 'invalid_request']);
+    }
+    for (const path of ['/edits', '/reactions']) expect((await request(h.app).post(`/api/v1${path}`).send({})).status).toBe(401);
   });
 });
