@@ -57,6 +57,10 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
     try {
       chatId = await ensureChat(p);
       const res = await amojo.sendMessage(p.scopeId, p.message);
+      // amojo echoes the msgid it was sent as ref_id; the message row keeps the provider's own msgid,
+      // so a mismatch would only mean amojo filed it under another key: worth a line in the log.
+      const echoed = res.new_message.ref_id;
+      if (echoed && echoed !== p.message.msgid) options.logger.warn({ entryId: entry.id, sent: p.message.msgid, echoed }, 'amojo answered new_message with another ref_id');
       return delivered(entry.messageId ? { message: { id: entry.messageId, patch: { status: 'sent', amojoMsgId: res.new_message.msgid, amojoChatId: chatId, lastError: null } } } : undefined);
     } catch (err) {
       // We sent it before and crashed before recording it: amojo has it, so it is delivered.
