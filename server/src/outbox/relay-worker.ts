@@ -10,7 +10,7 @@ import type { AmocrmRestClient } from '../amocrm/rest-client';
 import { createAmocrmSourcesDelivery } from './amocrm-sources-delivery';
 import { createAmojoDelivery } from './amojo-delivery';
 import { createProviderDelivery } from './provider-delivery';
-import { createDestinationRouter } from './types';
+import { createDestinationRouter, type FailedMessageEvents } from './types';
 import { createOutboxWorker, type OutboxWorker } from './worker';
 
 /**
@@ -34,6 +34,8 @@ export interface RelayWorkerDeps {
   amojo: AmojoClient;
   /** amoCRM REST on the accounts' behalf (services/amocrm-services.ts); absent without OAuth. */
   amocrm?: { rest: AmocrmRestClient } | undefined;
+  /** Structural, so AppDeps (whose services supply it) can be passed as they are. */
+  services?: { failedMessages?: FailedMessageEvents };
 }
 
 export function createRelayWorker(
@@ -43,7 +45,7 @@ export function createRelayWorker(
   const { config, store, clock, ids } = deps;
   const logger = deps.logger.child({ component: 'outbox' });
   const handler = createDestinationRouter({
-    amojo: createAmojoDelivery({ amojo: options.amojo ?? deps.amojo, store, clock, logger }),
+    amojo: createAmojoDelivery({ amojo: options.amojo ?? deps.amojo, store, clock, logger, failedMessages: deps.services?.failedMessages }),
     provider: createProviderDelivery({
       url: config.PROVIDER_WEBHOOK_URL,
       secret: config.PROVIDER_WEBHOOK_SECRET,

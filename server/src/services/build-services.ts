@@ -11,6 +11,9 @@ import { createAmojoHooks } from './amojo-hooks';
 import { createChannelsService, type ChannelsService } from './channels-service';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
+import type { FailedMessageEvents } from '../outbox/types';
+import { createCustomerActions, type CustomerActions } from './customer-actions';
+import { createFailedMessageEvents } from './failed-messages';
 import { createInboundMessages } from './inbound-messages';
 import { createMessageStatus, type MessageStatusService } from './message-status';
 import { createWidgetSources, type WidgetSources } from './widget-sources';
@@ -23,6 +26,10 @@ import { createWidgetSources, type WidgetSources } from './widget-sources';
 export interface Services {
   inbound: ReturnType<typeof createInboundMessages>;
   statuses: MessageStatusService;
+  /** The customer's edits and reactions. */
+  actions: CustomerActions;
+  /** The outbox asks for a message.failed event through this (it never builds events itself). */
+  failedMessages: FailedMessageEvents;
   hooks: ReturnType<typeof createAmojoHooks>;
   connections: ConnectionService;
   channels: ChannelsService;
@@ -37,6 +44,8 @@ export interface ServiceDeps {
     AMOJO_CHANNEL_SECRET?: string | undefined;
     /** Sent on connect when the widget gives no title. */
     AMOJO_CHANNEL_TITLE?: string | undefined;
+    /** The channel's bot: author of messages imported with direction "out". */
+    AMOJO_BOT_ID?: string | undefined;
   };
   store: Store;
   clock: Clock;
@@ -65,8 +74,10 @@ export function buildServices(deps: ServiceDeps): Services {
   return {
     channels: createChannelsService({ store, clock, ids, logger, outboxSignal }),
     sources,
-    inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING }),
+    inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING, botId: config.AMOJO_BOT_ID }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
+    actions: createCustomerActions({ store, clock, ids, outboxSignal }),
+    failedMessages: createFailedMessageEvents(ids),
     hooks: createAmojoHooks({
       store,
       clock,
