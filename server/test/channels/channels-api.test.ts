@@ -13,6 +13,9 @@ import { startAmocrmStack, type AmocrmStack } from '../support/amocrm-stack';
 import { call } from '../support/http-client';
 import { waitFor } from '../support/wait';
 
+// Several amoCRM and amojo round trips per test, on a machine shared with other suites.
+jest.setTimeout(30_000);
+
 describe('PUT/GET /api/v1/accounts/:login/channels', () => {
   let s: AmocrmStack;
   beforeAll(async () => {
