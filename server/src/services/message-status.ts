@@ -1,3 +1,4 @@
+import { DELIVERY_ERROR } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
@@ -100,9 +101,9 @@ export function createMessageStatus(deps: MessageStatusDeps) {
       }
       const now = clock.now();
       const failed = req.status === 'failed';
-      const errorCode = failed ? (req.error_code ?? 905) : undefined;
+      const errorCode = failed ? (req.error_code ?? DELIVERY_ERROR.other) : undefined;
       // 905 ("other") must carry a text amoCRM can show; without one, say at least what happened.
-      const errorText = failed ? (req.error?.trim() || (errorCode === 905 ? 'the provider could not deliver the message' : undefined)) : undefined;
+      const errorText = failed ? (req.error?.trim() || (errorCode === DELIVERY_ERROR.other ? 'the provider could not deliver the message' : undefined)) : undefined;
       await store.outbox.enqueue(
         [
           deliveryStatusEntry(ids, {
