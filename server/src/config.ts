@@ -31,6 +31,7 @@ const envSchema = z.object({
       message: 'must be sqlite:<path>, memory: or postgres://…',
     }),
   ),
+  DATABASE_POOL_SIZE: int(10, 1, 1000), DATABASE_STATEMENT_TIMEOUT_MS: int(15_000, 100, 600_000), // PostgreSQL only: connections per instance; per-statement cap
   AMOJO_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://amojo.amocrm.ru')),
   AMOJO_CHANNEL_ID: optionalString,
   AMOJO_CHANNEL_SECRET: optionalString,
@@ -119,7 +120,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // the signing algorithm would be checked on signature alone; the sandbox mints its own tokens.
   if (!sandbox && e.AMOCRM_CLIENT_SECRET && !e.AMOCRM_TOKEN_AUDIENCE)
     problems.push("AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set (the scheme://host of the integration's redirect URI, the widget token's aud)");
-  if (e.DATABASE_URL.startsWith('postgres')) problems.push('DATABASE_URL: postgres is not implemented yet; use sqlite:<path>');
   // A lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider
   // POST) would let the same entry be claimed again while its first delivery is still running.
   if (parsed.success) {
