@@ -4,7 +4,7 @@ import type { FetchFn } from '../lib/http-fetch';
 import { createAmojoDelivery } from './amojo-delivery';
 import { createProviderDelivery } from './provider-delivery';
 import type { RuntimeDeps } from './runtime-deps';
-import { createDestinationRouter } from './types';
+import { createDestinationRouter, type FailedMessageEvents } from './types';
 import { createOutboxWorker, type OutboxWorker } from './worker';
 
 /**
@@ -20,6 +20,8 @@ export interface RelayWorkerOptions {
 
 export interface RelayWorkerDeps extends RuntimeDeps {
   config: Config;
+  /** Structural, so AppDeps (whose services supply it) can be passed as they are. */
+  services?: { failedMessages?: FailedMessageEvents };
 }
 
 export function createRelayWorker(
@@ -29,7 +31,7 @@ export function createRelayWorker(
   const { config, store, clock, ids } = deps;
   const logger = deps.logger.child({ component: 'outbox' });
   const handler = createDestinationRouter({
-    amojo: createAmojoDelivery({ amojo: options.amojo ?? deps.amojo, store, clock, logger }),
+    amojo: createAmojoDelivery({ amojo: options.amojo ?? deps.amojo, store, clock, logger, failedMessages: deps.services?.failedMessages }),
     provider: createProviderDelivery({
       url: config.PROVIDER_WEBHOOK_URL,
       secret: config.PROVIDER_WEBHOOK_SECRET,
