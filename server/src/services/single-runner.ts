@@ -40,16 +40,26 @@ export function createSingleRunner(deps: SingleRunnerDeps): SingleRunner {
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
   let tick: Promise<void> | null = null;
+  let leaseUntil = 0;
 
   async function renew(): Promise<void> {
+    const asked = deps.clock.now();
+    // Woken after our lease ended (a stalled event loop, a suspended VM): another instance may run
+    // the job already, so stop it before asking again.
+    if (leading && asked >= leaseUntil) {
+      leading = false;
+      logger.warn({ event: 'lead_stop' }, 'the job lease ran out before its renewal; job stopped');
+      await deps.run.stop();
+    }
     let ok: boolean;
     try {
-      ok = await deps.leaders.tryLead(deps.job, deps.holder, deps.ttlMs, deps.clock.now());
+      ok = await deps.leaders.tryLead(deps.job, deps.holder, deps.ttlMs, asked);
     } catch (err) {
       if (leading) logger.warn({ err }, 'could not renew the job lease');
       ok = false;
     }
     if (stopped) return;
+    if (ok) leaseUntil = asked + deps.ttlMs;
     if (ok && !leading) {
       leading = true;
       logger.info({ event: 'lead_start' }, 'leading job');
