@@ -47,6 +47,7 @@ describePg('PostgreSQL store', () => {
       } finally {
         await fresh.drop();
       }
-    });
+      // Creating a database and running every migration takes seconds on a loaded machine.
+    }, 30_000);
   });
 });
