@@ -8,6 +8,9 @@ import type { Store } from '../storage/types';
 import { createAmojoHooks } from './amojo-hooks';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
+import type { FailedMessageEvents } from '../outbox/types';
+import { createCustomerActions, type CustomerActions } from './customer-actions';
+import { createFailedMessageEvents } from './failed-messages';
 import { createInboundMessages } from './inbound-messages';
 import { createMessageStatus, type MessageStatusService } from './message-status';
 
@@ -19,6 +22,10 @@ import { createMessageStatus, type MessageStatusService } from './message-status
 export interface Services {
   inbound: ReturnType<typeof createInboundMessages>;
   statuses: MessageStatusService;
+  /** The customer's edits and reactions. */
+  actions: CustomerActions;
+  /** The outbox asks for a message.failed event through this (it never builds events itself). */
+  failedMessages: FailedMessageEvents;
   hooks: ReturnType<typeof createAmojoHooks>;
   connections: ConnectionService;
 }
@@ -31,6 +38,8 @@ export interface ServiceDeps {
     AMOJO_CHANNEL_SECRET?: string | undefined;
     /** Sent on connect when the widget gives no title. */
     AMOJO_CHANNEL_TITLE?: string | undefined;
+    /** The channel's bot: author of messages imported with direction "out". */
+    AMOJO_BOT_ID?: string | undefined;
   };
   store: Store;
   clock: Clock;
@@ -45,8 +54,10 @@ export interface ServiceDeps {
 export function buildServices(deps: ServiceDeps): Services {
   const { config, store, clock, ids, logger, outboxSignal, metrics } = deps;
   return {
-    inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING }),
+    inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING, botId: config.AMOJO_BOT_ID }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
+    actions: createCustomerActions({ store, clock, ids, outboxSignal }),
+    failedMessages: createFailedMessageEvents(ids),
     hooks: createAmojoHooks({
       store,
       clock,
