@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 import { call } from '../support/http-client';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
 import { bearer, disjoint, leadIntervals, startPgCluster, type PgCluster } from '../support/pg-cluster';
@@ -146,15 +147,15 @@ describePg('several instances on one PostgreSQL database', () => {
     await manager;
 
     // Exactly once, in order, per conversation.
-    const wanted = [...expected.values()].flatMap((e) => e.msgids);
+    const wanted = [...expected.values()].flatMap((e) => e.msgids.map((msgid) => amojoMsgidFor(e.login, msgid)));
     const inAmojo = () => LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
-    await waitFor(() => new Set(inAmojo().map((m) => m.clientMsgId)).size === wanted.length, 'every accepted message in amojo', 60_000, 100);
+    await waitFor(() => { const ids = new Set(inAmojo().map((m) => m.clientMsgId)); return wanted.every((id) => ids.has(id)); }, 'every accepted message in amojo', 60_000, 100);
     expect(inAmojo()).toHaveLength(wanted.length);
     for (const [conversationId, { login, msgids }] of expected) {
       const scopeId = cluster.scopes.get(login)!;
       const chat = cluster.emulator.control.listChats(scopeId).find((c) => c.conversationId === conversationId)!;
       const order = cluster.emulator.control.listMessages({ scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId);
-      expect(order).toEqual(msgids);
+      expect(order).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
     }
     // Every manager reply reached the provider, as one event (repeats share the event id).
     await waitFor(() => replies.every((id) => cluster.provider.countFor(id) >= 1), 'every reply at the provider', 60_000, 100);

@@ -1,3 +1,4 @@
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 import { call } from '../support/http-client';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
 import { bearer, startPgCluster, type PgCluster } from '../support/pg-cluster';
@@ -120,14 +121,14 @@ describePg('PostgreSQL restart mid-burst', () => {
     expect(answers.filter((a) => a.status >= 500 && a.status !== 503 && a.status !== 502)).toEqual([]);
     for (let i = 0; i < 2; i++) await waitFor(async () => (await call(`${cluster.url(i)}/readyz`, 'GET')).status === 200, `instance ${i} ready again`, 15_000, 100);
 
-    const wanted = [...expected.values()].flatMap((e) => e.msgids);
+    const wanted = [...expected.values()].flatMap((e) => e.msgids.map((msgid) => amojoMsgidFor(e.login, msgid)));
     const inAmojo = () => LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
-    await waitFor(() => new Set(inAmojo().map((m) => m.clientMsgId)).size === wanted.length, 'every accepted message in amojo', 60_000, 100);
+    await waitFor(() => { const ids = new Set(inAmojo().map((m) => m.clientMsgId)); return wanted.every((id) => ids.has(id)); }, 'every accepted message in amojo', 60_000, 100);
     expect(inAmojo()).toHaveLength(wanted.length);
     for (const [conversationId, { login, msgids }] of expected) {
       const scopeId = cluster.scopes.get(login)!;
       const chat = cluster.emulator.control.listChats(scopeId).find((c) => c.conversationId === conversationId)!;
-      expect(cluster.emulator.control.listMessages({ scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId)).toEqual(msgids);
+      expect(cluster.emulator.control.listMessages({ scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId)).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
     }
     await waitFor(() => replies.every((id) => cluster.provider.countFor(id) >= 1), 'every reply at the provider (the outage\'s via the reconciler)', 60_000, 100);
     for (const id of replies) {
