@@ -1,11 +1,6 @@
-import type { AmojoClient } from '@amochan/amojo';
-import type { Clock } from '../lib/clock';
-import type { IdGenerator } from '../lib/ids';
-import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import type { WakeSignal } from '../lib/wake-signal';
+import type { RuntimeDeps } from '../outbox/runtime-deps';
 import { sourcesSyncEntry } from '../storage/amocrm-entries';
-import type { Store } from '../storage/types';
 import type { AmocrmServices } from './amocrm-services';
 import { createAmojoHooks } from './amojo-hooks';
 import { createChannelsService, type ChannelsService } from './channels-service';
@@ -36,7 +31,7 @@ export interface Services {
   sources: WidgetSources;
 }
 
-export interface ServiceDeps {
+export interface ServiceDeps extends RuntimeDeps {
   config: {
     /** Refuse new provider messages (503) while this many outbox entries wait. */
     OUTBOX_MAX_PENDING: number;
@@ -47,12 +42,6 @@ export interface ServiceDeps {
     /** The channel's bot: author of messages imported with direction "out". */
     AMOJO_BOT_ID?: string | undefined;
   };
-  store: Store;
-  clock: Clock;
-  ids: IdGenerator;
-  logger: Logger;
-  outboxSignal: WakeSignal;
-  amojo: AmojoClient;
   verifier: CredentialVerifier;
   metrics?: Metrics | undefined;
   /** amoCRM REST (services/amocrm-services.ts); absent without the OAuth integration configured. */

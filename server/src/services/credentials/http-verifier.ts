@@ -1,3 +1,4 @@
+import { AmojoNetworkError, fetchWithTimeout, type TimedResponse } from '@amochan/amojo';
 import { channelListSchema } from '../../contract/provider-api';
 import { AppError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -18,12 +19,12 @@ export interface HttpVerifierOptions {
 }
 
 export const DEFAULT_PROVIDER_AUTH_TIMEOUT_MS = 5000;
-/** A channel list is small; anything bigger is not read (the verdict is the status anyway). */
-const MAX_BODY_BYTES = 64 * 1024;
 
-async function channelsFrom(response: Response, logger: Logger, where: string): Promise<CredentialCheck['channels']> {
-  const text = await response.text().catch(() => '');
-  if (text.trim() === '' || text.length > MAX_BODY_BYTES) return undefined;
+/** A channel list is small; a bigger body is not parsed (the verdict is the status anyway). */
+const MAX_BODY_CHARS = 64 * 1024;
+
+function channelsFrom(text: string, logger: Logger, where: string): CredentialCheck['channels'] {
+  if (text.trim() === '' || text.length > MAX_BODY_CHARS) return undefined;
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -42,21 +43,26 @@ export function createHttpVerifier(options: HttpVerifierOptions): CredentialVeri
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROVIDER_AUTH_TIMEOUT_MS;
   const target = new URL(options.url);
   const where = `${target.origin}${target.pathname}`;
+  return {
+    kind: 'http',
+    check,
+    verify: async (login, password) => (await check(login, password)).valid,
+  };
+
   async function check(login: string, password: string): Promise<CredentialCheck> {
-    let response: Response;
+    let response: TimedResponse;
     try {
-      response = await doFetch(options.url, {
+      const init: RequestInit = {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify({ login, password }),
         // Never follow a redirect: it would resend the password to wherever the Location points.
         redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      };
+      // The whole body is read too: the connection can be reused, and a 2xx body may list channels.
+      response = await fetchWithTimeout(doFetch, options.url, init, timeoutMs);
     } catch (err) {
-      // Duck-typed: the DOMException fetch throws on timeout is not always `instanceof Error` (other realms).
-      const name = (err as { name?: unknown } | null)?.name;
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      const timedOut = err instanceof AmojoNetworkError && err.code === 'timeout';
       options.logger.warn({ err: timedOut ? undefined : err, url: where, timeoutMs }, 'provider auth endpoint unreachable');
       throw new AppError(
         'provider_auth_unavailable',
@@ -67,20 +73,13 @@ export function createHttpVerifier(options: HttpVerifierOptions): CredentialVeri
       );
     }
     if (response.status >= 200 && response.status < 300) {
-      const channels = await channelsFrom(response, options.logger, where);
+      const channels = channelsFrom(response.text, options.logger, where);
       return channels ? { valid: true, channels } : { valid: true };
     }
-    // Drain the body so the connection can be reused; its content is not needed.
-    await response.arrayBuffer().catch(() => undefined);
     if (response.status === 401 || response.status === 403) return { valid: false };
     options.logger.warn({ status: response.status, url: where }, 'provider auth endpoint answered unexpectedly');
     throw new AppError('provider_auth_unavailable', `the provider's login check answered ${response.status}; try again later`, {
       details: { upstream_status: response.status },
     });
   }
-  return {
-    kind: 'http',
-    check,
-    verify: async (login, password) => (await check(login, password)).valid,
-  };
 }

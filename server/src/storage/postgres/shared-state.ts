@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { createProcessLocks } from '../memory/shared-state';
 import { windowStart, type SharedState } from '../shared-state-types';
-import { isUnavailableError, mapPgError, run } from './pool';
+import { connect, isUnavailableError, mapPgError, run } from './pool';
 
 /**
  * Shared state on PostgreSQL: every decision is one atomic upsert, so N instances agree without
@@ -18,12 +18,7 @@ export function createPgSharedState(pool: pg.Pool): SharedState {
   const local = createProcessLocks();
   const acquire = async (key: string): Promise<pg.PoolClient> => {
     for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        return mapPgError(err);
-      }
+      const client = await connect(pool);
       try {
         const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 1)) AS ok', [key]);
         if (rows[0]!.ok) return client;
@@ -62,6 +57,13 @@ export function createPgSharedState(pool: pg.Pool): SharedState {
                  RETURNING count, window_start`,
         }, [key, windowStart(now, windowMs), windowMs]);
         return { count: row!.count as number, resetAt: (row!.window_start as number) + windowMs };
+      },
+      async undo(key, windowMs, now) {
+        await run(pool, 'UPDATE rate_windows SET count = count - 1 WHERE key = $1 AND window_start = $2 AND window_ms = $3 AND count > 0',
+          [key, windowStart(now, windowMs), windowMs]);
+      },
+      async reset(key) {
+        await run(pool, 'DELETE FROM rate_windows WHERE key = $1', [key]);
       },
     },
     locks: {
