@@ -6,12 +6,13 @@ import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { OutboxWorker } from '../outbox/worker';
 import type { Store } from '../storage/types';
+import { randomBytes } from 'node:crypto';
 import { announceSandbox, withDemoProviderUrl, withSandboxSecret } from './bootstrap';
 import { createEventBus, sanitizeForLog, type EventBus } from './event-bus';
 import { createEmulatorProxy } from './emulator-proxy';
 import { createSandboxRouter } from './router';
-import { replaySandboxBindings, SANDBOX_API_TOKEN, SANDBOX_LOGIN, SANDBOX_PASSWORD, startSandbox, type AmojoTarget } from './start-sandbox';
-import { SANDBOX_AMOJO_ID, type SandboxDeps } from './types';
+import { replaySandboxBindings, SANDBOX_API_TOKEN, SANDBOX_LOGIN, SANDBOX_PASSWORD, sandboxRedirectUri, startSandbox, type AmojoTarget } from './start-sandbox';
+import { SANDBOX_AMOCRM_ACCOUNT_ID, SANDBOX_AMOJO_ID, type SandboxDeps } from './types';
 import { wireSandboxEvents } from './wire-events';
 
 /**
@@ -66,9 +67,18 @@ export async function startSandboxMode(input: { config: Config; logger: Logger; 
     AMOJO_CHANNEL_SECRET: target.secret,
     // The emulator's channel has a bot, so direction "out" works in the sandbox without setup.
     AMOJO_BOT_ID: input.config.AMOJO_BOT_ID ?? target.botId,
+    ...withEmulatedOAuth(input.config, target),
   });
   const bus = createEventBus();
-  const sandbox: SandboxDeps = { emulator: target.emulator, emulatorUrl: target.baseUrl, amojoAccountId: SANDBOX_AMOJO_ID, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD };
+  const sandbox: SandboxDeps = {
+    emulator: target.emulator,
+    amocrm: target.amocrm,
+    emulatorUrl: target.baseUrl,
+    amojoAccountId: SANDBOX_AMOJO_ID,
+    amocrmAccountId: SANDBOX_AMOCRM_ACCOUNT_ID,
+    login: SANDBOX_LOGIN,
+    password: SANDBOX_PASSWORD,
+  };
   return {
     target,
     config,
@@ -81,5 +91,22 @@ export async function startSandboxMode(input: { config: Config; logger: Logger; 
     },
     announce: (url) => announceSandbox(logger, { url, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD, apiToken: config.PROVIDER_API_TOKEN, console: config.SANDBOX_CONSOLE }),
     close: () => bus.close(),
+  };
+}
+
+/**
+ * The OAuth integration, on against the embedded emulator: its integration's id and secret, our own
+ * callback as the redirect URI, the emulator as every account's API base, and a token encryption key
+ * that dies with the process (the emulator forgets its tokens on restart anyway) unless the operator
+ * set one. `oauth` is what the config derives from the first three when it loads the environment.
+ */
+function withEmulatedOAuth(config: Config, target: AmojoTarget): Partial<Config> {
+  return {
+    AMOCRM_CLIENT_ID: target.amocrm.integration.clientId,
+    AMOCRM_CLIENT_SECRET: target.amocrm.integration.clientSecret,
+    AMOCRM_REDIRECT_URI: sandboxRedirectUri(config),
+    AMOCRM_API_BASE_URL: config.AMOCRM_API_BASE_URL ?? target.baseUrl,
+    TOKEN_ENCRYPTION_KEY: config.TOKEN_ENCRYPTION_KEY ?? randomBytes(32).toString('hex'),
+    ...('oauth' in config ? { oauth: true } : {}),
   };
 }

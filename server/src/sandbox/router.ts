@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import type { SourcesView } from '../services/widget-sources';
 import { AppError } from '../lib/errors';
+import { createAmocrmConsole } from './amocrm-console';
 import { usesDemoProvider } from './bootstrap';
 import { createDemoProvider } from './demo-provider';
 import type { EventBus } from './event-bus';
@@ -56,6 +57,7 @@ export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store' | 'se
   const { config } = deps;
   const inbox = createInbox(sandbox.emulator, sandbox.amojoAccountId);
   const provider = createDemoProvider({ bus, secret: config.PROVIDER_WEBHOOK_SECRET, apiToken: config.PROVIDER_API_TOKEN });
+  const amocrmCard = createAmocrmConsole(deps.store, sandbox);
   const currentLogin = async () => (await deps.store.connections.getByAmojoAccount(sandbox.amojoAccountId))?.login ?? sandbox.login;
   const demoWebhookActive = () => usesDemoProvider(config);
   // The demo login's channels with their amoCRM sources, and the account's pipelines (null until the
@@ -128,6 +130,7 @@ export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store' | 'se
       widgetBuilt: widgetBuilt(),
       demoWebhook: demoWebhookActive(),
       amocrm: await channelsState(),
+      amocrmAccount: await amocrmCard.view(),
     });
   });
 
@@ -158,6 +161,13 @@ export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store' | 'se
   api.post('/inbox/write-first', async (req, res) => {
     const body = parse(writeFirstSchema, req.body);
     res.status(201).json(await inbox.writeFirst(body.phone, body.text, body.name, body.source_external_id).catch((err) => Promise.reject(fromEmulator(err))));
+  });
+
+  // The administrator's "Install" click: the emulator issues a code for the demo account and our own
+  // OAuth callback exchanges it; the callback's answer (or its error) is passed on as it came.
+  api.post('/amocrm/install', async (req, res) => {
+    const outcome = await amocrmCard.install(selfUrl(req));
+    res.status(outcome.status).json(outcome.body);
   });
 
   // Sandbox only, and only meaningful with AMOCRM_CLIENT_SECRET set: a widget token as amoCRM would sign it.

@@ -1,8 +1,11 @@
-import { startEmulator, type EmulatorControl } from '@amochan/amojo-emulator';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startEmulator, type AmocrmControl, type EmulatorControl } from '@amochan/amojo-emulator';
+import type { Config } from '../config';
 import type { AppDeps } from '../deps';
 import type { Logger } from '../lib/logger';
 import { hashPassword } from '../services/credentials/password-hash';
 import type { Store } from '../storage/types';
+import { SANDBOX_AMOCRM_ACCOUNT_ID, SANDBOX_AMOJO_ID, SANDBOX_SUBDOMAIN } from './types';
 
 /**
  * Sandbox start-up, called by the sandbox plug-in (index.ts) when no channel is configured: an in-process emulator on a
@@ -28,6 +31,21 @@ export interface AmojoTarget {
   botId: string;
   /** The emulator's control API: the console drives it, and its webhooks get pointed at us. */
   emulator: EmulatorControl;
+  /** The emulator's amoCRM side: the integration the server is configured with, and the demo account. */
+  amocrm: AmocrmControl;
+}
+
+/** Where amoCRM sends the administrator after consent: our own callback. */
+export const OAUTH_CALLBACK_PATH = '/amocrm/v1/oauth/callback';
+
+/**
+ * The redirect URI both sides agree on. amoCRM compares it as a string in the token exchange, so
+ * with PORT=0 (the port is only known after listen) a port-less URL on loopback stands in: the
+ * console calls our callback itself, on the address the request came in on.
+ */
+export function sandboxRedirectUri(config: Pick<Config, 'PORT' | 'AMOCRM_REDIRECT_URI'>): string {
+  if (config.AMOCRM_REDIRECT_URI) return config.AMOCRM_REDIRECT_URI;
+  return `http://127.0.0.1${config.PORT ? `:${config.PORT}` : ''}${OAUTH_CALLBACK_PATH}`;
 }
 
 /** The embedded emulator starts empty: tell it again about bindings a previous sandbox run stored. */
@@ -42,8 +60,15 @@ export async function replaySandboxBindings(deps: Pick<AppDeps, 'store' | 'amojo
   }
 }
 
-export async function startSandbox(deps: { logger: Logger; store: Store; lifecycle: AppDeps['lifecycle'] }): Promise<AmojoTarget> {
+export async function startSandbox(deps: { config: Config; logger: Logger; store: Store; lifecycle: AppDeps['lifecycle'] }): Promise<AmojoTarget> {
   const emulator = await startEmulator({
+    // The integration the server's OAuth side is configured with (index.ts copies these into the
+    // config); an operator's own id/secret win, so tokens they mint elsewhere still verify.
+    amocrm: {
+      clientId: deps.config.AMOCRM_CLIENT_ID ?? randomUUID(),
+      clientSecret: deps.config.AMOCRM_CLIENT_SECRET ?? randomBytes(32).toString('base64url'),
+      redirectUri: sandboxRedirectUri(deps.config),
+    },
     host: '127.0.0.1',
     port: 0,
     // Fixed, so scope ids stored by an earlier sandbox run stay valid after a restart.
@@ -52,6 +77,16 @@ export async function startSandbox(deps: { logger: Logger; store: Store; lifecyc
     logger: (line: string) => deps.logger.debug({ component: 'emulator' }, line),
   });
   deps.lifecycle.onShutdown('sandbox emulator', () => emulator.close());
+  // The demo amoCRM account the widget host page plays: same id, subdomain and amojo_id, so the
+  // install, the widget tokens and the connect all name one account. Two pipelines, so a source's
+  // pipeline is something to look at.
+  emulator.amocrm.createAccount({
+    id: SANDBOX_AMOCRM_ACCOUNT_ID,
+    subdomain: SANDBOX_SUBDOMAIN,
+    name: 'Sandbox',
+    amojoId: SANDBOX_AMOJO_ID,
+    pipelines: [{ name: 'Sales' }, { name: 'Support' }],
+  });
   if (!(await deps.store.accounts.get(SANDBOX_LOGIN))) {
     await deps.store.accounts.upsert({ login: SANDBOX_LOGIN, passwordHash: await hashPassword(SANDBOX_PASSWORD), createdAt: Date.now() });
     // Two channels, so the console shows what a provider with two numbers looks like: two sources,
@@ -70,5 +105,6 @@ export async function startSandbox(deps: { logger: Logger; store: Store; lifecyc
     secret: emulator.secret,
     botId: emulator.control.listChannels().find((c) => c.id === emulator.channelId)?.botId ?? '',
     emulator: emulator.control,
+    amocrm: emulator.amocrm,
   };
 }

@@ -1,4 +1,4 @@
-import type { EmulatorControl } from '@amochan/amojo-emulator';
+import type { AmocrmControl, EmulatorControl } from '@amochan/amojo-emulator';
 
 /**
  * What the sandbox console needs beyond AppDeps: the embedded emulator (it plays amoCRM, so the
@@ -6,10 +6,14 @@ import type { EmulatorControl } from '@amochan/amojo-emulator';
  */
 export interface SandboxDeps {
   emulator: EmulatorControl;
+  /** The emulator's amoCRM side: issues the install's authorization code, lists the account's sources. */
+  amocrm: AmocrmControl;
   /** The emulator's own URL: its control API is served again under our /_emulator. */
   emulatorUrl: string;
   /** The fake amoCRM account's amojo id the widget host page announces (APP.constant('account').amojo_id). */
   amojoAccountId: string;
+  /** The demo amoCRM account (the emulator's) whose amojo_id is amojoAccountId. */
+  amocrmAccountId: number;
   /** The seeded provider account the widget connects with. */
   login: string;
   password: string;

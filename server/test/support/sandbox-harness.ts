@@ -8,7 +8,7 @@ import { createSilentLogger } from '../../src/lib/logger';
 import { createRelayWorker } from '../../src/outbox/relay-worker';
 import type { OutboxWorker } from '../../src/outbox/worker';
 import { withDemoProviderUrl, withSandboxSecret } from '../../src/sandbox/bootstrap';
-import { SANDBOX_AMOJO_ID } from '../../src/sandbox/types';
+import { SANDBOX_AMOCRM_ACCOUNT_ID, SANDBOX_AMOJO_ID } from '../../src/sandbox/types';
 import { wireSandboxEvents } from '../../src/sandbox/wire-events';
 import { hashPassword } from '../../src/services/credentials/password-hash';
 import { createMemoryStore } from '../../src/storage/memory/store';
@@ -51,7 +51,15 @@ export async function startSandboxHarness(env: Record<string, string> = {}): Pro
     logger: createSilentLogger(),
     emulator,
   });
-  const sandbox = { emulator: emulator.control, emulatorUrl: emulator.url, amojoAccountId: SANDBOX_AMOJO_ID, login: 'demo', password: 'demo' };
+  const sandbox = {
+    emulator: emulator.control,
+    amocrm: emulator.amocrm,
+    emulatorUrl: emulator.url,
+    amojoAccountId: SANDBOX_AMOJO_ID,
+    amocrmAccountId: SANDBOX_AMOCRM_ACCOUNT_ID,
+    login: 'demo',
+    password: 'demo',
+  };
   const served = await serveApp(deps, emulator, sandboxHttpPlugin(deps, sandbox, bus));
   const worker = createRelayWorker({ ...deps, config: withDemoProviderUrl(config, served.url) });
   const unwire = wireSandboxEvents({ bus, emulator: emulator.control, worker });

@@ -160,14 +160,50 @@
       });
       if (amo.pipelines === null) $('<small></small>').text(' (pipelines appear once the integration is installed)').appendTo($box);
     }
+    // amoCRM's write-first list is the account's sources: read from the emulated amoCRM when known.
+    var account = state.amocrmAccount;
+    var offered = account && account.sources.length
+      ? account.sources.map(function (s) { return { external_id: s.external_id, name: s.name }; })
+      : amo.channels.filter(function (c) { return c.external_id; });
     var $select = $('#wf-source');
     var chosen = $select.val();
     $select.find('option:not(:first)').remove();
-    amo.channels.forEach(function (c) {
-      if (c.external_id) $('<option></option>').attr('value', c.external_id).text(c.name).appendTo($select);
+    offered.forEach(function (c) {
+      $('<option></option>').attr('value', c.external_id).text(c.name).appendTo($select);
     });
     $select.val($select.find('option[value="' + chosen + '"]').length ? chosen : '');
   }
+
+  // ---- install step: the amoCRM account, its pipelines and sources ---------------------------------
+  function renderAccount() {
+    var account = state.amocrmAccount;
+    var installed = Boolean(account && account.installation === 'installed');
+    $('#install-status').text(account && account.installation ? account.installation : 'not installed').toggleClass('pill--ok', installed);
+    $('#install-button').text(installed ? 'Install again' : 'Install the integration');
+    var $box = $('#amo-account').empty();
+    if (!account) return;
+    function row(label, value) {
+      $('<dt></dt>').text(label).appendTo($box);
+      $('<dd></dd>').text(value).appendTo($box);
+    }
+    row('account', account.name + ' · ' + account.domain + ' (id ' + account.id + ')');
+    row('pipelines', account.pipelines.map(function (p) { return p.name + ' (' + p.id + ')'; }).join(', ') || 'none');
+    if (!account.sources.length) row('sources', installed ? 'none yet: connect the widget, the server creates one per channel' : 'none: install, then connect');
+    account.sources.forEach(function (s, i) {
+      row(i === 0 ? 'sources' : '', s.name + ' · external_id ' + s.external_id + ' · ' + (s.pipeline_name || 'pipeline ' + s.pipeline_id));
+    });
+  }
+
+  $('#install-button').on('click', function () {
+    showError('#install-error', '');
+    $('#install-button').prop('disabled', true);
+    api('POST', '/amocrm/install').then(function (result) {
+      $('#install-result').prop('hidden', false).text(JSON.stringify(result, null, 2));
+      return refresh();
+    }, function (message) { showError('#install-error', message); }).always(function () {
+      $('#install-button').prop('disabled', false);
+    });
+  });
 
   // ---- state -------------------------------------------------------------------------------------
   var refreshTimer = null;
@@ -178,6 +214,7 @@
       renderInbox();
       renderCustomer();
       renderSources();
+      renderAccount();
     });
   }
   function scheduleRefresh() {
