@@ -27,6 +27,7 @@ export async function customerView(conversations: DemoConversation[], store: Pic
       return {
         conversationId: c.conversationId,
         customer: c.customer,
+        channel: c.channel,
         writeFirst: c.writeFirst,
         bound: c.bound,
         typing: c.typingUntil > now,

@@ -29,6 +29,8 @@ export interface DemoConversation {
   /** amojo's chat id, once an event told it. */
   refId: string | null;
   customer: { id: string; name: string; phone: string | null; refId: string | null };
+  /** The provider channel (number, bot) the conversation lives on, as events name it; null: the default one. */
+  channel: string | null;
   /** Started by a manager ("write first"): the first answer echoes conversation_ref_id and sender.ref_id. */
   writeFirst: boolean;
   /** The server knows our conversation_id (false for a write-first chat nobody answered yet). */
@@ -57,6 +59,7 @@ interface EventEnvelope {
   id?: string;
   type?: string;
   account?: string;
+  channel?: string | null;
   data?: Record<string, any>;
 }
 
@@ -91,13 +94,14 @@ export function createDemoProvider(options: DemoProviderOptions) {
       conversationId: `demo-conv-${n}`,
       refId: null,
       customer: { id: `demo-customer-${n}`, name: input.name?.trim() || DEMO_NAMES[customerCount - 1] || `Customer ${customerCount}`, phone, refId: null },
+      channel: null,
       writeFirst: false,
       bound: false,
     });
   }
 
   /** A manager's message: into its conversation, or a new one for a chat a manager started. */
-  function onMessageCreated(data: Record<string, any>): DemoMessage {
+  function onMessageCreated(data: Record<string, any>, channel: string | null): DemoMessage {
     const conversationId: string | null = data.conversation?.id ?? null;
     const refId: string | null = data.conversation?.ref_id ?? null;
     let conversation = conversationId ? conversations.get(conversationId) : [...conversations.values()].find((c) => refId && c.refId === refId);
@@ -113,6 +117,8 @@ export function createDemoProvider(options: DemoProviderOptions) {
           phone,
           refId: data.receiver?.ref_id ?? null,
         },
+        // A manager's write first names the source it was written from: the customer's answer goes back on it.
+        channel,
         writeFirst: conversationId === null,
         bound: conversationId !== null,
       });
@@ -128,7 +134,7 @@ export function createDemoProvider(options: DemoProviderOptions) {
     const data = event.data ?? {};
     switch (event.type) {
       case 'message.created':
-        return onMessageCreated(data);
+        return onMessageCreated(data, typeof event.channel === 'string' ? event.channel : null);
       case 'typing': {
         const c = [...conversations.values()].find((x) => x.conversationId === data.conversation?.id || (x.refId && x.refId === data.conversation?.ref_id));
         if (c) c.typingUntil = data.expired_at ? Number(data.expired_at) * 1000 : now() + 5000;
@@ -223,6 +229,7 @@ export function createDemoProvider(options: DemoProviderOptions) {
           ...(echoRefs && conversation.customer.refId ? { ref_id: conversation.customer.refId } : {}),
         },
         message: { type: 'text', text: input.text },
+        ...(conversation.channel ? { channel: conversation.channel } : {}),
         ...(echoRefs && conversation.refId ? { conversation_ref_id: conversation.refId } : {}),
       };
       const message = push(conversation, { from: 'customer', text: input.text, id: null, status: 'sending', error: null });

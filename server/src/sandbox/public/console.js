@@ -112,7 +112,7 @@
     });
     var c = conversations.filter(function (x) { return x.conversationId === selectedConversation; })[0];
     $('#customer-head').empty().text(c ? 'You are ' + c.customer.name + ' ' : 'You are a new customer ').append(
-      $('<small></small>').text(c ? '· conversation ' + c.conversationId + (c.customer.phone ? ' · +' + c.customer.phone : '') : '· your first message starts a conversation')
+      $('<small></small>').text(c ? '· conversation ' + c.conversationId + (c.customer.phone ? ' · +' + c.customer.phone : '') + (c.channel ? ' · channel ' + c.channel : '') : '· your first message starts a conversation')
     );
     $('#customer-typing').text(c && c.typing ? 'manager is typing…' : '');
     var $box = $('#customer-messages');
