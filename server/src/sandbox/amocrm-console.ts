@@ -18,8 +18,8 @@ export interface InstallOutcome {
 
 export interface AmocrmAccountView {
   account: { id: number; domain: string; name: string };
-  /** Our server's record: installed (tokens stored), uninstalled, or null before any install. */
-  installation: string | null;
+  /** Our server's record, in the console's words: installed (live tokens), reauthorization_required, uninstalled; null before any install. */
+  installation: 'installed' | 'reauthorization_required' | 'uninstalled' | null;
   pipelines: Array<{ id: number; name: string; is_main: boolean }>;
   sources: Array<{ id: number; name: string; external_id: string; pipeline_id: number; pipeline_name: string | null }>;
 }
@@ -60,7 +60,7 @@ export function createAmocrmConsole(store: Pick<Store, 'installations'>, sandbox
       const pipelineName = new Map(account.pipelines.map((p) => [p.id, p.name]));
       return {
         account: { id: account.id, domain: account.domain, name: account.name },
-        installation: installation?.status ?? null,
+        installation: installation ? (installation.status === 'active' ? 'installed' : installation.status) : null,
         pipelines: account.pipelines.map((p) => ({ id: p.id, name: p.name, is_main: p.is_main })),
         sources: sources.map((s) => ({ id: s.id, name: s.name, external_id: s.external_id, pipeline_id: s.pipeline_id, pipeline_name: pipelineName.get(s.pipeline_id) ?? null })),
       };
