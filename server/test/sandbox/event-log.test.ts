@@ -129,7 +129,9 @@ describe('sandbox as a plug-in', () => {
   it('loading the production entry point loads neither the sandbox module, the emulator nor twig', () => {
     const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
     const { SERVER_DIST } = require('../support/server-process') as typeof import('../support/server-process');
-    const script = `require(${JSON.stringify(SERVER_DIST)}); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /amojo-emulator|[\\\\/]twig[\\\\/]|[\\\\/]sandbox[\\\\/]/.test(k))))`;
+    // Paths relative to the repository: a checkout that itself lives under a directory named "sandbox" must not match.
+    const root = JSON.stringify(require('node:path').resolve(__dirname, '..', '..', '..'));
+    const script = `require(${JSON.stringify(SERVER_DIST)}); console.log(JSON.stringify(Object.keys(require.cache).map((k) => require('node:path').relative(${root}, k)).filter((k) => /amojo-emulator|[\\\\/]twig[\\\\/]|[\\\\/]sandbox[\\\\/]/.test(k))))`;
     const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as string[];
     expect(loaded).toEqual([]);
   });
