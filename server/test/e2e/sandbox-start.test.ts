@@ -1,5 +1,5 @@
 // End to end, as a newcomer sees it: `node server/dist/main.js` with no channel configured (sandbox
-// mode), the console at /sandbox in real Chromium. Connect the demo account through the real built
+// mode), the console at /sandbox in real Chromium. Install the integration, connect the demo account through the real built
 // widget, write as the customer, answer as the manager, watch the statuses go sent → delivered →
 // read, start a chat with "write first", then disconnect. Screenshots go to a temp directory, never
 // over the tracked docs/images/sandbox.png; `npm run screenshots` points AMOCHAN_SCREENSHOT_DIR there.
@@ -80,6 +80,12 @@ if (gate.failure) {
     expect(String(line?.msg)).toMatch(/Sandbox console: open .*\/sandbox .*"demo" \/ password "demo"/);
   });
 
+  step('installs the integration from the console: the emulated amoCRM account and its pipelines', async () => {
+    await page.click('#install-button');
+    await page.locator('#install-status.pill--ok', { hasText: 'installed' }).waitFor();
+    await page.locator('#amo-account', { hasText: 'Support' }).waitFor();
+  });
+
   step('connects the demo account through the real widget', async () => {
     await widget.fill('.amochan-settings__login-input', 'demo');
     await widget.fill('.amochan-settings__password', 'demo');
@@ -87,6 +93,9 @@ if (gate.failure) {
     await widget.locator('.amochan-settings__status', { hasText: 'Connected as demo' }).waitFor();
     await page.locator('#amo-status.pill--on').waitFor();
     await page.locator('#event-log .log__item[data-kind="widget_api"]', { hasText: 'POST /widget/v1/connect' }).waitFor();
+    // Connecting created a source per demo channel in amoCRM: the console lists them, and write first offers them.
+    await page.locator('#amo-account', { hasText: 'Demo bot' }).waitFor();
+    await page.locator('#wf-source option', { hasText: 'Demo bot' }).waitFor({ state: 'attached' });
   });
 
   step('a customer message reaches the amoCRM inbox', async () => {
