@@ -7,6 +7,7 @@ import { AUDIENCE, CLIENT_SECRET, CLIENT_UUID, makeToken, newAmojoId } from '../
 import { call } from '../support/http-client';
 import { startProviderServer, type ProviderServer } from '../support/provider-server';
 import { assertBuilt, makeTempDir, runCliProcess, SERVER_DIST, serverEnv, startServerProcess, type ServerProcess } from '../support/server-process';
+import { SANDBOX_AMOJO_ID } from '../../src/sandbox/types';
 
 /**
  * The "done when" walk-through, end to end: the built CLI adds an account, the built server runs
@@ -203,12 +204,16 @@ describe('process behaviour', () => {
     expect(res.stderr).toMatch(/CREDENTIALS_VERIFIER/);
   });
 
-  it('sandbox mode: embedded emulator, loud log, demo/demo connects, SIGTERM exits 0', async () => {
+  it('sandbox mode: embedded emulator, loud log, install then demo/demo connects, SIGTERM exits 0', async () => {
     const server = await startServerProcess({ DATABASE_URL: `sqlite:${path.join(dir, 'sandbox.sqlite')}` });
     try {
       const warn = server.logs.find((l) => l.sandbox === true && l.level === 'warn');
       expect(String(warn?.msg)).toMatch(/SANDBOX MODE/);
-      const res = await call(`${server.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: newAmojoId() });
+      // OAuth is on against the embedded emulator: the console's install step comes first, and the
+      // widget's calls carry the token the sandbox host page would get.
+      expect((await call(`${server.url}/sandbox/api/amocrm/install`, 'POST')).status).toBe(200);
+      const token = String((await call(`${server.url}/sandbox/api/widget-token`, 'GET')).body?.token);
+      const res = await call(`${server.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: SANDBOX_AMOJO_ID }, { 'X-Auth-Token': token });
       expect(res.status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);
