@@ -186,7 +186,7 @@
       $('<dt></dt>').text(label).appendTo($box);
       $('<dd></dd>').text(value).appendTo($box);
     }
-    row('account', account.name + ' · ' + account.domain + ' (id ' + account.id + ')');
+    row('account', account.account.name + ' · ' + account.account.domain + ' (id ' + account.account.id + ')');
     row('pipelines', account.pipelines.map(function (p) { return p.name + ' (' + p.id + ')'; }).join(', ') || 'none');
     if (!account.sources.length) row('sources', installed ? 'none yet: connect the widget, the server creates one per channel' : 'none: install, then connect');
     account.sources.forEach(function (s, i) {
@@ -198,7 +198,8 @@
     showError('#install-error', '');
     $('#install-button').prop('disabled', true);
     api('POST', '/amocrm/install').then(function (result) {
-      $('#install-result').prop('hidden', false).text(JSON.stringify(result, null, 2));
+      // The callback's answer, as amoCRM gets it.
+      $('#install-result').text('GET /amocrm/v1/oauth/callback → ' + result.status + ': ' + result.domain + ', amojo_id ' + result.amojo_id + (result.reinstalled ? ' (re-installed)' : ''));
       return refresh();
     }, function (message) { showError('#install-error', message); }).always(function () {
       $('#install-button').prop('disabled', false);
