@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { announceSandbox, withDemoProviderUrl, withSandboxSecret } from './bootstrap';
 import { createEventBus, sanitizeForLog, type EventBus } from './event-bus';
 import { createEmulatorProxy } from './emulator-proxy';
+import { reinstallAfterRestart } from './reinstall';
 import { createSandboxRouter } from './router';
 import { replaySandboxBindings, SANDBOX_API_TOKEN, SANDBOX_LOGIN, SANDBOX_PASSWORD, sandboxRedirectUri, startSandbox, type AmojoTarget } from './start-sandbox';
 import { SANDBOX_AMOCRM_ACCOUNT_ID, SANDBOX_AMOJO_ID, type SandboxDeps } from './types';
@@ -88,6 +89,10 @@ export async function startSandboxMode(input: { config: Config; logger: Logger; 
     attach({ worker, port }) {
       input.lifecycle.onShutdown('sandbox event wiring', wireSandboxEvents({ bus, emulator: target.emulator, worker }));
       target.emulator.setWebhookUrl(`http://127.0.0.1:${port}/amojo/v1/webhook/:scope_id`);
+      // Not awaited: a start never waits on (or fails because of) the demo's convenience.
+      void reinstallAfterRestart({ store: input.store, sandbox, config: input.config, port, logger }).catch((err: unknown) =>
+        logger.warn({ err }, 'sandbox: could not install the demo amoCRM account again; use the console\'s install button'),
+      );
     },
     announce: (url) => announceSandbox(logger, { url, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD, apiToken: config.PROVIDER_API_TOKEN, console: config.SANDBOX_CONSOLE }),
     close: () => bus.close(),
