@@ -33,9 +33,22 @@ export interface AmojoHooksDeps {
 
 export type HookOutcome = 'accepted' | 'duplicate' | 'ignored';
 /** For metrics; `stored` includes unknown-kind hooks kept as a receipt only. */
-export type HookReceiptResult = 'stored' | 'duplicate' | 'bad_signature' | 'unknown_scope' | 'malformed';
+export type HookReceiptResult = 'stored' | 'duplicate' | 'bad_signature' | 'unknown_scope' | 'malformed' | 'wrong_account' | 'disconnected';
 
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+
+/** JSON with object keys sorted: two bodies that differ only in formatting or key order hash alike. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value as Record<string, unknown>)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
 
 interface Planned {
   receiptKind: WebhookReceipt['kind'];
@@ -114,9 +127,11 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     };
   }
 
-  async function plan(connection: Connection, hook: WebhookEvent, raw: Buffer, now: number): Promise<Planned> {
+  async function plan(connection: Connection, hook: WebhookEvent, now: number): Promise<Planned> {
     if (hook.kind === 'message') return planMessage(connection, hook.data, now);
-    const key = `${hook.kind}:${sha256(raw)}`;
+    // Typing and reactions carry no id of their own: the key is their parsed content, so a replay
+    // that only differs in whitespace or key order is still a duplicate.
+    const key = `${hook.kind}:${sha256(canonicalJson(hook.data))}`;
     if (hook.kind === 'typing') {
       const t = hook.data.action.typing;
       const conversation = await findConversation(connection, t.conversation.id, t.conversation.client_id);
@@ -191,7 +206,21 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
         report(parsed.kind ?? 'unknown', 'malformed');
         throw new AppError('invalid_request', `malformed amojo hook (${parsed.reason}): ${where}${first?.message ?? 'invalid'}`);
       }
-      const planned = await plan(connection, parsed.hook, input.rawBody, now);
+      // The scope names the binding; the body must be about that binding's amojo account. A body
+      // signed for another account and posted here would otherwise reach this scope's login.
+      if (parsed.hook.data.account_id !== connection.amojoAccountId) {
+        deps.logger.warn({ scopeId: connection.scopeId, kind: parsed.hook.kind }, "refused an amojo hook: its account_id is not the scope's connected account");
+        report(parsed.hook.kind, 'wrong_account');
+        throw new AppError('forbidden', "the hook's account_id is not the account connected with this scope_id");
+      }
+      // amojo may still send a few hooks after a disconnect: nobody is there to receive them, and
+      // refusing would only fill amojo's error log (it never retries).
+      if (connection.status !== 'connected') {
+        deps.logger.info({ scopeId: connection.scopeId, kind: parsed.hook.kind, login: connection.login }, 'ignored an amojo hook for a disconnected binding; not relayed');
+        report(parsed.hook.kind, 'disconnected');
+        return 'ignored';
+      }
+      const planned = await plan(connection, parsed.hook, now);
       const { duplicate } = await commit(connection, planned, raw, now);
       report(planned.receiptKind, duplicate ? 'duplicate' : 'stored');
       if (duplicate) return 'duplicate';
