@@ -67,6 +67,14 @@ const envSchema = z.object({
   // Per request to amojo (the SDK's own default is the same 10 s).
   AMOJO_TIMEOUT_MS: int(10_000, 100, 120_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  // A client has this long to send its request headers, and its whole request (headers and body);
+  // a slow or stalled sender is answered 408 and cut off instead of holding a socket and a buffer.
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  HTTP_BODY_TIMEOUT_MS: int(30_000, 100, 600_000),
+  // Request bodies being received at once, by count and by declared size (a chunked body counts
+  // as 1 MiB, the largest any route takes); past either, 503 at once without reading the body.
+  HTTP_MAX_BODIES_IN_FLIGHT: int(256, 1, 100_000),
+  HTTP_MAX_BODY_BYTES_IN_FLIGHT: int(16 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
   // 0 turns the reconciler off. It re-reads chat history of conversations active within the
   // lookback window to recover manager messages whose hook never reached us.
   RECONCILE_INTERVAL_MS: int(60_000, 0, 86_400_000),
@@ -123,6 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // A lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider
   // POST) would let the same entry be claimed again while its first delivery is still running.
   if (parsed.success) {
+    // Node refuses a headers timeout longer than the whole-request timeout.
+    if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_BODY_TIMEOUT_MS)
+      problems.push(`HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_BODY_TIMEOUT_MS (${e.HTTP_BODY_TIMEOUT_MS}), which bounds the whole request`);
     const slowest = Math.max(2 * e.AMOJO_TIMEOUT_MS, e.PROVIDER_WEBHOOK_TIMEOUT_MS);
     if (e.OUTBOX_LEASE_MS < 2 * slowest)
       problems.push(`OUTBOX_LEASE_MS: must be at least ${2 * slowest} (twice the slowest delivery: 2 × AMOJO_TIMEOUT_MS or PROVIDER_WEBHOOK_TIMEOUT_MS)`);

@@ -4,6 +4,8 @@ import { createAmojoClient, noRetry } from '@amochan/amojo';
 import { ConfigError, loadConfig, type Config } from './config';
 import type { AppDeps } from './deps';
 import { createRequestListener } from './http/app';
+import { withBodyBudget } from './http/body-budget';
+import { createGracefulClose } from './http/graceful-close';
 import { systemClock } from './lib/clock';
 import { createHttpFetch } from './lib/http-fetch';
 import { createId } from './lib/ids';
@@ -64,7 +66,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     };
     const deps: AppDeps = { ...infra, services: buildServices(infra) };
     await sandbox?.prepare(deps);
-    const server = await listen(createRequestListener(deps, sandbox?.http(deps)), config.PORT, config.HOST);
+    const graceful = createGracefulClose(
+      withBodyBudget(createRequestListener(deps, sandbox?.http(deps)), {
+        maxBodies: config.HTTP_MAX_BODIES_IN_FLIGHT,
+        maxBytes: config.HTTP_MAX_BODY_BYTES_IN_FLIGHT,
+        logger,
+      }),
+    );
+    const server = await listen(graceful.listener, config);
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
     // Created after listen because in sandbox mode PROVIDER_WEBHOOK_URL defaults to our own demo
@@ -118,10 +127,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const stop = () =>
       (stopping ??= (async () => {
         sandbox?.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await graceful.close(server);
         await lifecycle.shutdown((name, err) => logger.error({ err, hook: name }, 'shutdown hook failed'));
         await store.close();
       })());
@@ -133,11 +139,17 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   }
 }
 
-function listen(listener: RequestListener, port: number, host: string): Promise<Server> {
+function listen(listener: RequestListener, config: Pick<Config, 'PORT' | 'HOST' | 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_BODY_TIMEOUT_MS'>): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(listener);
+    // Node checks these timeouts every connectionsCheckingInterval (30 s by default, which would
+    // let a stalled sender hold its socket that much longer); once a second keeps them close to exact.
+    const server = createServer({
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: config.HTTP_BODY_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
+    }, listener);
     server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
+    server.listen(config.PORT, config.HOST, () => resolve(server));
   });
 }
 

@@ -44,6 +44,12 @@ export interface RouteSpec {
   pattern: string;
   /** raw: any content type, bytes untouched (the HMAC covers them); json: application/json only. */
   body?: 'raw' | 'json';
+  /**
+   * Runs before the body is read, on the headers and path alone: what can be refused without the
+   * body (a missing signature, an unknown scope) is refused at once, before an unauthenticated
+   * sender's bytes are buffered.
+   */
+  precheck?(req: RouteRequest): Promise<void> | void;
   handle(req: RouteRequest): Promise<Reply>;
 }
 
@@ -200,6 +206,7 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
         headers: req.headers,
         ip: deps.clientIp(req),
       };
+      await matched.route.spec.precheck?.(request);
       if (matched.route.spec.body === 'raw') request.rawBody = await readBody(req, mount.bodyLimitBytes, { inflate: false });
       else if (matched.route.spec.body === 'json') request.body = await parseJsonBody(req, mount);
       const reply = await matched.route.spec.handle(request);
@@ -207,12 +214,15 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
       responseBody = reply.body;
       sendJson(res, status, reply.body);
     } catch (err) {
+      // Refused before its body arrived: the rest is discarded as it comes (never buffered), and
+      // the connection ends with this answer rather than waiting on a sender we already refused.
+      const unread = !req.complete;
       req.resume();
       const appError = normaliseError(err, deps.logger, { method, path });
       status = appError.status;
       deps.metrics.httpErrors.inc({ code: appError.code });
       responseBody = errorBody(appError);
-      sendJson(res, status, responseBody, headersFor(appError));
+      sendJson(res, status, responseBody, { ...headersFor(appError), ...(unread ? { Connection: 'close' } : {}) });
     }
     deps.metrics.httpDuration.observe({ route: label, method, status_class: statusClass(status) }, secondsSince(started));
     const ip = request?.ip ?? deps.clientIp(req);

@@ -168,6 +168,21 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
 
   return {
     /**
+     * What can be refused from the request line and headers alone, before the body is read: no
+     * signature at all (401), or a scope no account is connected with (404).
+     */
+    async precheck(input: { scopeId: string; signature: string | string[] | undefined }): Promise<void> {
+      if (typeof input.signature !== 'string' || input.signature === '') {
+        report('unknown', 'bad_signature');
+        throw new AppError('invalid_signature', 'X-Signature is missing: amojo signs every hook with the channel secret');
+      }
+      if (!(await store.connections.getByScope(input.scopeId))) {
+        report('unknown', 'unknown_scope');
+        throw new AppError('unknown_scope', `unknown scope_id "${input.scopeId}": no amoCRM account is connected with it`);
+      }
+    },
+
+    /**
      * Signature first, on the raw bytes (nothing is parsed or stored for a bad one), then the
      * scope, then the shape. A hook of a kind we do not know is kept (receipt only) and answered
      * 200: amojo would not resend it anyway, and refusing would only fill amojo's error log.
