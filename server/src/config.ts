@@ -74,7 +74,7 @@ const envSchema = z.object({
   // Request bodies being received at once, by count and by declared size (a chunked body counts
   // as 1 MiB, the largest any route takes); past either, 503 at once without reading the body.
   HTTP_MAX_BODIES_IN_FLIGHT: int(256, 1, 100_000),
-  HTTP_MAX_BODY_BYTES_IN_FLIGHT: int(16 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
+  HTTP_MAX_BODY_BYTES_IN_FLIGHT: int(8 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
   // 0 turns the reconciler off. It re-reads chat history of conversations active within the
   // lookback window to recover manager messages whose hook never reached us.
   RECONCILE_INTERVAL_MS: int(60_000, 0, 86_400_000),

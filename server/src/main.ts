@@ -4,7 +4,6 @@ import { createAmojoClient, noRetry } from '@amochan/amojo';
 import { ConfigError, loadConfig, type Config } from './config';
 import type { AppDeps } from './deps';
 import { createRequestListener } from './http/app';
-import { withBodyBudget } from './http/body-budget';
 import { createGracefulClose } from './http/graceful-close';
 import { systemClock } from './lib/clock';
 import { createHttpFetch } from './lib/http-fetch';
@@ -66,13 +65,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     };
     const deps: AppDeps = { ...infra, services: buildServices(infra) };
     await sandbox?.prepare(deps);
-    const graceful = createGracefulClose(
-      withBodyBudget(createRequestListener(deps, sandbox?.http(deps)), {
-        maxBodies: config.HTTP_MAX_BODIES_IN_FLIGHT,
-        maxBytes: config.HTTP_MAX_BODY_BYTES_IN_FLIGHT,
-        logger,
-      }),
-    );
+    const graceful = createGracefulClose(createRequestListener(deps, sandbox?.http(deps)));
     const server = await listen(graceful.listener, config);
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;

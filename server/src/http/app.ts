@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import type { AppDeps } from '../deps';
 import { createMetrics } from '../lib/metrics';
 import { amojoHooksMount } from './amojo-hooks-route';
+import { createBodyBudget } from './body-budget';
 import { createClientIp, parseTrustProxy } from './client-ip';
 import { createErrorHandler } from './error-handler';
 import { tapExchanges } from './exchange-tap';
@@ -59,7 +60,13 @@ type WithMetrics = AppDeps & { metrics: NonNullable<AppDeps['metrics']> };
 
 function createHotRoutes(deps: WithMetrics, plugin: HttpPlugin): RawHandler {
   return createPipeline(
-    { logger: deps.logger, metrics: deps.metrics, clientIp: createClientIp(deps.config.TRUST_PROXY), ...(plugin.tap ? { tap: plugin.tap } : {}) },
+    {
+      logger: deps.logger,
+      metrics: deps.metrics,
+      clientIp: createClientIp(deps.config.TRUST_PROXY),
+      bodyBudget: createBodyBudget({ maxBodies: deps.config.HTTP_MAX_BODIES_IN_FLIGHT, maxBytes: deps.config.HTTP_MAX_BODY_BYTES_IN_FLIGHT }),
+      ...(plugin.tap ? { tap: plugin.tap } : {}),
+    },
     [amojoHooksMount(deps.services), providerApiMount({ token: deps.config.PROVIDER_API_TOKEN, services: deps.services })],
   );
 }

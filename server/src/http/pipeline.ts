@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger';
 import { AppError } from '../lib/errors';
 import { findJsonViolation, violationError, type JsonLimits } from '../lib/json-limits';
 import { secondsSince, type Metrics } from '../lib/metrics';
+import type { BodyBudget } from './body-budget';
 import { errorBody, headersFor, normaliseError } from './error-handler';
 import { statusClass } from './metrics';
 import { readBody } from './read-body';
@@ -82,6 +83,8 @@ export interface PipelineDeps {
   metrics: Metrics;
   clientIp: (req: IncomingMessage) => string | undefined;
   tap?: ExchangeTap;
+  /** Caps the bodies read at once (503 past it); without one, no cap. */
+  bodyBudget?: BodyBudget;
 }
 
 /** Returns true when it took the request; anything else goes on to express. */
@@ -207,8 +210,15 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
         ip: deps.clientIp(req),
       };
       await matched.route.spec.precheck?.(request);
-      if (matched.route.spec.body === 'raw') request.rawBody = await readBody(req, mount.bodyLimitBytes, { inflate: false });
-      else if (matched.route.spec.body === 'json') request.body = await parseJsonBody(req, mount);
+      if (matched.route.spec.body && hasBody(req)) {
+        const release = deps.bodyBudget?.take(req, mount.bodyLimitBytes);
+        try {
+          if (matched.route.spec.body === 'raw') request.rawBody = await readBody(req, mount.bodyLimitBytes, { inflate: false });
+          else request.body = await parseJsonBody(req, mount);
+        } finally {
+          release?.();
+        }
+      } else if (matched.route.spec.body === 'json') request.body = await parseJsonBody(req, mount);
       const reply = await matched.route.spec.handle(request);
       status = reply.status;
       responseBody = reply.body;
