@@ -27,6 +27,8 @@ export type AppErrorCode =
   | 'amojo_error'
   | 'provider_auth_unavailable'
   | 'not_ready'
+  // The database cannot be written right now (disk full, I/O error, outage): retry after Retry-After.
+  | 'storage_unavailable'
   | 'internal_error';
 
 export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
@@ -50,6 +52,7 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   amojo_error: 502,
   provider_auth_unavailable: 502,
   not_ready: 503,
+  storage_unavailable: 503,
   internal_error: 500,
 };
 

@@ -5,6 +5,7 @@ import type { Metrics } from '../lib/metrics';
 import { createPeriodicTask } from '../lib/periodic-task';
 import type { Connection, Conversation, Store } from '../storage/types';
 import { isAmojoNotFound } from '../lib/errors';
+import { createLogThrottle } from '../lib/log-throttle';
 import { historyMessageAt, historyToHook, isManagerMessage } from './history-hook';
 
 /**
@@ -72,6 +73,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const maxChats = deps.maxChatsPerPass ?? 1_000;
   const maxPages = deps.maxPagesPerChat ?? 10;
   const concurrency = Math.max(1, deps.concurrency ?? 4);
+  // One line per interval when every chat fails alike (storage down, amojo down), not one per chat.
+  const chatFailed = createLogThrottle(logger, 30_000);
   /** conversation id → everything up to this time (server clock) was checked. */
   let checkedUpTo = new Map<string, number>();
   let passes = 0;
@@ -128,7 +131,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (previous !== undefined) next.set(conversation.id, previous);
       // amojo no longer knows the chat (e.g. the sandbox emulator restarted empty): nothing to recover.
       if (isAmojoNotFound(err)) logger.debug({ err, chatId: conversation.amojoChatId }, 'chat history not found');
-      else logger.warn({ err, scopeId: conversation.scopeId, chatId: conversation.amojoChatId }, 'could not read chat history; will try again next pass');
+      else chatFailed('warn', { err, scopeId: conversation.scopeId, chatId: conversation.amojoChatId }, 'could not reconcile a chat from its history; will try again next pass');
     }
   }
 

@@ -4,8 +4,10 @@
  * - conflict: a unique key is taken (a concurrent writer, or a reused id); re-read and retry.
  * - not_found: the row the operation names does not exist.
  * - invalid_request: the caller handed the store something it cannot hold (e.g. one id twice).
+ * - storage_unavailable: the database cannot be written or reached right now (a full disk, an I/O
+ *   error, a database outage); nothing was written, and the same call can be retried later.
  */
-export type StorageErrorCode = 'conflict' | 'not_found' | 'invalid_request';
+export type StorageErrorCode = 'conflict' | 'not_found' | 'invalid_request' | 'storage_unavailable';
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode;
