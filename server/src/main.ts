@@ -65,6 +65,23 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     };
     const deps: AppDeps = { ...infra, services: buildServices(infra) };
     await sandbox?.prepare(deps);
+    // Built before we listen: from the first live hook on, a chat's messages recovered at start
+    // are committed before its later live ones (services/recovery-gate.ts).
+    const reconciler =
+      config.RECONCILE_INTERVAL_MS > 0
+        ? createReconciler({
+            store,
+            amojo: deps.amojo,
+            hooks: deps.services.hooks,
+            gate: deps.services.recovery,
+            clock: deps.clock,
+            logger,
+            metrics: infra.metrics,
+            lookbackMs: config.RECONCILE_LOOKBACK_MS,
+            intervalMs: config.RECONCILE_INTERVAL_MS,
+            graceMs: config.RECONCILE_GRACE_MS,
+          })
+        : null;
     const graceful = createGracefulClose(createRequestListener(deps, sandbox?.http(deps)));
     const server = await listen(graceful.listener, config);
     const port = (server.address() as AddressInfo).port;
@@ -85,20 +102,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     observeDeliveries(worker, deps.metrics!);
     sandbox?.attach({ worker, port });
     worker.start();
-    // Recovers manager messages whose hook never reached us (first pass now: hooks sent while we
-    // were down). Registered after the worker, so it stops first on shutdown.
-    if (config.RECONCILE_INTERVAL_MS > 0) {
-      const reconciler = createReconciler({
-        store,
-        amojo: deps.amojo,
-        hooks: deps.services.hooks,
-        clock: deps.clock,
-        logger,
-        metrics: infra.metrics,
-        lookbackMs: config.RECONCILE_LOOKBACK_MS,
-        intervalMs: config.RECONCILE_INTERVAL_MS,
-        graceMs: config.RECONCILE_GRACE_MS,
-      });
+    // Recovers manager messages whose hook never reached us (first pass at start: hooks sent while
+    // we were down). Registered after the worker, so it stops first on shutdown.
+    if (reconciler) {
       lifecycle.onShutdown('reconciler', () => reconciler.stop());
       reconciler.start();
     }

@@ -11,6 +11,7 @@ import type { Connection, Conversation, NewOutboxEntry, StoredMessage, Store, We
 import { touchIfStale } from './activity';
 import { messageCreatedData, reactionData, typingData } from './hook-events';
 import { buildProviderEvent, type ProviderEvent } from './provider-event';
+import type { RecoveryGate } from './recovery-gate';
 import { phoneDigits } from './relay-accounts';
 
 /**
@@ -27,6 +28,8 @@ export interface AmojoHooksDeps {
   outboxSignal: WakeSignal;
   /** The channel secret amojo signs hooks with. */
   channelSecret: string | undefined;
+  /** Holds a live hook of a chat while that chat's messages are being recovered from history. */
+  recoveryGate?: RecoveryGate;
   /** Told the kind and result of every hook (metrics). */
   onReceipt?: (kind: WebhookReceipt['kind'], result: HookReceiptResult) => void;
 }
@@ -235,7 +238,12 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
         report(parsed.hook.kind, 'disconnected');
         return 'ignored';
       }
-      const planned = await plan(connection, parsed.hook, now);
+      // Messages and reactions share the conversation's order: anything recovered from this chat's
+      // history that was written before this hook must be committed first.
+      const hook = parsed.hook;
+      const chatId = hook.kind === 'message' ? hook.data.message.conversation.id : hook.kind === 'reaction' ? hook.data.action.reaction.conversation.id : null;
+      if (chatId && deps.recoveryGate) await deps.recoveryGate.beforeLive(connection.scopeId, chatId);
+      const planned = await plan(connection, hook, now);
       const { duplicate } = await commit(connection, planned, raw, now);
       report(planned.receiptKind, duplicate ? 'duplicate' : 'stored');
       if (duplicate) return 'duplicate';

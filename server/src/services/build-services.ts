@@ -10,6 +10,7 @@ import { createConnectionService, type ConnectionService } from './connection-se
 import type { CredentialVerifier } from './credentials/types';
 import { createInboundMessages } from './inbound-messages';
 import { createMessageStatus, type MessageStatusService } from './message-status';
+import { createRecoveryGate, type RecoveryGate } from './recovery-gate';
 
 /**
  * The services, built once per process by main.ts (or once per test app) and handed to the routes,
@@ -21,6 +22,8 @@ export interface Services {
   statuses: MessageStatusService;
   hooks: ReturnType<typeof createAmojoHooks>;
   connections: ConnectionService;
+  /** Shared by the hooks and the reconciler: a chat's recovered messages go before its later live ones. */
+  recovery: RecoveryGate;
 }
 
 export interface ServiceDeps {
@@ -44,7 +47,9 @@ export interface ServiceDeps {
 
 export function buildServices(deps: ServiceDeps): Services {
   const { config, store, clock, ids, logger, outboxSignal, metrics } = deps;
+  const recovery = createRecoveryGate();
   return {
+    recovery,
     inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
     hooks: createAmojoHooks({
@@ -54,6 +59,7 @@ export function buildServices(deps: ServiceDeps): Services {
       logger,
       outboxSignal,
       channelSecret: config.AMOJO_CHANNEL_SECRET,
+      recoveryGate: recovery,
       ...(metrics ? { onReceipt: (kind, result) => metrics.webhookReceipts.inc({ kind, result }) } : {}),
     }),
     connections: createConnectionService({
