@@ -31,10 +31,15 @@ const envSchema = z.object({
       message: 'must be sqlite:<path>, memory: or postgres://…',
     }),
   ),
+  // PostgreSQL only: connections per instance, and the per-statement cap.
+  DATABASE_POOL_SIZE: int(10, 1, 1000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(15_000, 100, 600_000),
   AMOJO_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://amojo.amocrm.ru')),
   AMOJO_CHANNEL_ID: optionalString,
   AMOJO_CHANNEL_SECRET: optionalString,
   AMOJO_CHANNEL_TITLE: optionalString,
+  // The channel's bot id (from amoCRM support): only needed to import messages the business sent outside amoCRM.
+  AMOJO_BOT_ID: optionalString,
   PROVIDER_API_TOKEN: optionalString,
   PROVIDER_WEBHOOK_URL: optionalUrl,
   PROVIDER_WEBHOOK_SECRET: optionalString,
@@ -78,6 +83,8 @@ const envSchema = z.object({
   // 0 turns the reconciler off. It re-reads chat history of conversations active within the
   // lookback window to recover manager messages whose hook never reached us.
   RECONCILE_INTERVAL_MS: int(60_000, 0, 86_400_000),
+  // Single-runner jobs (reconciler, retention): lease length; a dead instance's job moves within it.
+  JOB_LEASE_MS: int(15_000, 300, 600_000),
   RECONCILE_LOOKBACK_MS: int(86_400_000, 60_000, 30 * 86_400_000),
   // Periodic passes leave messages younger than this to their hook, which may still be in flight.
   RECONCILE_GRACE_MS: int(30_000, 0, 3_600_000),
@@ -127,7 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // the signing algorithm would be checked on signature alone; the sandbox mints its own tokens.
   if (!sandbox && e.AMOCRM_CLIENT_SECRET && !e.AMOCRM_TOKEN_AUDIENCE)
     problems.push("AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set (the scheme://host of the integration's redirect URI, the widget token's aud)");
-  if (e.DATABASE_URL.startsWith('postgres')) problems.push('DATABASE_URL: postgres is not implemented yet; use sqlite:<path>');
   // A lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider
   // POST) would let the same entry be claimed again while its first delivery is still running.
   if (parsed.success) {

@@ -67,9 +67,10 @@ export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZodError(err);
   // Storage codes are named after the answer they deserve: conflict 409, not_found 404, and
-  // storage_unavailable 503 with a time to come back (a full disk is not fixed in a second).
+  // storage_unavailable 503 with a time to come back (the store's, or a default one).
   if (err instanceof StorageError) {
-    return new AppError(err.code, err.message, { cause: err, ...(err.code === 'storage_unavailable' ? { retryAfter: STORAGE_RETRY_AFTER_S } : {}) });
+    const retryAfter = err.retryAfter ?? (err.code === 'storage_unavailable' ? STORAGE_RETRY_AFTER_S : undefined);
+    return new AppError(err.code, err.message, { cause: err, ...(retryAfter !== undefined ? { retryAfter } : {}) });
   }
   if (err instanceof AmojoError) return fromAmojoError('call', err);
   if (err && typeof err === 'object') return fromBodyParserError(err as BodyParserError);

@@ -22,12 +22,20 @@ export type AppErrorCode =
   | 'account_not_found'
   | 'account_not_connected'
   | 'conflict'
+  // A well-formed request that names something we cannot act on (a quoted/edited/reacted message
+  // we never saw, a write-first chat that is not pending); 422 so it is not mistaken for a wrong URL.
+  | 'unknown_target'
+  // sender.ref_id names the amoCRM user (the manager) instead of the customer: echo receiver.ref_id.
+  | 'sender_is_manager'
+  // direction "out" needs AMOJO_BOT_ID, which this server was not given.
+  | 'bot_not_configured'
   | 'rate_limited'
   | 'overloaded'
   | 'amojo_error'
   | 'provider_auth_unavailable'
   | 'not_ready'
-  // The database cannot be written right now (disk full, I/O error, outage): retry after Retry-After.
+  // The database cannot be reached or written (restart, failover, disk full, I/O error): 503 +
+  // Retry-After, never a crash.
   | 'storage_unavailable'
   | 'internal_error';
 
@@ -47,6 +55,9 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   account_not_found: 409,
   account_not_connected: 409,
   conflict: 409,
+  unknown_target: 422,
+  sender_is_manager: 422,
+  bot_not_configured: 400,
   rate_limited: 429,
   overloaded: 503,
   amojo_error: 502,

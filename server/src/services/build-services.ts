@@ -8,6 +8,9 @@ import type { Store } from '../storage/types';
 import { createAmojoHooks } from './amojo-hooks';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
+import type { FailedMessageEvents } from '../outbox/types';
+import { createCustomerActions, type CustomerActions } from './customer-actions';
+import { createFailedMessageEvents } from './failed-messages';
 import { createInboundMessages } from './inbound-messages';
 import { createMessageStatus, type MessageStatusService } from './message-status';
 import { createRecoveryGate, type RecoveryGate } from './recovery-gate';
@@ -20,6 +23,10 @@ import { createRecoveryGate, type RecoveryGate } from './recovery-gate';
 export interface Services {
   inbound: ReturnType<typeof createInboundMessages>;
   statuses: MessageStatusService;
+  /** The customer's edits and reactions. */
+  actions: CustomerActions;
+  /** The outbox asks for a message.failed event through this (it never builds events itself). */
+  failedMessages: FailedMessageEvents;
   hooks: ReturnType<typeof createAmojoHooks>;
   connections: ConnectionService;
   /** Shared by the hooks and the reconciler: a chat's recovered messages go before its later live ones. */
@@ -34,6 +41,8 @@ export interface ServiceDeps {
     AMOJO_CHANNEL_SECRET?: string | undefined;
     /** Sent on connect when the widget gives no title. */
     AMOJO_CHANNEL_TITLE?: string | undefined;
+    /** The channel's bot: author of messages imported with direction "out". */
+    AMOJO_BOT_ID?: string | undefined;
   };
   store: Store;
   clock: Clock;
@@ -50,8 +59,10 @@ export function buildServices(deps: ServiceDeps): Services {
   const recovery = createRecoveryGate();
   return {
     recovery,
-    inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING }),
+    inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING, botId: config.AMOJO_BOT_ID }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
+    actions: createCustomerActions({ store, clock, ids, outboxSignal }),
+    failedMessages: createFailedMessageEvents(ids),
     hooks: createAmojoHooks({
       store,
       clock,

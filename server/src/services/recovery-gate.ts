@@ -23,9 +23,16 @@ export interface RecoveryGate {
 }
 
 export const LIVE_HOOK_MAX_WAIT_MS = 3_000;
+/**
+ * The start window ends with the reconciler's first pass, or after this long at the latest: an
+ * instance that does not lead the reconciler job never runs a pass, and must not keep recovering
+ * every new chat inline (nor remember them) for its whole life.
+ */
+export const STARTUP_WINDOW_MS = 120_000;
 
-export function createRecoveryGate(options: { maxWaitMs?: number } = {}): RecoveryGate {
+export function createRecoveryGate(options: { maxWaitMs?: number; startupWindowMs?: number } = {}): RecoveryGate {
   const maxWaitMs = options.maxWaitMs ?? LIVE_HOOK_MAX_WAIT_MS;
+  const startupWindowMs = options.startupWindowMs ?? STARTUP_WINDOW_MS;
   const running = new Map<string, Promise<unknown>>();
   /** Chats recovered since start (only kept while the pass at start runs). */
   const recovered = new Set<string>();
@@ -67,6 +74,7 @@ export function createRecoveryGate(options: { maxWaitMs?: number } = {}): Recove
     attach(fn) {
       recoverChat = fn;
       startupPending = true;
+      setTimeout(() => gate.startupDone(), startupWindowMs).unref();
     },
     startupDone() {
       startupPending = false;

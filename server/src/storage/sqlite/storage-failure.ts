@@ -19,7 +19,7 @@ export function toStorageUnavailable(err: unknown): unknown {
   if (err instanceof StorageError || !isStorageFailure(err)) return err;
   const code = (err as { code: string }).code;
   const why = code === 'SQLITE_FULL' ? 'the disk holding the database is full' : `the database file cannot be read or written (${code})`;
-  return new StorageError('storage_unavailable', `storage unavailable: ${why}; retry later`, { cause: err });
+  return new StorageError('storage_unavailable', `storage unavailable: ${why}; retry later`, { cause: err, retryAfter: 5 });
 }
 
 /** Remembers when writes last failed for lack of storage, and when one last succeeded. */

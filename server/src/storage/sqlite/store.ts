@@ -1,5 +1,7 @@
 import type { Store } from '../types';
+import type { SharedState } from '../shared-state-types';
 import { createSqliteAccounts } from './accounts';
+import { createSqliteSharedState } from './shared-state';
 import { createSqliteAmocrmSources, createSqliteInstallations, createSqliteProviderChannels } from './amocrm';
 import { createSqliteConnections } from './connections';
 import { createSqliteConversations } from './conversations';
@@ -75,6 +77,12 @@ function buildStore(db: SqliteDatabase, filename: string): SqliteStore {
 
   let closed = false;
   const guard = <T extends object>(repo: T): T => guardStorage(repo, health);
+  // Shared state is a set of repositories; the process-local locks touch no storage.
+  const guardShared = (shared: SharedState): SharedState => {
+    const out = { ...shared } as Record<string, unknown>;
+    for (const [name, repo] of Object.entries(shared)) if (name !== 'locks' && repo && typeof repo === 'object') out[name] = guard(repo as object);
+    return out as unknown as SharedState;
+  };
   return {
     db,
     accounts: guard(createSqliteAccounts(db)),
@@ -86,6 +94,7 @@ function buildStore(db: SqliteDatabase, filename: string): SqliteStore {
     installations: guard(createSqliteInstallations(db)),
     providerChannels: guard(createSqliteProviderChannels(db)),
     amocrmSources: guard(createSqliteAmocrmSources(db)),
+    shared: guardShared(createSqliteSharedState(db)),
     async acceptInboundMessage(input) {
       return queue.run(() => acceptInbound(input));
     },
