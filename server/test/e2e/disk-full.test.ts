@@ -55,6 +55,8 @@ const message = (i: number) => ({ account: 'alice', conversation_id: 'disk-1', m
       RECONCILE_GRACE_MS: '300',
       OUTBOX_BASE_DELAY_MS: '50',
       OUTBOX_MAX_DELAY_MS: '500',
+      // amojo fails on purpose while the disk is full: those entries must not run out of attempts.
+      OUTBOX_MAX_ATTEMPTS: '100',
       // An outcome the full disk refused to record waits out its lease: keep it short here.
       OUTBOX_LEASE_MS: '4000',
       AMOJO_TIMEOUT_MS: '1000',
