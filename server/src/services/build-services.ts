@@ -1,10 +1,5 @@
-import type { AmojoClient } from '@amochan/amojo';
-import type { Clock } from '../lib/clock';
-import type { IdGenerator } from '../lib/ids';
-import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import type { WakeSignal } from '../lib/wake-signal';
-import type { Store } from '../storage/types';
+import type { RuntimeDeps } from '../outbox/runtime-deps';
 import { createAmojoHooks } from './amojo-hooks';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
@@ -33,7 +28,7 @@ export interface Services {
   recovery: RecoveryGate;
 }
 
-export interface ServiceDeps {
+export interface ServiceDeps extends RuntimeDeps {
   config: {
     /** Refuse new provider messages (503) while this many outbox entries wait. */
     OUTBOX_MAX_PENDING: number;
@@ -44,12 +39,6 @@ export interface ServiceDeps {
     /** The channel's bot: author of messages imported with direction "out". */
     AMOJO_BOT_ID?: string | undefined;
   };
-  store: Store;
-  clock: Clock;
-  ids: IdGenerator;
-  logger: Logger;
-  outboxSignal: WakeSignal;
-  amojo: AmojoClient;
   verifier: CredentialVerifier;
   metrics?: Metrics | undefined;
 }
