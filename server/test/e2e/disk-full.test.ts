@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 import { bearer, eventually, sendUntilAccepted, startCluster, type Cluster } from '../support/cluster';
 import { sleep } from '../support/wait';
 
@@ -146,8 +147,10 @@ const message = (i: number) => ({ account: 'alice', conversation_id: 'disk-1', m
       accepted.push(msgid);
     }
     const inAmojo = () => cluster.emulator.control.listMessages({ scopeId: cluster.scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId);
-    await eventually(() => accepted.every((m) => inAmojo().includes(m)), 'every accepted message in amojo', 30_000);
-    expect(inAmojo()).toEqual(accepted);
+    // amojo holds the msgid amochan derives from the provider's (account, msgid).
+    const expected = accepted.map((m) => amojoMsgidFor('alice', m));
+    await eventually(() => expected.every((m) => inAmojo().includes(m)), 'every accepted message in amojo', 30_000);
+    expect(inAmojo()).toEqual(expected);
     await eventually(() => cluster.provider.countFor(reply.messageId) >= 1, 'the reply recovered for the provider', 30_000);
     expect(cluster.provider.countFor(reply.messageId)).toBe(1);
     expect(cluster.server!.child.exitCode).toBeNull();
