@@ -48,6 +48,9 @@ const envSchema = z.object({
   AMOCRM_CLIENT_SECRET: optionalString,
   AMOCRM_CLIENT_ID: optionalString,
   AMOCRM_TOKEN_AUDIENCE: optionalString,
+  AMOCRM_REDIRECT_URI: optionalUrl,
+  AMOCRM_API_BASE_URL: optionalUrl,
+  TOKEN_ENCRYPTION_KEY: optionalString,
   ALLOWED_ORIGINS: z.preprocess(emptyToUndefined, z.string().default('')),
   // Operational knobs (documented in README "Going live"); defaults suit a single small server.
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),

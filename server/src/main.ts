@@ -16,6 +16,7 @@ import { createWakeSignal } from './lib/wake-signal';
 import { observeDeliveries } from './outbox/delivery-metrics';
 import { createRelayWorker } from './outbox/relay-worker';
 import type { SandboxMode } from './sandbox';
+import { buildAmocrmServices } from './services/amocrm-services';
 import { buildServices } from './services/build-services';
 import { createCredentialVerifier } from './services/credentials';
 import { createReconciler } from './services/reconciler';
@@ -70,6 +71,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
       outboxSignal: createWakeSignal(),
       lifecycle,
+      amocrm: buildAmocrmServices({ config: effectiveConfig, store, clock: systemClock, logger }),
     };
     // Work committed by another instance wakes this one's worker too (LISTEN/NOTIFY on PostgreSQL).
     const unlisten = store.onOutboxWork?.(() => infra.outboxSignal.wake());

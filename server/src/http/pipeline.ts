@@ -40,7 +40,7 @@ export interface Reply {
 }
 
 export interface RouteSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** Pattern relative to the mount, express style (`/messages/:id/status`); also the metric label. */
   pattern: string;
   /** raw: any content type, bytes untouched (the HMAC covers them); json: application/json only. */
@@ -198,7 +198,9 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
       if (denied) throw denied;
       if (!matched) throw new AppError('not_found', `no route for ${method} ${path}`);
       const params: Record<string, string> = {};
-      matched.route.names.forEach((name, i) => (params[name] = decodeParam(matched.groups[i]!)));
+      matched.route.names.forEach((name, i) => {
+        params[name] = decodeParam(matched.groups[i]!);
+      });
       const queryIndex = url.indexOf('?');
       request = {
         method,

@@ -32,6 +32,10 @@ export type AppErrorCode =
   | 'rate_limited'
   | 'overloaded'
   | 'amojo_error'
+  /** The provider named a channel its login has not declared. */
+  | 'unknown_channel'
+  /** amoCRM's REST API failed or refused (details.amocrm_code says how). */
+  | 'amocrm_error'
   | 'provider_auth_unavailable'
   | 'not_ready'
   // The database cannot be reached or written (restart, failover, disk full, I/O error): 503 +
@@ -61,6 +65,8 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   rate_limited: 429,
   overloaded: 503,
   amojo_error: 502,
+  unknown_channel: 422,
+  amocrm_error: 502,
   provider_auth_unavailable: 502,
   not_ready: 503,
   storage_unavailable: 503,

@@ -1,6 +1,9 @@
 import type { Metrics } from '../lib/metrics';
 import type { RuntimeDeps } from '../outbox/runtime-deps';
+import { sourcesSyncEntry } from '../storage/amocrm-entries';
+import type { AmocrmServices } from './amocrm-services';
 import { createAmojoHooks } from './amojo-hooks';
+import { createChannelsService, type ChannelsService } from './channels-service';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
 import type { FailedMessageEvents } from '../outbox/types';
@@ -9,6 +12,7 @@ import { createFailedMessageEvents } from './failed-messages';
 import { createInboundMessages } from './inbound-messages';
 import { createMessageStatus, type MessageStatusService } from './message-status';
 import { createRecoveryGate, type RecoveryGate } from './recovery-gate';
+import { createWidgetSources, type WidgetSources } from './widget-sources';
 
 /**
  * The services, built once per process by main.ts (or once per test app) and handed to the routes,
@@ -26,6 +30,8 @@ export interface Services {
   connections: ConnectionService;
   /** Shared by the hooks and the reconciler: a chat's recovered messages go before its later live ones. */
   recovery: RecoveryGate;
+  channels: ChannelsService;
+  sources: WidgetSources;
 }
 
 export interface ServiceDeps extends RuntimeDeps {
@@ -41,13 +47,27 @@ export interface ServiceDeps extends RuntimeDeps {
   };
   verifier: CredentialVerifier;
   metrics?: Metrics | undefined;
+  /** amoCRM REST (services/amocrm-services.ts); absent without the OAuth integration configured. */
+  amocrm?: AmocrmServices | undefined;
 }
 
 export function buildServices(deps: ServiceDeps): Services {
   const { config, store, clock, ids, logger, outboxSignal, metrics } = deps;
+  const sources = createWidgetSources({
+    store,
+    rest: deps.amocrm?.rest,
+    clock,
+    logger,
+    async requestSync(amocrmAccountId) {
+      await store.outbox.enqueue([sourcesSyncEntry(ids, amocrmAccountId, 'missing_in_amocrm')], clock.now());
+      outboxSignal.wake();
+    },
+  });
   const recovery = createRecoveryGate();
   return {
     recovery,
+    channels: createChannelsService({ store, clock, ids, logger, outboxSignal }),
+    sources,
     inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING, botId: config.AMOJO_BOT_ID }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
     actions: createCustomerActions({ store, clock, ids, outboxSignal }),
@@ -71,6 +91,7 @@ export function buildServices(deps: ServiceDeps): Services {
       logger,
       outboxSignal,
       defaultTitle: config.AMOJO_CHANNEL_TITLE,
+      sources,
     }),
   };
 }

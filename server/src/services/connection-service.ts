@@ -6,7 +6,9 @@ import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Connection, NewOutboxEntry, Store } from '../storage/types';
+import { sourceSyncEntries } from './channels-service';
 import type { CredentialVerifier } from './credentials/types';
+import type { WidgetSources } from './widget-sources';
 import { accountEventEntry, buildProviderEvent } from './provider-event';
 
 /**
@@ -16,11 +18,13 @@ import { accountEventEntry, buildProviderEvent } from './provider-event';
  * - re-connecting the same pair is idempotent (amoCRM drops the channel on every uninstall);
  * - connecting the amoCRM account with another login moves the binding (the old login is told);
  * - a login serves one amoCRM account at a time: connecting it elsewhere releases the old one;
- * - with widget tokens, the amoCRM account id of the first connect owns the binding.
+ * - with widget tokens, the amoCRM account id of the first connect owns the binding;
+ * - every change of a binding queues a source sync for the amoCRM account(s) it touches (installed
+ *   ones), in the same unit of work, so sources follow connects and disconnects.
  */
 
 export interface ConnectionServiceDeps {
-  store: Pick<Store, 'connections' | 'saveConnection' | 'shared'>;
+  store: Pick<Store, 'connections' | 'saveConnection' | 'shared' | 'installations' | 'providerChannels'>;
   amojo: Pick<AmojoClient, 'connect' | 'disconnect'>;
   verifier: CredentialVerifier;
   clock: Clock;
@@ -29,6 +33,8 @@ export interface ConnectionServiceDeps {
   outboxSignal?: WakeSignal;
   /** AMOJO_CHANNEL_TITLE: sent on connect when the widget gives no title. */
   defaultTitle?: string;
+  /** Channels and pipelines in status, and the widget's pipeline picker. */
+  sources?: WidgetSources;
 }
 
 /** The caller's amoCRM account from a verified widget token; null when tokens are not required. */
@@ -60,7 +66,7 @@ export interface ConnectionService {
   connect(input: ConnectInput): Promise<ConnectReply>;
   disconnect(input: DisconnectInput): Promise<DisconnectReply>;
   status(input: { amojoAccountId: string; amocrmAccountId: AmocrmAccountId }): Promise<ConnectionStatusView>;
-  setSource(input: { amojoAccountId: string; pipelineId: number; amocrmAccountId: AmocrmAccountId }): Promise<SourceReply>;
+  setSource(input: { amojoAccountId: string; pipelineId: number; channel?: string | null; amocrmAccountId: AmocrmAccountId }): Promise<SourceReply>;
 }
 
 export type DisconnectReason = 'widget' | 'replaced' | 'moved';
@@ -71,10 +77,13 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
   const mutex = { run: <T>(key: string, work: () => Promise<T>) => deps.store.shared.locks.withLock(`connection:${key}`, work) };
   const { store, logger } = deps;
 
-  async function checkCredentials(login: string, password: string): Promise<void> {
-    if (!(await deps.verifier.verify(login, password))) {
+  /** Returns the channels the verifier reported for the account, if it reported any. */
+  async function checkCredentials(login: string, password: string): Promise<Array<{ id: string; name: string }> | undefined> {
+    const verdict = deps.verifier.check ? await deps.verifier.check(login, password) : { valid: await deps.verifier.verify(login, password) };
+    if (!verdict.valid) {
       throw new AppError('invalid_credentials', 'wrong login or password for the provider account');
     }
+    return verdict.channels;
   }
 
   /** A token from another amoCRM account must not read, move or drop this binding. */
@@ -99,8 +108,11 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
       deps.ids,
     );
 
-  async function commit(connections: Connection[], events: NewOutboxEntry[], now: number): Promise<void> {
-    // One unit of work: a crash can no longer keep a binding and lose the event that announces it.
+  async function commit(connections: Connection[], events: NewOutboxEntry[], now: number, reason: string): Promise<void> {
+    const syncs = await sourceSyncEntries(store, deps.ids, connections.map((c) => c.amojoAccountId), reason);
+    // One unit of work: a crash can no longer keep a binding and lose the event that announces it
+    // (nor the source sync that follows it).
+    events = [...events, ...syncs];
     await store.saveConnection({ connections, outbox: events, now });
     if (events.length > 0) deps.outboxSignal?.wake();
   }
@@ -119,9 +131,11 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
   return {
     connect(input) {
       return mutex.run(input.amojoAccountId, async () => {
-        await checkCredentials(input.login, input.password);
+        const channels = await checkCredentials(input.login, input.password);
         const existing = await store.connections.getByAmojoAccount(input.amojoAccountId);
         checkOwner(existing, input.amocrmAccountId);
+        // Before the binding commits, so the source sync it queues already sees them.
+        if (channels) await store.providerChannels.replace(input.login, channels, deps.clock.now());
         const title = input.title ?? deps.defaultTitle;
         let answer;
         try {
@@ -144,7 +158,8 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           updatedAt: now,
         };
         if (sameBinding) {
-          await store.connections.save(connection);
+          // Re-connect (often after a reinstall): the sync recreates sources amoCRM may have dropped.
+          await commit([connection], [], now, 'reconnect');
           logger.info({ login: input.login, amojoId: input.amojoAccountId, scopeId: answer.scope_id }, 're-connected (unchanged binding)');
           return { status: 'connected', scope_id: connection.scopeId, login: connection.login, connected_at: connection.connectedAt };
         }
@@ -173,7 +188,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
             deps.ids,
           ),
         );
-        await commit(saves, events, now);
+        await commit(saves, events, now, 'connect');
         logger.info(
           { login: input.login, amojoId: input.amojoAccountId, scopeId: connection.scopeId, movedFrom: existing?.status === 'connected' && existing.login !== input.login ? existing.login : undefined },
           'connected',
@@ -204,7 +219,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           logger.info({ amojoId: input.amojoAccountId }, 'amojo did not know the account any more; marking it disconnected');
         }
         const now = deps.clock.now();
-        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, 'widget', now)], now);
+        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, 'widget', now)], now, 'disconnect');
         logger.info({ login: existing.login, amojoId: input.amojoAccountId, scopeId: existing.scopeId }, 'disconnected');
         return { status: 'disconnected' };
       });
@@ -220,6 +235,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         scope_id: connection.scopeId,
         connected_at: connection.connectedAt,
         pipeline_id: connection.pipelineId,
+        ...(deps.sources ? await deps.sources.view(connection) : {}),
       };
     },
 
@@ -229,8 +245,11 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         if (!connection) throw new AppError('not_found', 'this amoCRM account is not connected; connect it in the widget settings first');
         checkOwner(connection, input.amocrmAccountId);
         const now = deps.clock.now();
-        await store.connections.save({ ...connection, pipelineId: input.pipelineId, updatedAt: now });
-        return { status: 'ok', pipeline_id: input.pipelineId };
+        // Without a channel it is the account's choice: also where sources of new channels go.
+        const next = input.channel === undefined ? { ...connection, pipelineId: input.pipelineId, updatedAt: now } : connection;
+        if (input.channel === undefined) await store.connections.save(next);
+        const view = deps.sources && next.status === 'connected' ? await deps.sources.move(next, input.pipelineId, input.channel) : {};
+        return { status: 'ok', pipeline_id: input.pipelineId, ...view };
       });
     },
   };

@@ -18,12 +18,22 @@ export const pgMigrations: readonly Migration[] = [
   // its units of work in process. SQLite's next migration takes 6 so numbers never mean two things.
   { version: 4, name: 'shared state', sql: pgSharedStateSql },
   { version: 5, name: 'unit-of-work functions', sql: pgFunctionsSql },
+  // Same change as SQLite's 6: the amocrm outbox destination (source syncs) and the source error state.
+  {
+    version: 6,
+    name: 'amocrm outbox destination and source error state',
+    sql: `ALTER TABLE outbox DROP CONSTRAINT outbox_destination_check,
+            ADD CONSTRAINT outbox_destination_check CHECK (destination IN ('amojo', 'provider', 'amocrm'));
+          ALTER TABLE amocrm_sources DROP CONSTRAINT amocrm_sources_state_check,
+            ADD CONSTRAINT amocrm_sources_state_check CHECK (state IN ('pending', 'created', 'deleting', 'error'));`,
+  },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);
 
-// Any constant works; it only has to be the same in every amochan process ("amochan" in ASCII).
-const MIGRATION_LOCK = 0x616d6f6368616e;
+// Any constant works; it only has to be the same in every amochan process ("amoc" in ASCII). It
+// stays below 2^53 so the JavaScript number is exactly the bigint PostgreSQL receives.
+const MIGRATION_LOCK = 0x616d6f63;
 
 /**
  * All pending migrations in ONE transaction under a transaction-scoped advisory lock: instances

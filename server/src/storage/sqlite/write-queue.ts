@@ -67,7 +67,10 @@ export function createWriteQueue(db: SqliteDatabase, options: WriteQueueOptions 
         continue;
       }
       options.health?.succeeded();
-      outcomes.forEach((o, i) => (o.ok ? jobs[i]!.resolve(o.value) : jobs[i]!.reject(mapped(o.error))));
+      outcomes.forEach((o, i) => {
+        if (o.ok) jobs[i]!.resolve(o.value);
+        else jobs[i]!.reject(mapped(o.error));
+      });
     }
   };
 
