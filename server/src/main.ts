@@ -57,12 +57,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       ids: createId,
       amojo: createAmojoClient(amojoOptions),
       // A registry per app (never prom-client's global one), with process metrics.
-      metrics: createMetrics({ outbox: store.outbox, defaultMetrics: true }),
+      metrics: createMetrics({ outbox: store.outbox, installations: store.installations, defaultMetrics: true }),
       verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
       outboxSignal: createWakeSignal(),
       lifecycle,
     };
     const deps: AppDeps = { ...infra, services: buildServices(infra) };
+    warnAboutBindings(effectiveConfig, logger);
     await sandbox?.prepare(deps);
     const server = await listen(createRequestListener(deps, sandbox?.http(deps)), config.PORT, config.HOST);
     const port = (server.address() as AddressInfo).port;
@@ -131,6 +132,20 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     await store.close();
     throw err;
   }
+}
+
+/** Said at every start, since it is a choice an operator must keep making knowingly. */
+function warnAboutBindings(config: Config, logger: Logger): void {
+  if (config.sandbox) return;
+  if (config.oauth) {
+    logger.info({ oauth: true }, 'OAuth install on: widget connects must name the amojo_id amoCRM reported for their account');
+    return;
+  }
+  logger.warn(
+    { oauth: false, allowUnverifiedBindings: true },
+    'ALLOW_UNVERIFIED_BINDINGS=true: OAuth install is not configured, so ANY provider login can bind ANY amojo_id (and take over that amoCRM account\'s chats); ' +
+      'set AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI and TOKEN_ENCRYPTION_KEY to have amoCRM vouch for every binding',
+  );
 }
 
 function listen(listener: RequestListener, port: number, host: string): Promise<Server> {

@@ -16,14 +16,16 @@ const login = z
 // Passwords are taken byte for byte: never trimmed.
 const password = z.string({ message: 'is required' }).min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
 
-export const connectSchema = z.object({ login, password, amojo_id: amojoId, title: z.string().trim().min(1).max(255).optional() });
+// amojo_id may be omitted once the account installed the integration with OAuth: the server then
+// knows it from amoCRM (and checks it when sent); without that the service answers 400 naming it.
+export const connectSchema = z.object({ login, password, amojo_id: amojoId.optional(), title: z.string().trim().min(1).max(255).optional() });
 // Password first: without tokens it is what a caller most likely left out (the widget disabling itself).
 export const disconnectSchema = z.object({ password, login, amojo_id: amojoId });
 // With widget tokens a token may stand in for the credentials; the connection service decides
 // whether it does (only for the amoCRM account bound to that amojo account).
-export const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId });
-export const statusQuerySchema = z.object({ amojo_id: amojoId });
-export const sourceSchema = z.object({ amojo_id: amojoId, pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive() });
+export const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId.optional() });
+export const statusQuerySchema = z.object({ amojo_id: amojoId.optional() });
+export const sourceSchema = z.object({ amojo_id: amojoId.optional(), pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive() });
 
 export type ConnectRequest = z.input<typeof connectSchema>;
 /** Without login and password the host's X-Auth-Token is the proof (the server decides if it is enough). */
@@ -40,7 +42,15 @@ export interface ConnectReply {
 export interface DisconnectReply {
   status: 'disconnected';
 }
-export type StatusReply = { status: 'connected'; login: string; scope_id: string; connected_at: number; pipeline_id: number | null } | { status: 'disconnected' };
+/**
+ * `installation`: the integration's OAuth install in the token's amoCRM account — active, or its
+ * refresh token was refused and an administrator must install it again; null without an install
+ * (or without OAuth on this server).
+ */
+export type InstallationState = 'active' | 'reauthorization_required';
+export type StatusReply =
+  | { status: 'connected'; login: string; scope_id: string; connected_at: number; pipeline_id: number | null; installation: InstallationState | null }
+  | { status: 'disconnected'; installation: InstallationState | null };
 export interface SourceReply {
   status: 'ok';
   pipeline_id: number;

@@ -68,7 +68,7 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
     const result = await connections.connect({
       login: body.login,
       password: body.password,
-      amojoAccountId: body.amojo_id.toLowerCase(),
+      amojoAccountId: body.amojo_id?.toLowerCase(),
       title: body.title,
       amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
     });
@@ -81,7 +81,7 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
       await connections.disconnect({
         login: body.login,
         password: body.password,
-        amojoAccountId: body.amojo_id.toLowerCase(),
+        amojoAccountId: body.amojo_id?.toLowerCase(),
         amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
       }),
     );
@@ -89,14 +89,14 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
 
   router.get('/status', async (req, res) => {
     const query = parse(statusSchema, req.query, 'query');
-    res.json(await connections.status({ amojoAccountId: query.amojo_id.toLowerCase(), amocrmAccountId: widgetCaller(res.locals).amocrmAccountId }));
+    res.json(await connections.status({ amojoAccountId: query.amojo_id?.toLowerCase(), amocrmAccountId: widgetCaller(res.locals).amocrmAccountId }));
   });
 
   router.post('/source', async (req, res) => {
     const body = parse(sourceSchema, req.body, 'body');
     res.json(
       await connections.setSource({
-        amojoAccountId: body.amojo_id.toLowerCase(),
+        amojoAccountId: body.amojo_id?.toLowerCase(),
         pipelineId: body.pipeline_id,
         amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
       }),

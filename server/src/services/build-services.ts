@@ -1,14 +1,18 @@
 import type { AmojoClient } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
+import type { FetchFn } from '../lib/http-fetch';
 import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Store } from '../storage/types';
 import { createAmojoHooks } from './amojo-hooks';
+import { buildAmocrmSide, type AmocrmOAuthConfig, type AmocrmSide } from './amocrm-wiring';
+import { createBindingOwnership } from './binding-ownership';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
 import { createInboundMessages } from './inbound-messages';
+import { createInstallationService, type InstallationService } from './installation-service';
 import { createMessageStatus, type MessageStatusService } from './message-status';
 
 /**
@@ -21,10 +25,14 @@ export interface Services {
   statuses: MessageStatusService;
   hooks: ReturnType<typeof createAmojoHooks>;
   connections: ConnectionService;
+  /** Install, reauthorization and uninstall as amoCRM reports them. */
+  installations: InstallationService;
+  /** The amoCRM REST side (tokens, REST client); null unless OAuth install is configured. */
+  amocrm: AmocrmSide | null;
 }
 
 export interface ServiceDeps {
-  config: {
+  config: AmocrmOAuthConfig & {
     /** Refuse new provider messages (503) while this many outbox entries wait. */
     OUTBOX_MAX_PENDING: number;
     /** The secret amojo signs hooks with. */
@@ -40,10 +48,45 @@ export interface ServiceDeps {
   amojo: AmojoClient;
   verifier: CredentialVerifier;
   metrics?: Metrics | undefined;
+  /** For amoCRM's REST API (default: the global fetch); tests count or fault requests through it. */
+  amocrmFetch?: FetchFn | undefined;
 }
 
 export function buildServices(deps: ServiceDeps): Services {
   const { config, store, clock, ids, logger, outboxSignal, metrics } = deps;
+  const connections = createConnectionService({
+    store,
+    amojo: deps.amojo,
+    verifier: deps.verifier,
+    clock,
+    ids,
+    logger,
+    outboxSignal,
+    defaultTitle: config.AMOJO_CHANNEL_TITLE,
+    ownership: createBindingOwnership({ oauth: config.oauth, installations: store.installations }),
+  });
+  // The token manager reports refused refreshes to the installation service, which needs the side
+  // built first: the service reads it through a getter.
+  let amocrm: AmocrmSide | null = null;
+  const installations = createInstallationService({
+    store,
+    amocrm: () => amocrm,
+    connections,
+    clientId: config.AMOCRM_CLIENT_ID,
+    clientSecret: config.AMOCRM_CLIENT_SECRET,
+    clock,
+    ids,
+    logger,
+    outboxSignal,
+  });
+  amocrm = buildAmocrmSide({
+    config,
+    installations: store.installations,
+    clock,
+    logger,
+    fetch: deps.amocrmFetch,
+    onReauthorizationRequired: (installation) => installations.reauthorizationRequired(installation),
+  });
   return {
     inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
@@ -56,15 +99,8 @@ export function buildServices(deps: ServiceDeps): Services {
       channelSecret: config.AMOJO_CHANNEL_SECRET,
       ...(metrics ? { onReceipt: (kind, result) => metrics.webhookReceipts.inc({ kind, result }) } : {}),
     }),
-    connections: createConnectionService({
-      store,
-      amojo: deps.amojo,
-      verifier: deps.verifier,
-      clock,
-      ids,
-      logger,
-      outboxSignal,
-      defaultTitle: config.AMOJO_CHANNEL_TITLE,
-    }),
+    connections,
+    installations,
+    amocrm,
   };
 }

@@ -6,13 +6,15 @@ import type { NewOutboxEntry } from '../storage/types';
  * `{"id":"evt_…","type":…,"created_at":<ms>,"account":"<login>","data":{…}}`.
  * Built here only, so every producer (connection service, webhook intake) agrees on the envelope.
  */
-export type ProviderEventType = 'message.created' | 'typing' | 'reaction' | 'account.connected' | 'account.disconnected';
+export type ProviderEventType = 'message.created' | 'typing' | 'reaction' | 'account.connected' | 'account.disconnected' | 'account.reauthorization_required';
 
 export interface ProviderEvent<D = Record<string, unknown>> {
   id: string;
   type: ProviderEventType;
   created_at: number;
   account: string;
+  /** The provider channel the event concerns; null for account-wide events. Absent on older producers. */
+  channel?: string | null;
   data: D;
 }
 
@@ -23,8 +25,11 @@ export function buildProviderEvent<D extends Record<string, unknown>>(input: {
   data: D;
   now: number;
   ids: IdGenerator;
+  /** Set (null included) to put `channel` on the envelope. */
+  channel?: string | null;
 }): ProviderEvent<D> {
-  return { id: input.ids('evt'), type: input.type, created_at: input.now, account: input.account, data: input.data };
+  const channel = input.channel !== undefined ? { channel: input.channel } : {};
+  return { id: input.ids('evt'), type: input.type, created_at: input.now, account: input.account, ...channel, data: input.data };
 }
 
 /** Account-level events share one ordering key per login, so connected/disconnected arrive in order. */
