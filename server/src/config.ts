@@ -49,6 +49,8 @@ const envSchema = z.object({
   AMOCRM_API_BASE_URL: optionalUrl,
   TOKEN_ENCRYPTION_KEY: optionalString,
   ALLOW_UNVERIFIED_BINDINGS: bool(false),
+  // How often stored amoCRM tokens close to expiry are refreshed (0: only when a call needs one).
+  AMOCRM_TOKEN_CHECK_INTERVAL_MS: int(600_000, 0, 86_400_000),
   ALLOWED_ORIGINS: z.preprocess(emptyToUndefined, z.string().default('')),
   // Operational knobs (documented in README "Going live"); defaults suit a single small server.
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),

@@ -18,6 +18,7 @@ import { buildServices } from './services/build-services';
 import { createCredentialVerifier } from './services/credentials';
 import { createReconciler } from './services/reconciler';
 import { createRetentionJob } from './services/retention';
+import { createTokenKeeper } from './services/token-keeper';
 import { openStore } from './storage/open-store';
 
 /**
@@ -100,6 +101,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       });
       lifecycle.onShutdown('reconciler', () => reconciler.stop());
       reconciler.start();
+    }
+    // Keeps amoCRM tokens (and so their refresh tokens) alive even when no REST call needs them.
+    const amocrm = deps.services.amocrm;
+    if (amocrm && config.AMOCRM_TOKEN_CHECK_INTERVAL_MS > 0) {
+      const keeper = createTokenKeeper({ installations: store.installations, tokens: amocrm.tokens, clock: deps.clock, logger, intervalMs: config.AMOCRM_TOKEN_CHECK_INTERVAL_MS });
+      lifecycle.onShutdown('amoCRM token keeper', () => keeper.stop());
+      keeper.start();
     }
     // Purges done outbox entries and old webhook receipts (first pass a minute after start, then hourly).
     const retention = createRetentionJob({
