@@ -21,7 +21,7 @@ export interface OAuthRig {
   /** Widget tokens only (the same integration), ALLOW_UNVERIFIED_BINDINGS. */
   tokensOnly: WidgetHarness;
   /** A widget token amoCRM would mint for this account's widget. */
-  token(accountId: number): string;
+  token(accountId: number, expiresInSec?: number): string;
   /** Creates an amoCRM account at the emulator (not installed). */
   account(subdomain: string): AmocrmAccountRecord;
   /** Installs the integration in the account through GET /amocrm/v1/oauth/callback. */
@@ -56,7 +56,7 @@ export async function startOAuthRig(): Promise<OAuthRig> {
     store,
     oauth,
     tokensOnly,
-    token: (accountId) => emulator.amocrm.mintWidgetToken({ accountId, audience: AUDIENCE }),
+    token: (accountId, expiresInSec = 1800) => emulator.amocrm.mintWidgetToken({ accountId, audience: AUDIENCE, expiresInSec }),
     account: (subdomain) => emulator.amocrm.createAccount({ subdomain }),
     install(account) {
       const { callbackUrl } = emulator.amocrm.issueAuthorizationCode({ accountId: account.id });
