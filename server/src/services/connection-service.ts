@@ -240,6 +240,8 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     async status(input) {
       const caller = await identify(input.amocrmAccountId);
       const installation = installationState(caller);
+      // OAuth, nothing vouched for, no amojo_id named: there is nothing this caller could see.
+      if (oauth && caller.kind !== 'verified' && input.amojoAccountId === undefined) return { status: 'disconnected', installation };
       const amojoAccountId = targetAmojoId(caller, input.amojoAccountId);
       const connection = await store.connections.getByAmojoAccount(amojoAccountId);
       if (!connection || connection.status !== 'connected' || !canSee(caller, connection, oauth)) return { status: 'disconnected', installation };
