@@ -23,6 +23,7 @@ export function createAmocrmRouter(deps: { installations: InstallationService })
       referer: query.referer,
       ...(query.state !== undefined ? { state: query.state } : {}),
       fromWidget: query.from_widget === '1',
+      ...(query.client_id !== undefined ? { clientId: query.client_id } : {}),
     });
     if (req.accepts(['json', 'html']) === 'html') res.type('html').send(installedPage(result));
     else res.json(result);

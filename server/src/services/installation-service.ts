@@ -33,7 +33,8 @@ export interface InstallationService {
   readonly oauth: boolean;
   /** false without AMOCRM_CLIENT_SECRET (nothing to check a disable hook with). */
   readonly uninstallEnabled: boolean;
-  install(input: InstallInput): Promise<InstallResultView>;
+  /** clientId: what amoCRM sent along (absent on some flows); another integration's code is refused unsent. */
+  install(input: InstallInput & { clientId?: string }): Promise<InstallResultView>;
   uninstall(input: UninstallInput): Promise<{ status: 'uninstalled'; disconnected: number }>;
   /** The token manager's onReauthorizationRequired: tells the provider through the outbox. */
   reauthorizationRequired(installation: Installation): Promise<void>;
@@ -80,6 +81,9 @@ export function createInstallationService(deps: InstallationServiceDeps): Instal
     async install(input) {
       const side = deps.amocrm();
       if (!side) throw new AppError('not_found', 'OAuth install is not configured on this server (AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI)');
+      if (input.clientId !== undefined && deps.clientId && input.clientId !== deps.clientId) {
+        throw new AppError('invalid_grant', 'this authorization code was issued for another integration (client_id differs from AMOCRM_CLIENT_ID); check the redirect URI registered in amoCRM');
+      }
       const { installation, reinstalled } = await installIntegration(
         { oauth: side.oauth, http: side.http, installations: store.installations, cipher: side.cipher, baseUrlFor: side.baseUrlFor, clock: deps.clock, withAccountLock: side.withAccountLock },
         input,

@@ -59,6 +59,14 @@ describe('OAuth callback', () => {
     expect(reused.body.error.message).toMatch(/install again/);
   });
 
+  it("another integration's code: 400 before it is sent anywhere", async () => {
+    const account = rig.account('foreign');
+    const { code } = rig.emulator.amocrm.issueAuthorizationCode({ accountId: account.id });
+    const res = await callback({ code, referer: account.domain, client_id: 'another-integration' });
+    expect([res.status, res.body.error.code]).toEqual([400, 'invalid_grant']);
+    expect((await callback({ code, referer: account.domain, client_id: rig.emulator.amocrm.integration.clientId })).status).toBe(200);
+  });
+
   it('an expired code: 400 invalid_grant', async () => {
     const account = rig.account('late');
     const { code } = rig.emulator.amocrm.issueAuthorizationCode({ accountId: account.id, ttlSec: 1 });

@@ -71,7 +71,7 @@ it('install → connect → refresh → reauthorization → reinstall → uninst
 
   // The server refreshes on its own, and the token it holds keeps working.
   await until('a token refresh', () => emulator.amocrm.tokenRefreshCount(account.id) >= 2);
-  expect((await widget('/widget/v1/status', 'GET')).body.installation).toBe('active');
+  expect((await widget('/widget/v1/status', 'GET')).body!.installation).toBe('active');
 
   // amoCRM refuses the next refresh: status, metrics and the provider all hear of it.
   emulator.amocrm.revokeRefreshToken(account.id);
@@ -85,7 +85,7 @@ it('install → connect → refresh → reauthorization → reinstall → uninst
 
   // The administrator installs again.
   expect((await install()).body).toMatchObject({ status: 'installed', reinstalled: true });
-  expect((await widget('/widget/v1/status', 'GET')).body.installation).toBe('active');
+  expect((await widget('/widget/v1/status', 'GET')).body!.installation).toBe('active');
 
   // Uninstall: amoCRM's signed hook disconnects the account from amojo and tells the provider.
   const hook = await emulator.amocrm.sendDisableHook({ accountId: account.id, url: `${server.url}/amocrm/v1/disable` });

@@ -25,7 +25,7 @@ export interface OAuthRig {
   /** Creates an amoCRM account at the emulator (not installed). */
   account(subdomain: string): AmocrmAccountRecord;
   /** Installs the integration in the account through GET /amocrm/v1/oauth/callback. */
-  install(account: AmocrmAccountRecord): Promise<request.Response>;
+  install(account: AmocrmAccountRecord): request.Test;
   close(): Promise<void>;
 }
 
