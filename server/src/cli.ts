@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { accountCommands } from './cli/account-commands';
+import { copyStoreCommand } from './cli/copy-store-command';
 import { outboxCommands } from './cli/outbox-commands';
 import { UsageError, type CliCommand, type CliContext, type CliIo } from './cli/types';
 import { DEFAULT_DATABASE_URL } from './config';
@@ -8,7 +9,7 @@ import type { Store } from './storage/types';
 
 /**
  * Admin CLI: `node server/dist/cli.js <command>`. Talks to the database named by DATABASE_URL
- * directly (the server may be running; SQLite WAL allows it). Exit codes: 0 ok, 1 failed, 2 usage.
+ * directly (the server may be running; SQLite WAL and PostgreSQL allow it). Exit codes: 0 ok, 1 failed, 2 usage.
  */
 
 const migrate: CliCommand = {
@@ -27,7 +28,7 @@ const migrate: CliCommand = {
   },
 };
 
-export const COMMANDS: CliCommand[] = [...accountCommands, ...outboxCommands, migrate];
+export const COMMANDS: CliCommand[] = [...accountCommands, ...outboxCommands, migrate, copyStoreCommand];
 
 export function usage(commands: CliCommand[] = COMMANDS): string {
   const rows = commands.map((c) => [`${c.path.join(' ')} ${c.args}`.trim(), c.summary] as const);

@@ -32,6 +32,7 @@ const envSchema = z.object({
       message: 'must be sqlite:<path>, memory: or postgres://…',
     }),
   ),
+  DATABASE_POOL_SIZE: int(10, 1, 1000), DATABASE_STATEMENT_TIMEOUT_MS: int(15_000, 100, 600_000), // PostgreSQL only: connections per instance; per-statement cap
   AMOJO_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://amojo.amocrm.ru')),
   AMOJO_CHANNEL_ID: optionalString,
   AMOJO_CHANNEL_SECRET: optionalString,
@@ -134,7 +135,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   problems.push(...oauthProblems(e, sandbox, oauth));
   if (!sandbox && e.AMOCRM_CLIENT_SECRET && !e.AMOCRM_TOKEN_AUDIENCE && !e.AMOCRM_REDIRECT_URI)
     problems.push("AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set without AMOCRM_REDIRECT_URI (the scheme://host of the integration's redirect URI, the widget token's aud)");
-  if (e.DATABASE_URL.startsWith('postgres')) problems.push('DATABASE_URL: postgres is not implemented yet; use sqlite:<path>');
   // A lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider
   // POST) would let the same entry be claimed again while its first delivery is still running.
   if (parsed.success) {

@@ -6,7 +6,20 @@ import type { ConnectReply, ConnectRequest, DisconnectReply, DisconnectRequest, 
 export type Send = (options: AjaxOptions) => Thenable;
 
 // The server's widget API types, type-only: erased from the bundle, so no zod ships with the widget.
-export type { ConnectRequest, DisconnectRequest, StatusReply } from '../../server/src/contract/widget-api';
+// Fields newer servers added are optional there, so older servers' answers still fit.
+export type {
+  ChannelState,
+  ConnectReply,
+  ConnectRequest,
+  DisconnectReply,
+  DisconnectRequest,
+  InstallationState,
+  SourceReply,
+  SourceRequest,
+  StatusReply,
+  WidgetChannel,
+  WidgetPipeline,
+} from '../../server/src/contract/widget-api';
 
 // Long enough for a slow amojo round trip behind the server, short enough that a dead server
 // turns into an "unreachable" message instead of a spinner forever.
@@ -46,7 +59,7 @@ export function createApi(baseUrl: string, send: Send) {
     disconnect: (body: DisconnectRequest) =>
       request<DisconnectReply>('POST', '/widget/v1/disconnect', body),
     addSource: (body: SourceRequest) =>
-      request<SourceReply>('POST', '/widget/v1/source', body),
+      request<SourceReply | undefined>('POST', '/widget/v1/source', body),
   };
 }
 

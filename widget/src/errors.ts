@@ -5,6 +5,8 @@ export const ERROR_CODES = [
   'invalid_token',
   'rate_limited',
   'amojo_error',
+  'amojo_id_mismatch',
+  'install_required',
   'unreachable',
   'password_required',
   'no_account',
@@ -31,6 +33,10 @@ const SERVER_CODES: ReadonlySet<string> = new Set([
   'invalid_token',
   'rate_limited',
   'amojo_error',
+  // With OAuth the server checks the page's amojo_id against what amoCRM reported for the token's
+  // account, and needs the integration installed before it can: both need the user to act in amoCRM.
+  'amojo_id_mismatch',
+  'install_required',
 ]);
 
 /**

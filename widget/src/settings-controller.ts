@@ -1,5 +1,5 @@
 import { readAmojoId } from './account';
-import type { Api } from './api';
+import type { Api, StatusReply, WidgetChannel, WidgetPipeline } from './api';
 import { toWidgetError, WidgetError, type ErrorCode } from './errors';
 import type { HostWindow, SaveEvent, WidgetSelf } from './host';
 import { renderTemplate } from './templates';
@@ -19,6 +19,42 @@ interface ViewModel {
   login: string;
   busy: boolean;
   error: string;
+  /** As the server last read them from amoCRM; null when the server does not report them. */
+  channels: WidgetChannel[] | null;
+  pipelines: WidgetPipeline[] | null;
+  reauth: boolean;
+  /** A pipeline change on its way: which channel (index in `channels`) and the pipeline picked. */
+  moving: { index: number; pipelineId: number } | null;
+}
+
+const INITIAL: ViewModel = { state: 'loading', login: '', busy: false, error: '', channels: null, pipelines: null, reauth: false, moving: null };
+
+/** The parts of a status answer that newer servers add; absent fields clear what was shown. */
+function extrasOf(reply: StatusReply | undefined): Pick<ViewModel, 'channels' | 'pipelines' | 'reauth'> {
+  return {
+    channels: Array.isArray(reply?.channels) ? reply.channels : null,
+    pipelines: Array.isArray(reply?.pipelines) && reply.pipelines.length ? reply.pipelines : null,
+    reauth: reply?.installation === 'reauthorization_required',
+  };
+}
+
+/** What the template gets for the channel list: the truth, except for the row being saved. */
+function channelRows(vm: ViewModel) {
+  if (!vm.channels?.length) return null;
+  return vm.channels.map((channel, index) => {
+    const saving = vm.moving?.index === index;
+    const selected = saving ? vm.moving!.pipelineId : channel.pipeline_id;
+    return {
+      index,
+      name: channel.name,
+      state: channel.state,
+      selected,
+      listed: vm.pipelines?.some((p) => p.id === selected) ?? false,
+      // Only a source amoCRM has created has a pipeline to move; the others show their state.
+      movable: channel.state === 'created',
+      saving,
+    };
+  });
 }
 
 export interface SettingsDeps {
@@ -31,7 +67,7 @@ export interface SettingsDeps {
 export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
   let $body: JQuery | null = null;
   let $root: JQuery | null = null;
-  let vm: ViewModel = { state: 'loading', login: '', busy: false, error: '' };
+  let vm: ViewModel = INITIAL;
   // Bumped by every user action, so a slow status reply cannot overwrite a newer outcome.
   let generation = 0;
 
@@ -40,7 +76,8 @@ export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
 
   function update(patch: Partial<ViewModel>): void {
     vm = { ...vm, ...patch };
-    if ($root) $root.html(renderTemplate(self, 'settings', { t: texts().ui, ...vm }));
+    if (!$root) return;
+    $root.html(renderTemplate(self, 'settings', { t: texts().ui, ...vm, moving: vm.moving !== null, channels: channelRows(vm) }));
   }
 
   function open($modalBody: JQuery): void {
@@ -51,8 +88,9 @@ export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
     $root
       .on('click' + EVENT_NS, '.amochan-settings__connect', () => void connect().catch(() => undefined))
       .on('click' + EVENT_NS, '.amochan-settings__disconnect', () => void disconnect().catch(() => undefined))
+      .on('change' + EVENT_NS, '.amochan-settings__pipeline', onPipelineChange)
       .on('keydown' + EVENT_NS, 'input', onKeydown);
-    update({ state: 'loading', busy: false, error: '' });
+    update({ ...INITIAL });
     void refresh();
   }
 
@@ -72,15 +110,46 @@ export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
       const reply = await api.status(amojoId);
       if (started !== generation) return;
       if (reply?.status === 'connected') {
-        update({ state: 'connected', login: reply.login ?? vm.login, error: '' });
+        update({ state: 'connected', login: reply.login ?? vm.login, error: '', ...extrasOf(reply) });
         rememberConnection(vm.login);
       } else {
-        update({ state: 'disconnected', error: '' });
+        update({ state: 'disconnected', error: '', ...extrasOf(reply), channels: null, pipelines: null });
         rememberConnection('');
       }
     } catch (error) {
       if (started !== generation) return;
       update({ state: 'unknown', error: message(toWidgetError(error).code) });
+    }
+  }
+
+  /**
+   * A channel's pipeline picked in the list. The list is re-rendered from the server's answer — the
+   * pipelines amoCRM reports after the move — and on failure from the last truth, so the picker
+   * never shows a pipeline amoCRM does not have for that source.
+   */
+  async function onPipelineChange(event: JQuery.TriggeredEvent): Promise<void> {
+    const $select = $(event.currentTarget as HTMLElement);
+    const index = Number($select.attr('data-index'));
+    const channel = vm.channels?.[index];
+    const pipelineId = Number($select.val());
+    if (vm.busy || vm.moving || !channel || !pipelineId || pipelineId === channel.pipeline_id) return update({});
+    const amojoId = readAmojoId(win);
+    if (!amojoId) return update({ error: message('no_account') });
+    // No generation guard on the answer: it is fresh truth about the channels whatever happened
+    // meanwhile, and `moving` must be cleared even if, say, a Disconnect without password failed.
+    generation++;
+    const moving = { index, pipelineId };
+    update({ moving, error: '' });
+    const stillOurs = () => vm.moving === moving && vm.state === 'connected';
+    try {
+      const reply = await api.addSource({ amojo_id: amojoId, pipeline_id: pipelineId, channel: channel.id });
+      if (!stillOurs()) return;
+      if (Array.isArray(reply?.channels)) return update({ moving: null, channels: reply.channels });
+      // A server that answers without the channels: read the truth back instead of assuming.
+      update({ moving: null });
+      await refresh();
+    } catch (error) {
+      if (stillOurs()) update({ moving: null, error: message(toWidgetError(error).code) });
     }
   }
 
@@ -96,7 +165,11 @@ export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
       if (!amojoId) throw new WidgetError('no_account');
       update({ busy: true, error: '', login });
       await api.connect({ login, password, amojo_id: amojoId });
-      update({ state: 'connected', busy: false, login, error: '' });
+      // The channels and pipelines come with the status; the connect answer stays authoritative
+      // for the connection itself, so a status that fails or lags behind changes nothing else.
+      const status = await api.status(amojoId).catch(() => undefined);
+      const extras = status?.status === 'connected' ? extrasOf(status) : {};
+      update({ state: 'connected', busy: false, login, error: '', ...extras });
       rememberConnection(login);
     } catch (error) {
       const failure = toWidgetError(error);
@@ -121,7 +194,7 @@ export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
       if (!amojoId) throw new WidgetError('no_account');
       update({ busy: true, error: '' });
       await api.disconnect(password ? { amojo_id: amojoId, login, password } : { amojo_id: amojoId });
-      update({ state: 'disconnected', busy: false, error: '' });
+      update({ state: 'disconnected', busy: false, error: '', channels: null, pipelines: null, moving: null });
       rememberConnection('');
     } catch (error) {
       const failure = toWidgetError(error);
@@ -150,7 +223,7 @@ export function createSettingsController({ self, api, win, $ }: SettingsDeps) {
 
   function destroy(): void {
     detach();
-    vm = { state: 'loading', login: '', busy: false, error: '' };
+    vm = INITIAL;
   }
 
   function detach(): void {

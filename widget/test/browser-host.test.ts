@@ -11,6 +11,16 @@ jest.setTimeout(120000);
 
 const LOGIN = 'alice@provider';
 const PASSWORD = 'correct horse battery staple';
+const AMOCRM = {
+  channels: [
+    { id: 'wa-1', name: 'WhatsApp +1 555 0100' },
+    { id: 'tg-bot', name: 'Telegram bot' },
+  ],
+  pipelines: [
+    { id: 10, name: 'Sales', is_main: true },
+    { id: 7781, name: 'Support', is_main: false },
+  ],
+};
 const gate = prerequisites('widget browser test', chromiumAvailable() ? [] : [`no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`]);
 
 if (gate.failure) {
@@ -59,7 +69,7 @@ if (gate.failure) {
       clientSecret: 'test-client-secret-0123456789abcdef',
       clientUuid: '0c6d4b8e-7d0b-4a53-9a1e-3a2f4b5c6d7e',
     };
-    api = await startStubWidgetApi({ clientSecret: config.clientSecret, origin: hostServer.origin, accounts: { [LOGIN]: PASSWORD } });
+    api = await startStubWidgetApi({ clientSecret: config.clientSecret, origin: hostServer.origin, accounts: { [LOGIN]: PASSWORD }, amocrm: AMOCRM });
     built = await buildWidget(api.url);
     for (const [name, content] of built.files) files.set(name, content);
     browser = await launchChromium();
@@ -127,6 +137,22 @@ if (gate.failure) {
     await page.evaluate(() => (window as any).amoHost.addAsSource(7781));
     expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/widget/v1/source', body: { amojo_id: config.amojoId, pipeline_id: 7781 } });
     expect((await events()).filter((e) => e.type === 'notification').at(-1)).toMatchObject({ text: 'The chat channel now creates leads in this pipeline.' });
+  });
+
+  it('lists the channels with their pipelines and moves one channel from its picker', async () => {
+    await openHost('en');
+    const pickers = page.locator('select.amochan-settings__pipeline');
+    const values = () => pickers.evaluateAll((selects) => selects.map((s) => (s as HTMLSelectElement).value));
+    expect(await page.locator('.amochan-settings__channel-name').allInnerTexts()).toEqual(['WhatsApp +1 555 0100', 'Telegram bot']);
+    expect(await values()).toEqual(['7781', '7781']);
+    const moved = page.waitForResponse((res) => res.url().endsWith('/widget/v1/source'));
+    await pickers.nth(1).selectOption('10');
+    await moved;
+    await page.locator('select.amochan-settings__pipeline:not([disabled])').first().waitFor();
+    expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/widget/v1/source', body: { amojo_id: config.amojoId, pipeline_id: 10, channel: 'tg-bot' } });
+    expect(await values()).toEqual(['7781', '10']);
+    await openHost('en');
+    expect(await values()).toEqual(['7781', '10']);
   });
 
   it('disconnects with the password and returns to the login form', async () => {

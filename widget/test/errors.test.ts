@@ -21,6 +21,8 @@ describe('classifyFailure', () => {
     [504, undefined, 'unreachable'],
     [404, body('not_found'), 'unexpected'],
     [409, undefined, 'unexpected'],
+    [403, body('amojo_id_mismatch'), 'amojo_id_mismatch'],
+    [409, body('install_required'), 'install_required'],
   ] as Array<[number, unknown, string]>)('HTTP %s %j → %s', (status, payload, expected) => {
     expect(classifyFailure(status, payload)).toBe(expected);
   });

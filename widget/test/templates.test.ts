@@ -50,6 +50,26 @@ describe('templates/settings.twig', () => {
     expect(el.querySelector('.amochan-settings__login')?.textContent).toBe('<img src=x onerror=alert(1)>');
   });
 
+  it('connected with channels: a picker per movable channel, the reported pipeline selected', () => {
+    const el = render({
+      state: 'connected',
+      login: 'bob',
+      pipelines: [{ id: 1, name: 'Sales', is_main: true }, { id: 2, name: 'Support', is_main: false }],
+      channels: [
+        { index: 0, name: 'WhatsApp', state: 'created', selected: 2, listed: true, movable: true, saving: false },
+        { index: 1, name: 'Bot', state: 'pending', selected: null, listed: false, movable: false, saving: false },
+      ],
+    });
+    const selects = el.querySelectorAll<HTMLSelectElement>('select.amochan-settings__pipeline');
+    expect(Array.from(selects, (s) => [s.value, s.disabled])).toEqual([['2', false], ['', true]]);
+    expect(selects[0].getAttribute('aria-label')).toBe('Pipeline for new leads of WhatsApp');
+  });
+
+  it('warns about re-authorization above the rest, only when told to', () => {
+    expect(render({ state: 'connected', reauth: true }).querySelector('.amochan-settings__warning')?.textContent).toContain('Reinstall the amochan integration');
+    expect(render({ state: 'connected', reauth: false }).querySelector('.amochan-settings__warning')).toBeNull();
+  });
+
   it('shows the error in an alert region', () => {
     const el = render({ state: 'disconnected', error: 'Wrong login or password.' });
     expect(el.querySelector('[role=alert]')?.textContent?.trim()).toBe('Wrong login or password.');

@@ -30,8 +30,36 @@ export const sourceSchema = z.object({ amojo_id: amojoId.optional(), pipeline_id
 export type ConnectRequest = z.input<typeof connectSchema>;
 /** Without login and password the host's X-Auth-Token is the proof (the server decides if it is enough). */
 export type DisconnectRequest = z.input<typeof tokenDisconnectSchema>;
-/** pipeline_id as amoCRM's settings form gives it: a number, or its digits as a string. */
-export type SourceRequest = { amojo_id: string; pipeline_id: string | number };
+/**
+ * pipeline_id as amoCRM's settings form gives it: a number, or its digits as a string. Without
+ * `channel` every source of the account moves (onAddAsSource); with it, that channel's only
+ * (null names the default channel of a login that declared none).
+ */
+export type SourceRequest = { amojo_id: string; pipeline_id: string | number; channel?: string | null };
+
+/** Where a channel's amoCRM source stands: created in amoCRM, still being created, or refused. */
+export type ChannelState = 'created' | 'pending' | 'error';
+
+/** One channel of the provider account and its amoCRM source, as the server read it from amoCRM. */
+export interface WidgetChannel {
+  /** null: the default channel of a login that declared none. */
+  id: string | null;
+  name: string;
+  external_id: string | null;
+  source_id: number | null;
+  /** The pipeline amoCRM reports for the source; null when there is no source (yet). */
+  pipeline_id: number | null;
+  state: ChannelState;
+}
+
+export interface WidgetPipeline {
+  id: number;
+  name: string;
+  is_main: boolean;
+}
+
+/** The integration's install in amoCRM: active, or its tokens were refused and it must be re-authorized. */
+export type InstallationState = 'active' | 'reauthorization_required';
 
 export interface ConnectReply {
   status: 'connected';
@@ -43,15 +71,23 @@ export interface DisconnectReply {
   status: 'disconnected';
 }
 /**
- * `installation`: the integration's OAuth install in the token's amoCRM account — active, or its
- * refresh token was refused and an administrator must install it again; null without an install
- * (or without OAuth on this server).
+ * channels/pipelines/installation come from servers with the amoCRM integration configured; null
+ * pipelines: the server holds no amoCRM tokens for this account, so it cannot list them.
  */
-export type InstallationState = 'active' | 'reauthorization_required';
 export type StatusReply =
-  | { status: 'connected'; login: string; scope_id: string; connected_at: number; pipeline_id: number | null; installation: InstallationState | null }
-  | { status: 'disconnected'; installation: InstallationState | null };
+  | {
+      status: 'connected';
+      login: string;
+      scope_id: string;
+      connected_at: number;
+      pipeline_id: number | null;
+      channels?: WidgetChannel[];
+      pipelines?: WidgetPipeline[] | null;
+      installation?: InstallationState | null;
+    }
+  | { status: 'disconnected'; login?: undefined; channels?: undefined; pipelines?: undefined; installation?: InstallationState | null };
 export interface SourceReply {
   status: 'ok';
   pipeline_id: number;
+  channels?: WidgetChannel[];
 }

@@ -58,8 +58,8 @@ function fromBodyParserError(err: BodyParserError): AppError | null {
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZodError(err);
-  // Storage codes are named after the answer they deserve: conflict 409, not_found 404.
-  if (err instanceof StorageError) return new AppError(err.code, err.message, { cause: err });
+  // Storage codes are named after the answer they deserve: conflict 409, not_found 404, storage_unavailable 503.
+  if (err instanceof StorageError) return new AppError(err.code, err.message, { cause: err, retryAfter: err.retryAfter });
   if (err instanceof AmojoError) return fromAmojoError('call', err);
   if (err instanceof AmocrmError) return fromAmocrmError(err);
   if (err && typeof err === 'object') return fromBodyParserError(err as BodyParserError);

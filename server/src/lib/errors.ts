@@ -37,6 +37,8 @@ export type AppErrorCode =
   | 'amocrm_error'
   | 'provider_auth_unavailable'
   | 'not_ready'
+  // The database is unreachable (restart, failover): 503 + Retry-After, never a crash.
+  | 'storage_unavailable'
   | 'internal_error';
 
 export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
@@ -65,6 +67,7 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   amocrm_error: 502,
   provider_auth_unavailable: 502,
   not_ready: 503,
+  storage_unavailable: 503,
   internal_error: 500,
 };
 

@@ -4,3 +4,7 @@ export { createMemoryStore } from './memory/store';
 export { createSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite/store';
 export { openSqliteDatabase, type SqliteDatabase } from './sqlite/database';
 export { runMigrations, migrations, latestSchemaVersion, type Migration, type MigrationResult } from './sqlite/migrations';
+export type { OpenedStore, OpenStoreOptions } from './open-store';
+export * from './shared-state-types';
+export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres/store';
+export { copySqliteToPostgres } from './copy-store';

@@ -1,15 +1,40 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config';
+import { createMemorySharedState } from './memory/shared-state';
 import { createMemoryStore } from './memory/store';
+import { runPgMigrations } from './postgres/migrations';
+import { createPgPool } from './postgres/pool';
+import { createPostgresStore } from './postgres/store';
+import type { SharedState } from './shared-state-types';
+import { createSqliteSharedState } from './sqlite/shared-state';
 import { openSqliteDatabase } from './sqlite/database';
 import { latestSchemaVersion, runMigrations, type MigrationResult } from './sqlite/migrations';
 import { createSqliteStore } from './sqlite/store';
 import type { Store } from './types';
 
-export type DatabaseLocation = { kind: 'memory' } | { kind: 'sqlite'; filename: string };
+export type DatabaseLocation = { kind: 'memory' } | { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string };
 
-const EXAMPLE = 'use sqlite:<path> (e.g. sqlite:./data/amochan.sqlite) or memory:';
+const EXAMPLE = 'use sqlite:<path> (e.g. sqlite:./data/amochan.sqlite), postgres://user@host/db or memory:';
+
+/** What openStore returns: the Store plus the state shared between instances and the wake hook. */
+export interface OpenedStore extends Store {
+  shared: SharedState;
+  /**
+   * Present where work can be committed by another process (PostgreSQL): cb runs when any instance
+   * commits outbox work, so a worker can wake at once instead of waiting for its next poll.
+   */
+  onOutboxWork?(cb: () => void): () => void;
+}
+
+export interface OpenStoreOptions {
+  /** PostgreSQL: connections in this instance's pool (DATABASE_POOL_SIZE). */
+  poolSize?: number;
+  /** PostgreSQL: server-side statement timeout (DATABASE_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs?: number;
+  /** PostgreSQL: told about errors on idle or listening connections (they never throw). */
+  onConnectionError?: (err: Error) => void;
+}
 
 /**
  * Parses DATABASE_URL. `sqlite:<path>` (also `sqlite://<path>`, so `sqlite:///abs/path` works);
@@ -26,9 +51,7 @@ export function parseDatabaseUrl(databaseUrl: string, cwd: string = process.cwd(
     if (rest === ':memory:') return { kind: 'sqlite', filename: ':memory:' };
     return { kind: 'sqlite', filename: path.resolve(cwd, rest) };
   }
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new ConfigError([`DATABASE_URL: PostgreSQL is not implemented yet; ${EXAMPLE}`]);
-  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
   throw new ConfigError([`DATABASE_URL: unsupported value "${redact(databaseUrl)}"; ${EXAMPLE}`]);
 }
 
@@ -39,18 +62,33 @@ function prepareFile(filename: string): void {
   if (filename !== ':memory:') mkdirSync(path.dirname(filename), { recursive: true });
 }
 
-/** Opens the store named by DATABASE_URL, creating the file, its directory and the schema as needed. */
-export function openStore(databaseUrl: string): Store {
+/**
+ * Opens the store named by DATABASE_URL, creating the file, its directory and the schema as needed.
+ * PostgreSQL returns at once and migrates on first use (see postgres/store.ts).
+ */
+export function openStore(databaseUrl: string, options: OpenStoreOptions = {}): OpenedStore {
   const location = parseDatabaseUrl(databaseUrl);
-  if (location.kind === 'memory') return createMemoryStore();
+  if (location.kind === 'memory') return { ...createMemoryStore(), shared: createMemorySharedState() };
+  if (location.kind === 'postgres') {
+    const { poolSize, statementTimeoutMs, onConnectionError } = options;
+    return createPostgresStore({ connectionString: location.url, poolSize, statementTimeoutMs, onIdleError: onConnectionError });
+  }
   prepareFile(location.filename);
-  return createSqliteStore({ filename: location.filename });
+  const store = createSqliteStore({ filename: location.filename });
+  return Object.assign(store, { shared: createSqliteSharedState(store.db) });
 }
 
-/** For `cli.js migrate`: applies pending migrations and says which, without starting anything else. */
-export function migrateDatabase(databaseUrl: string): MigrationResult {
+/**
+ * For `cli.js migrate`: applies pending migrations and says which, without starting anything else.
+ * Synchronous for the file engines; a promise for PostgreSQL (callers await either).
+ */
+export function migrateDatabase(databaseUrl: string): MigrationResult | Promise<MigrationResult> {
   const location = parseDatabaseUrl(databaseUrl);
   if (location.kind === 'memory') return { applied: [], current: latestSchemaVersion() };
+  if (location.kind === 'postgres') {
+    const pool = createPgPool({ connectionString: location.url, poolSize: 1 });
+    return runPgMigrations(pool).finally(() => pool.end());
+  }
   prepareFile(location.filename);
   const db = openSqliteDatabase(location.filename);
   try {

@@ -21,9 +21,13 @@ describe('parseDatabaseUrl', () => {
     expect(parseDatabaseUrl('memory:')).toEqual({ kind: 'memory' });
   });
 
+  it('accepts postgres:// and postgresql:// URLs as they are', () => {
+    expect(parseDatabaseUrl('postgres://u:p@db:5432/amochan')).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/amochan' });
+    expect(parseDatabaseUrl(' postgresql://db/amochan ')).toEqual({ kind: 'postgres', url: 'postgresql://db/amochan' });
+  });
+
   it.each([
-    ['postgres://u:secret@db/amochan', /PostgreSQL is not implemented yet; use sqlite:<path>/],
-    ['postgresql://db/amochan', /PostgreSQL is not implemented yet/],
+    ['postgres:db/amochan', /unsupported value "postgres:db\/amochan"; use sqlite:<path>/],
     ['mysql://u:secret@db/x', /unsupported value "mysql:\/\/\*\*\*@db\/x"/],
     ['sqlite:', /has no file path/],
     ['./data/a.sqlite', /unsupported value/],

@@ -119,6 +119,10 @@ export function createFakeHost(options: FakeHostOptions = {}) {
     click(selector: string) {
       $modal.find(selector).trigger('click');
     },
+    /** Picks an option the way a user does: the value changes, then `change` fires. */
+    choose(selector: string, value: string) {
+      $modal.find(selector).val(value).trigger('change');
+    },
     cleanup() {
       ajaxSpy.mockRestore();
       $modal.remove();

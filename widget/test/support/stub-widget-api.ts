@@ -18,6 +18,8 @@ interface StubOptions {
   /** The origin of the host page: the only CORS origin and the expected JWT audience. */
   origin: string;
   accounts: Record<string, string>;
+  /** Answer like a server with amoCRM OAuth: these channels, each a created source, and these pipelines. */
+  amocrm?: { channels: Array<{ id: string; name: string }>; pipelines: Array<{ id: number; name: string; is_main: boolean }> };
 }
 
 type Reply = [number, unknown];
@@ -31,6 +33,11 @@ export async function startStubWidgetApi(options: StubOptions) {
   const owners = new Map<string, unknown>();
   const injected = new Map<string, Reply>();
   const key = new TextEncoder().encode(options.clientSecret);
+  // The pipeline of each channel's source, as amoCRM would report it; new sources go to the main one.
+  const mainPipeline = options.amocrm?.pipelines.find((p) => p.is_main)?.id ?? null;
+  const sourcePipelines = new Map(options.amocrm?.channels.map((c) => [c.id, mainPipeline]));
+  const channelsNow = () =>
+    options.amocrm!.channels.map((c, i) => ({ id: c.id, name: c.name, external_id: `ext-${c.id}`, source_id: 100 + i, pipeline_id: sourcePipelines.get(c.id) ?? null, state: 'created' }));
   const error = (status: number, code: string): Reply => [status, { error: { code, message: code } }];
 
   async function verify(token: string | undefined): Promise<JWTPayload> {
@@ -51,7 +58,8 @@ export async function startStubWidgetApi(options: StubOptions) {
     }
     if (method === 'GET' && path === '/widget/v1/status') {
       const login = connections.get(query.get('amojo_id') ?? '');
-      return [200, login ? { status: 'connected', login } : { status: 'disconnected' }];
+      if (!login) return [200, { status: 'disconnected' }];
+      return [200, options.amocrm ? { status: 'connected', login, channels: channelsNow(), pipelines: options.amocrm.pipelines, installation: 'active' } : { status: 'connected', login }];
     }
     if (method !== 'POST') return error(404, 'not_found');
     if (!body || typeof body.amojo_id !== 'string') return error(400, 'invalid_request');
@@ -71,8 +79,14 @@ export async function startStubWidgetApi(options: StubOptions) {
         } else if (!validLogin()) return error(401, 'invalid_credentials');
         connections.delete(body.amojo_id);
         return [200, { status: 'disconnected' }];
-      case '/widget/v1/source':
-        return [200, { status: 'ok' }];
+      case '/widget/v1/source': {
+        if (!options.amocrm) return [200, { status: 'ok' }];
+        const pipelineId = Number(body.pipeline_id);
+        if (!options.amocrm.pipelines.some((p) => p.id === pipelineId)) return error(400, 'invalid_request');
+        if (body.channel !== undefined && !sourcePipelines.has(body.channel)) return error(404, 'not_found');
+        for (const id of sourcePipelines.keys()) if (body.channel === undefined || body.channel === id) sourcePipelines.set(id, pipelineId);
+        return [200, { status: 'ok', pipeline_id: pipelineId, channels: channelsNow() }];
+      }
       default:
         return error(404, 'not_found');
     }

@@ -1,0 +1,70 @@
+import type pg from 'pg';
+import { ConfigError } from '../../config';
+import type { Migration, MigrationResult } from '../sqlite/migrations';
+import { mapPgError } from './pool';
+import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './schema';
+import { pgAmocrmSchemaSql } from './schema-amocrm';
+import { pgFunctionsSql } from './schema-functions';
+
+/**
+ * Numbered, append-only, same versions and names as SQLite's where they overlap (a database at
+ * version N has the same tables on either engine). Never edit a shipped migration: add one.
+ */
+export const pgMigrations: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: pgInitialSchemaSql },
+  { version: 2, name: 'webhook receipts by time', sql: pgReceiptsByTimeSql },
+  { version: 3, name: 'amocrm installations, channels and sources', sql: pgAmocrmSchemaSql },
+  // 4 and 5 have no SQLite twin: SQLite keeps shared state in tables it creates itself, and runs
+  // its units of work in process. SQLite's next migration takes 6 so numbers never mean two things.
+  { version: 4, name: 'shared state', sql: pgSharedStateSql },
+  { version: 5, name: 'unit-of-work functions', sql: pgFunctionsSql },
+];
+
+export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);
+
+// Any constant works; it only has to be the same in every amochan process ("amochan" in ASCII).
+const MIGRATION_LOCK = 0x616d6f6368616e;
+
+/**
+ * All pending migrations in ONE transaction under a transaction-scoped advisory lock: instances
+ * starting together queue on the lock, and each one after the first finds nothing left to do.
+ * DDL is transactional in PostgreSQL, so a failure leaves the previous version intact.
+ */
+export async function runPgMigrations(pool: pg.Pool, list: readonly Migration[] = pgMigrations): Promise<MigrationResult> {
+  const ordered = [...list].sort((a, b) => a.version - b.version);
+  const known = ordered.length > 0 ? ordered[ordered.length - 1]!.version : 0;
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    return mapPgError(err);
+  }
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    const newest = Math.max(0, ...done);
+    if (newest > known) {
+      throw new ConfigError([
+        `DATABASE_URL: the database is at schema version ${newest} but this amochan knows only up to ${known}; ` +
+          'run a newer amochan (or restore a backup taken before the upgrade)',
+      ]);
+    }
+    const applied: number[] = [];
+    for (const m of ordered) {
+      if (done.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+    return { applied, current: Math.max(newest, ...applied) };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    return mapPgError(err);
+  } finally {
+    client.release();
+  }
+}

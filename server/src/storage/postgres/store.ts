@@ -1,0 +1,130 @@
+import type pg from 'pg';
+import { conflictError, unavailableError } from '../errors';
+import type { SharedState } from '../shared-state-types';
+import type { MigrationResult } from '../sqlite/migrations';
+import type { Store } from '../types';
+import { runPgMigrations } from './migrations';
+import { createOutboxWakeListener } from './notify';
+import { createOutboxNotifier, createPgOutbox, enqueueIn } from './outbox';
+import { createPgPool, isUnavailableError, run, withTransaction, type PgPoolOptions } from './pool';
+import { createPgAmocrmSources, createPgInstallations, createPgProviderChannels } from './amocrm';
+import {
+  createPgAccounts,
+  createPgConnections,
+  createPgConversations,
+  createPgMessages,
+  createPgReceipts,
+  getMessageByMsgid,
+  saveConnection,
+} from './repos';
+import { conversationJson, entriesJson, jsonOrNull, messageJson } from './rows';
+import { createPgSharedState } from './shared-state';
+
+export type PostgresStoreOptions = PgPoolOptions;
+
+export interface PostgresStore extends Store {
+  /** For benchmarks, diagnostics and copy-store; services use the repos. */
+  readonly pool: pg.Pool;
+  readonly shared: SharedState;
+  /** Resolves once the schema is migrated; rejects (and is retried on the next call) while the database is away. */
+  ready(): Promise<MigrationResult>;
+  /** cb runs whenever any instance commits outbox work (LISTEN/NOTIFY); returns an unsubscribe. */
+  onOutboxWork(cb: () => void): () => void;
+}
+
+/**
+ * Opens a pool and returns at once (so openStore stays synchronous for every engine); the schema
+ * is migrated on first use, and every call waits for that. If the database is unreachable at
+ * start, calls fail with storage_unavailable and the migration is tried again on the next call.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  const pool = createPgPool(options);
+  const listener = createOutboxWakeListener(options.connectionString, options.onIdleError);
+  const poke = createOutboxNotifier(pool);
+  const shared = createPgSharedState(pool);
+  let migrated: Promise<MigrationResult> | null = null;
+  const ready = (): Promise<MigrationResult> => {
+    migrated ??= runPgMigrations(pool).catch((err: unknown) => {
+      if (isUnavailableError(err)) migrated = null;
+      throw err;
+    });
+    return migrated;
+  };
+  let closed = false;
+  const gate = <T extends object>(repo: T): T => {
+    const out = {} as Record<string, unknown>;
+    for (const [k, v] of Object.entries(repo)) {
+      out[k] = typeof v === 'function'
+        ? async (...args: unknown[]) => {
+            if (closed) throw unavailableError('the store is closed');
+            await ready();
+            return (v as (...a: unknown[]) => unknown)(...args);
+          }
+        : v;
+    }
+    return out as T;
+  };
+
+  // Each unit of work is one statement calling a function of migration 5: atomic without BEGIN/COMMIT.
+  const repos = gate({
+    async acceptInboundMessage(input: Parameters<Store['acceptInboundMessage']>[0]) {
+      const { message } = input;
+      const [row] = await run(pool, { name: 'accept_inbound', text: 'SELECT amochan_accept_inbound($1::jsonb, $2::jsonb, $3::jsonb, $4) AS created' },
+        [JSON.stringify(messageJson(message)), jsonOrNull(input.conversation && conversationJson(input.conversation)), entriesJson(input.outbox), input.now],
+        `message ${message.id} (or one of its outbox entries)`);
+      if (row!.created === true) {
+        if (input.outbox.length > 0) poke();
+        return { created: true, message };
+      }
+      const existing = await getMessageByMsgid(pool, message.login, message.msgid!);
+      if (!existing) throw conflictError(`message ${message.msgid} of ${message.login}`);
+      return { created: false, message: existing };
+    },
+    async acceptWebhook(input: Parameters<Store['acceptWebhook']>[0]) {
+      const r = input.receipt;
+      const receipt = { key: r.key, scope_id: r.scopeId, kind: r.kind, raw: r.raw, received_at: r.receivedAt };
+      const [row] = await run(pool, { name: 'accept_webhook', text: 'SELECT amochan_accept_webhook($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5) AS duplicate' },
+        [JSON.stringify(receipt), jsonOrNull(input.message && messageJson(input.message)),
+          jsonOrNull(input.conversation && conversationJson(input.conversation)), entriesJson(input.outbox), input.now],
+        `webhook ${r.key} (its message or outbox entries)`);
+      const duplicate = row!.duplicate === true;
+      if (!duplicate && input.outbox.length > 0) poke();
+      return { duplicate };
+    },
+    async saveConnection(input: Parameters<Store['saveConnection']>[0]) {
+      await withTransaction(pool, async (c) => {
+        for (const conn of input.connections) await saveConnection(c, conn);
+        await enqueueIn(c, input.outbox, input.now);
+      });
+      if (input.outbox.length > 0) poke();
+    },
+  });
+
+  return {
+    pool,
+    accounts: gate(createPgAccounts(pool)),
+    connections: gate(createPgConnections(pool)),
+    conversations: gate(createPgConversations(pool)),
+    messages: gate(createPgMessages(pool)),
+    outbox: gate(createPgOutbox(pool, poke)),
+    receipts: gate(createPgReceipts(pool)),
+    installations: gate(createPgInstallations(pool)),
+    providerChannels: gate(createPgProviderChannels(pool)),
+    amocrmSources: gate(createPgAmocrmSources(pool)),
+    shared: { replay: gate(shared.replay), rateLimits: gate(shared.rateLimits), locks: gate(shared.locks), leaders: gate(shared.leaders) },
+    ...repos,
+    ready,
+    onOutboxWork: (cb) => listener.add(cb),
+    async ping() {
+      if (closed) throw unavailableError('the store is closed');
+      await ready();
+      await run(pool, 'SELECT 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await listener.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { migrateDatabase, openStore } from '../../src/storage/open-store';
+import { latestPgSchemaVersion } from '../../src/storage/postgres/migrations';
+import { createPostgresStore } from '../../src/storage/postgres/store';
+import { describeAmocrmStoreContract } from './contract-amocrm';
+import { describeStoreContract } from './contract';
+import { createTestDatabase, describePg, truncateAll, type TestDatabase } from '../support/postgres';
+
+let db: TestDatabase;
+describePg('PostgreSQL store', () => {
+  beforeAll(async () => {
+    db = await createTestDatabase('contract');
+    const first = createPostgresStore({ connectionString: db.url });
+    await first.ready();
+    await first.close();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  describeStoreContract('postgres', async () => {
+    await truncateAll(db.url);
+    return createPostgresStore({ connectionString: db.url, poolSize: 4 });
+  });
+
+  describeAmocrmStoreContract('postgres', async () => {
+    await truncateAll(db.url);
+    return createPostgresStore({ connectionString: db.url, poolSize: 4 });
+  });
+
+  describe('opened by DATABASE_URL', () => {
+    it('migrateDatabase applies the PostgreSQL migrations once; openStore serves postgresql:// URLs with shared state', async () => {
+      const fresh = await createTestDatabase('open');
+      try {
+        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5], current: latestPgSchemaVersion() });
+        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [], current: latestPgSchemaVersion() });
+        const store = openStore(fresh.url.replace(/^postgres:/, 'postgresql:'), { poolSize: 2, statementTimeoutMs: 1000 });
+        try {
+          await store.accounts.upsert({ login: 'a', passwordHash: 'h', createdAt: 1 });
+          expect(await store.accounts.list()).toHaveLength(1);
+          expect(await store.shared.replay.firstSeen('p', 'k', 10, 0)).toBe(true);
+          expect(typeof store.onOutboxWork).toBe('function');
+          // The statement timeout is the pool's: a slow statement fails as unavailable, not forever.
+          await expect((store as unknown as { pool: import('pg').Pool }).pool.query('SELECT pg_sleep(3)')).rejects.toMatchObject({ code: '57014' });
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await fresh.drop();
+      }
+      // Creating a database and running every migration takes seconds on a loaded machine.
+    }, 30_000);
+  });
+});
