@@ -32,7 +32,9 @@ const envSchema = z.object({
       message: 'must be sqlite:<path>, memory: or postgres://…',
     }),
   ),
-  DATABASE_POOL_SIZE: int(10, 1, 1000), DATABASE_STATEMENT_TIMEOUT_MS: int(15_000, 100, 600_000), // PostgreSQL only: connections per instance; per-statement cap
+  // PostgreSQL only: connections per instance; per-statement cap. One per line: the README test reads them so.
+  DATABASE_POOL_SIZE: int(10, 1, 1000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(15_000, 100, 600_000),
   AMOJO_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://amojo.amocrm.ru')),
   AMOJO_CHANNEL_ID: optionalString,
   AMOJO_CHANNEL_SECRET: optionalString,
