@@ -163,7 +163,8 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           title: answer.title || title || null,
           status: 'connected',
           amocrmAccountId: owner,
-          pipelineId: existing?.pipelineId ?? null,
+          // A pipeline another account picked while it held the binding is not the owner's choice.
+          pipelineId: existing && (existing.amocrmAccountId === null || existing.amocrmAccountId === owner) ? existing.pipelineId : null,
           connectedAt: sameBinding ? existing.connectedAt : now,
           disconnectedAt: null,
           updatedAt: now,

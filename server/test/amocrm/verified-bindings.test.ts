@@ -76,6 +76,7 @@ describe('bindings amoCRM vouches for (OAuth on)', () => {
 
     // Before OAuth: the first token-bearing connect owned the binding, so the attacker got it…
     await connect(rig.tokensOnly.app, rig.token(attacker.id), { login: 'bob', password: 'bob-pass', amojo_id: victim.amojoId }).expect(200);
+    await request(rig.tokensOnly.app).post('/widget/v1/source').set('X-Auth-Token', rig.token(attacker.id)).send({ amojo_id: victim.amojoId, pipeline_id: 666 }).expect(200);
     // …and the real owner was refused on its own account.
     const refused = await connect(rig.tokensOnly.app, rig.token(victim.id), { login: 'alice', password: 'alice-pass', amojo_id: victim.amojoId });
     expect(refused.status).toBe(403);
@@ -92,7 +93,7 @@ describe('bindings amoCRM vouches for (OAuth on)', () => {
     await rig.install(victim).expect(200);
     const back = await connect(rig.oauth.app, rig.token(victim.id), { login: 'alice', password: 'alice-pass', amojo_id: victim.amojoId });
     expect(back.status).toBe(200);
-    expect(await rig.store.connections.getByAmojoAccount(victim.amojoId)).toMatchObject({ login: 'alice', status: 'connected', amocrmAccountId: victim.id });
+    expect(await rig.store.connections.getByAmojoAccount(victim.amojoId)).toMatchObject({ login: 'alice', status: 'connected', amocrmAccountId: victim.id, pipelineId: null });
     expect(await rig.store.connections.getConnectedByLogin('bob')).toBeNull();
     const events = await providerEvents(rig.store);
     expect(events.filter((e) => e.account === 'bob').map((e) => `${e.type}:${String(e.data.reason ?? '')}`)).toEqual(['account.connected:', 'account.disconnected:replaced']);
