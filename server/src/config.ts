@@ -32,13 +32,15 @@ const envSchema = z.object({
       message: 'must be sqlite:<path>, memory: or postgres://…',
     }),
   ),
-  // PostgreSQL only: connections per instance; per-statement cap. One per line: the README test reads them so.
+  // PostgreSQL only: connections per instance, and the per-statement cap.
   DATABASE_POOL_SIZE: int(10, 1, 1000),
   DATABASE_STATEMENT_TIMEOUT_MS: int(15_000, 100, 600_000),
   AMOJO_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://amojo.amocrm.ru')),
   AMOJO_CHANNEL_ID: optionalString,
   AMOJO_CHANNEL_SECRET: optionalString,
   AMOJO_CHANNEL_TITLE: optionalString,
+  // The channel's bot id (from amoCRM support): only needed to import messages the business sent outside amoCRM.
+  AMOJO_BOT_ID: optionalString,
   PROVIDER_API_TOKEN: optionalString,
   PROVIDER_WEBHOOK_URL: optionalUrl,
   PROVIDER_WEBHOOK_SECRET: optionalString,

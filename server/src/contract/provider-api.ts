@@ -1,4 +1,4 @@
-import { messageSchema, sourceSchema } from '@amochan/amojo';
+import { editMessageContentSchema, messageSchema, sourceSchema } from '@amochan/amojo';
 import { z } from 'zod';
 
 /**
@@ -19,36 +19,65 @@ export function isAbsoluteHttpUrl(value: string): boolean {
 const httpUrl = z.string().refine(isAbsoluteHttpUrl, 'expected an absolute http(s) URL');
 const id = z.string().trim().min(1).max(255);
 
+/** amojo ids (chats, users, messages) are lowercase uuids; anything else cannot name one of its objects. */
+export const AMOJO_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const amojoId = z.string().trim().toLowerCase().regex(AMOJO_ID_PATTERN, 'expected an amojo id (a uuid, as in the event)');
+
+/**
+ * Unix seconds, or milliseconds: a value ≥ 10^11 is read as milliseconds (10^11 seconds is the year
+ * 5138, so no real time in seconds is that large). Above 10^13 ms (the year 2286) it is no time at all.
+ */
+export const TIMESTAMP_MS_FROM = 1e11;
+export const TIMESTAMP_MAX = 1e13;
+
 export const senderSchema = z.object({
   id,
-  name: z.string().trim().min(1),
+  name: z.string().trim().min(1).max(255),
   avatar: httpUrl.optional(),
   phone: z.string().max(64).optional(),
   email: z.string().max(254).optional(),
   profile_link: httpUrl.optional(),
-  /** amojo's id of this customer, when the provider echoes it back from a write-first event. */
-  ref_id: z.string().min(1).optional(),
+  /** amojo's id of this customer: `data.receiver.ref_id` of a write-first event (never `sender.ref_id`, the manager). */
+  ref_id: amojoId.optional(),
 });
+
+/** The quoted message: the customer's own earlier one by its msgid, or a manager's by its amojo id (`data.id` of its event). */
+export const replyToSchema = z
+  .object({ msgid: id.optional(), id: id.optional() })
+  .refine((r) => Boolean(r.msgid) !== Boolean(r.id), 'reply_to needs exactly one of msgid (a customer message) or id (a manager message)');
 
 export const postMessageSchema = z
   .object({
     account: id,
     conversation_id: id,
     msgid: id.optional(),
-    sender: senderSchema,
+    /** "in" (default): the customer wrote. "out": the business wrote to the customer outside amoCRM (imported as the channel bot's). */
+    direction: z.enum(['in', 'out']).default('in'),
+    /** The customer who wrote (direction "in"). */
+    sender: senderSchema.optional(),
+    /** The customer written to (direction "out"). */
+    receiver: senderSchema.optional(),
     message: messageSchema,
-    /** Unix seconds; milliseconds are accepted too (values ≥ 10^11). Defaults to now. */
-    timestamp: z.number().nonnegative().optional(),
+    timestamp: z.number().nonnegative().max(TIMESTAMP_MAX, `must be Unix seconds, or milliseconds (at most ${TIMESTAMP_MAX})`).optional(),
     silent: z.boolean().optional(),
     source_external_id: sourceSchema.shape.external_id.optional(),
     /** The amojo chat id of a write-first chat (`data.conversation.ref_id` of its event). */
-    conversation_ref_id: z.string().min(1).optional(),
+    conversation_ref_id: amojoId.optional(),
+    reply_to: replyToSchema.optional(),
   })
   .superRefine((body, ctx) => {
     // The SDK checks the scheme; amoCRM must also be able to fetch it, so insist on a real absolute URL.
     const media = (body.message as { media?: unknown }).media;
     if (typeof media === 'string' && !isAbsoluteHttpUrl(media)) {
       ctx.addIssue({ code: 'custom', path: ['message', 'media'], message: 'expected an absolute http(s) URL' });
+    }
+    if (body.direction === 'in' && !body.sender) ctx.addIssue({ code: 'custom', path: ['sender'], message: 'required: the customer who wrote' });
+    if (body.direction === 'in' && body.receiver) {
+      ctx.addIssue({ code: 'custom', path: ['receiver'], message: 'only with direction "out" (the customer written to)' });
+    }
+    if (body.direction === 'out') {
+      if (!body.receiver) ctx.addIssue({ code: 'custom', path: ['receiver'], message: 'required with direction "out": the customer the business wrote to' });
+      if (body.sender) ctx.addIssue({ code: 'custom', path: ['sender'], message: 'not allowed with direction "out": the author is the channel\'s bot' });
     }
   });
 export type PostMessageRequest = z.infer<typeof postMessageSchema>;
@@ -74,3 +103,24 @@ export const messageLookupQuerySchema = z.object({
   account: id.optional(),
   msgid: id.optional(),
 });
+
+export const postEditSchema = z.object({
+  account: id,
+  /** The provider's msgid of the customer's earlier message. */
+  msgid: id,
+  // The docs make media fields optional on edit: a caption can change without re-sending the file.
+  message: editMessageContentSchema,
+});
+export type PostEditRequest = z.infer<typeof postEditSchema>;
+
+export const postReactionSchema = z.object({
+  account: id,
+  conversation_id: id,
+  /** The customer's id (like typing's sender_id). */
+  sender_id: id,
+  /** `{msgid}`: a customer message by the provider's msgid; `{id}`: a manager message by its amojo id. */
+  target: replyToSchema,
+  emoji: z.string().trim().min(1).max(32),
+  remove: z.boolean().optional(),
+});
+export type PostReactionRequest = z.infer<typeof postReactionSchema>;

@@ -25,8 +25,8 @@ export { parseTrustProxy } from './client-ip';
 export interface HttpPlugin {
   /** Sees every finished call of /api/v1 and /widget/v1, with bodies (mask secrets before showing them). */
   tap?: ExchangeTap;
-  /** Mounted before the 404 handler. */
-  routes?: { path: string; handler: RequestHandler };
+  /** Mounted before the 404 handler, in order. */
+  routes?: Array<{ path: string; handler: RequestHandler }>;
 }
 
 /**
@@ -92,7 +92,7 @@ function buildApp(deps: WithMetrics, hot: RawHandler, plugin: HttpPlugin): Expre
   if (plugin.tap) app.use('/widget/v1', tapExchanges('widget_api', plugin.tap));
   app.use('/widget/v1', createWidgetRouter(deps));
   app.use('/amocrm/v1', createAmocrmRouter(deps.services));
-  if (plugin.routes) app.use(plugin.routes.path, plugin.routes.handler);
+  for (const route of plugin.routes ?? []) app.use(route.path, route.handler);
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));

@@ -1,7 +1,7 @@
 import { AppError } from '../lib/errors';
 import { PROVIDER_JSON_LIMITS } from '../lib/json-limits';
 import type { Services } from '../services/build-services';
-import { messageLookupQuerySchema, postMessageSchema, postStatusSchema, postTypingSchema } from '../contract/provider-api';
+import { messageLookupQuerySchema, postEditSchema, postMessageSchema, postReactionSchema, postStatusSchema, postTypingSchema } from '../contract/provider-api';
 import { parseInput } from './validate';
 import type { Mount } from './pipeline';
 import { checkProviderToken } from './provider-auth';
@@ -15,8 +15,8 @@ import { checkProviderToken } from './provider-auth';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export function providerApiMount(input: { token: string | undefined; services: Pick<Services, 'inbound' | 'statuses'> }): Mount {
-  const { inbound, statuses } = input.services;
+export function providerApiMount(input: { token: string | undefined; services: Pick<Services, 'inbound' | 'statuses' | 'actions'> }): Mount {
+  const { inbound, statuses, actions } = input.services;
   const token = input.token ?? '';
   return {
     prefix: '/api/v1',
@@ -42,6 +42,18 @@ export function providerApiMount(input: { token: string | undefined; services: P
         pattern: '/typing',
         body: 'json',
         handle: async (req) => ({ status: 202, body: await statuses.typing(parseInput(postTypingSchema, req.body, 'body')) }),
+      },
+      {
+        method: 'POST',
+        pattern: '/edits',
+        body: 'json',
+        handle: async (req) => ({ status: 202, body: await actions.edit(parseInput(postEditSchema, req.body, 'body')) }),
+      },
+      {
+        method: 'POST',
+        pattern: '/reactions',
+        body: 'json',
+        handle: async (req) => ({ status: 202, body: await actions.react(parseInput(postReactionSchema, req.body, 'body')) }),
       },
       {
         // `?account=&msgid=` looks a message up by the provider's own msgid.

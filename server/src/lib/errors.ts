@@ -22,6 +22,13 @@ export type AppErrorCode =
   | 'account_not_found'
   | 'account_not_connected'
   | 'conflict'
+  // A well-formed request that names something we cannot act on (a quoted/edited/reacted message
+  // we never saw, a write-first chat that is not pending); 422 so it is not mistaken for a wrong URL.
+  | 'unknown_target'
+  // sender.ref_id names the amoCRM user (the manager) instead of the customer: echo receiver.ref_id.
+  | 'sender_is_manager'
+  // direction "out" needs AMOJO_BOT_ID, which this server was not given.
+  | 'bot_not_configured'
   | 'rate_limited'
   | 'overloaded'
   | 'amojo_error'
@@ -57,6 +64,9 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   account_not_found: 409,
   account_not_connected: 409,
   conflict: 409,
+  unknown_target: 422,
+  sender_is_manager: 422,
+  bot_not_configured: 400,
   rate_limited: 429,
   overloaded: 503,
   amojo_error: 502,

@@ -2,8 +2,8 @@ import { AmojoApiError, AmojoHttpError, isDuplicateMessageError, isRetryable, ty
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { OutboxEntry, Store } from '../storage/types';
-import type { DeliveryStatusEntryPayload, NewMessageEntryPayload, TypingEntryPayload } from '../storage/amojo-entries';
-import { delivered, permanent, retryable, type DeliveryFailure, type DeliveryHandler, type DeliveryResult } from './types';
+import type { DeliveryStatusEntryPayload, EditEntryPayload, NewMessageEntryPayload, ReactEntryPayload, TypingEntryPayload } from '../storage/amojo-entries';
+import { delivered, permanent, retryable, type DeliveryFailure, type DeliveryHandler, type DeliveryResult, type FailedMessageEvents } from './types';
 import { findSentMessageId } from './find-sent-message';
 
 /**
@@ -14,9 +14,11 @@ import { findSentMessageId } from './find-sent-message';
 
 export interface AmojoDeliveryOptions {
   amojo: AmojoClient;
-  store: Pick<Store, 'conversations'>;
+  store: Pick<Store, 'conversations' | 'messages'>;
   clock: Clock;
   logger: Logger;
+  /** Tells the provider when one of its messages ends failed or dead (message.failed). */
+  failedMessages?: FailedMessageEvents | undefined;
   /** A typing indicator older than this is pointless: dropped instead of sent late. */
   typingTtlMs?: number;
 }
@@ -55,6 +57,10 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
     try {
       chatId = await ensureChat(p);
       const res = await amojo.sendMessage(p.scopeId, p.message);
+      // amojo echoes the msgid it was sent as ref_id; the message row keeps the provider's own msgid,
+      // so a mismatch would only mean amojo filed it under another key: worth a line in the log.
+      const echoed = res.new_message.ref_id;
+      if (echoed && echoed !== p.message.msgid) options.logger.warn({ entryId: entry.id, sent: p.message.msgid, echoed }, 'amojo answered new_message with another ref_id');
       return delivered(entry.messageId ? { message: { id: entry.messageId, patch: { status: 'sent', amojoMsgId: res.new_message.msgid, amojoChatId: chatId, lastError: null } } } : undefined);
     } catch (err) {
       // We sent it before and crashed before recording it: amojo has it, so it is delivered.
@@ -91,6 +97,16 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
     }
   }
 
+  /** Edits and reactions: one request each, retried like everything else. */
+  async function sendSimple(entry: OutboxEntry, send: () => Promise<unknown>): Promise<DeliveryResult> {
+    try {
+      await send();
+      return delivered();
+    } catch (err) {
+      return failureFromAmojoError(err);
+    }
+  }
+
   return {
     deliver(entry) {
       switch (entry.kind) {
@@ -100,13 +116,26 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
           return sendDeliveryStatus(entry);
         case 'typing':
           return sendTyping(entry);
+        case 'edit_message': {
+          const p = entry.payload as EditEntryPayload;
+          return sendSimple(entry, () => amojo.editMessage(p.scopeId, p.body));
+        }
+        case 'react': {
+          const p = entry.payload as ReactEntryPayload;
+          return sendSimple(entry, () => amojo.react(p.scopeId, p.body));
+        }
         default:
           return Promise.resolve(permanent(`unknown amojo outbox kind "${entry.kind}"`));
       }
     },
-    onDead(entry, failure) {
+    async onDead(entry, failure) {
       if (entry.kind !== 'new_message' || !entry.messageId) return undefined;
-      return { message: { id: entry.messageId, patch: { status: failure.permanent ? 'failed' : 'dead', lastError: failure.error } } };
+      const patch = { status: failure.permanent ? ('failed' as const) : ('dead' as const), lastError: failure.error };
+      const message = options.failedMessages ? await store.messages.get(entry.messageId) : null;
+      if (!message || !options.failedMessages) return { message: { id: entry.messageId, patch } };
+      // rejected = amojo refused it (retrying cannot help); undeliverable = every attempt failed.
+      const error = { code: failure.permanent ? ('rejected' as const) : ('undeliverable' as const), message: failure.error };
+      return { message: { id: entry.messageId, patch }, enqueue: [options.failedMessages.entryFor(message, error, clock.now())] };
     },
   };
 }

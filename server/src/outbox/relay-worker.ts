@@ -8,7 +8,7 @@ import type { Store } from '../storage/types';
 import type { FetchFn } from '../lib/http-fetch';
 import { createAmojoDelivery } from './amojo-delivery';
 import { createProviderDelivery } from './provider-delivery';
-import { createDestinationRouter } from './types';
+import { createDestinationRouter, type FailedMessageEvents } from './types';
 import { createOutboxWorker, type OutboxWorker } from './worker';
 
 /**
@@ -30,6 +30,8 @@ export interface RelayWorkerDeps {
   logger: Logger;
   outboxSignal: WakeSignal;
   amojo: AmojoClient;
+  /** Structural, so AppDeps (whose services supply it) can be passed as they are. */
+  services?: { failedMessages?: FailedMessageEvents };
 }
 
 export function createRelayWorker(
@@ -39,7 +41,7 @@ export function createRelayWorker(
   const { config, store, clock, ids } = deps;
   const logger = deps.logger.child({ component: 'outbox' });
   const handler = createDestinationRouter({
-    amojo: createAmojoDelivery({ amojo: options.amojo ?? deps.amojo, store, clock, logger }),
+    amojo: createAmojoDelivery({ amojo: options.amojo ?? deps.amojo, store, clock, logger, failedMessages: deps.services?.failedMessages }),
     provider: createProviderDelivery({
       url: config.PROVIDER_WEBHOOK_URL,
       secret: config.PROVIDER_WEBHOOK_SECRET,

@@ -1,4 +1,4 @@
-import type { OutboxEffects, OutboxEntry } from '../storage/types';
+import type { NewOutboxEntry, OutboxEffects, OutboxEntry, StoredMessage } from '../storage/types';
 
 /**
  * The contract between the outbox worker and the delivery functions. A delivery function never
@@ -65,4 +65,13 @@ export function createDestinationRouter(handlers: Record<OutboxEntry['destinatio
       return handlers[entry.destination]?.onDead?.(entry, failure);
     },
   };
+}
+
+/**
+ * Builds the provider event saying a message the provider sent will not reach amoCRM (failed or
+ * dead after its 202). The services own the event shapes, so they supply it (Services.failedMessages),
+ * and the outbox commits it together with the entry's death.
+ */
+export interface FailedMessageEvents {
+  entryFor(message: StoredMessage, error: { code: 'rejected' | 'undeliverable'; message: string }, now: number): NewOutboxEntry;
 }

@@ -12,7 +12,12 @@ export interface InboxMessage {
   /** customer: came in through the channel; manager: written in amoCRM. */
   from: 'customer' | 'manager';
   author: string;
+  /** The text, or the caption of an attachment ('' when it has none). */
   text: string;
+  /** The message type (text, picture, video, file, voice, audio, sticker, location, contact). */
+  kind: string;
+  /** What a non-text message is, e.g. "picture · p.jpg", "location · 55.75, 37.61"; null for text. */
+  attachment: string | null;
   at: number;
   /** Manager messages: sent (the hook reached us) / delivered / read / failed; customer: received. */
   status: string;
@@ -40,10 +45,25 @@ export interface InboxView {
 
 const STATUS_NAME: Record<number, string> = { 1: 'delivered', 2: 'read', [-1]: 'failed' };
 
-function messageText(m: MessageRecord): string {
-  const c = m.message;
-  if (c.text) return c.text;
-  return c.media ? `[${c.type}] ${c.file_name || c.media}` : `[${c.type}]`;
+/**
+ * A picture, a location or a contact shown as its caption alone reads like a text message: say what
+ * it is, with what identifies it (file name, coordinates, the contact's name and phone).
+ */
+export function describeAttachment(c: MessageRecord['message']): string | null {
+  const any = c as Record<string, unknown>;
+  const type = String(c.type ?? 'text');
+  if (type === 'text') return null;
+  if (type === 'location') {
+    const loc = any.location as { lat?: number; lon?: number } | undefined;
+    return loc ? `location · ${loc.lat}, ${loc.lon}` : 'location';
+  }
+  if (type === 'contact') {
+    const contact = any.contact as { name?: string; phone?: string } | undefined;
+    return contact ? `contact · ${[contact.name, contact.phone].filter(Boolean).join(' ')}` : 'contact';
+  }
+  const name = (any.file_name as string | undefined) || (any.sticker_id as string | undefined) || (any.media as string | undefined);
+  const seconds = typeof any.media_duration === 'number' && any.media_duration > 0 ? ` · ${any.media_duration} s` : '';
+  return name ? `${type} · ${name}${seconds}` : `${type}${seconds}`;
 }
 
 export function createInbox(emulator: EmulatorControl, amojoAccountId: string) {
@@ -73,7 +93,9 @@ export function createInbox(emulator: EmulatorControl, amojoAccountId: string) {
         id: m.id,
         from,
         author: author?.name || (from === 'manager' ? 'Manager' : 'Customer'),
-        text: messageText(m),
+        text: m.message.text ?? '',
+        kind: String(m.message.type ?? 'text'),
+        attachment: describeAttachment(m.message),
         at: m.msecTimestamp || m.createdAt,
         status: from === 'customer' ? 'received' : last ? (STATUS_NAME[last.status] ?? String(last.status)) : 'sent',
         history: m.deliveryHistory.map((h) => STATUS_NAME[h.status] ?? String(h.status)),

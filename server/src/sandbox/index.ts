@@ -8,6 +8,7 @@ import type { OutboxWorker } from '../outbox/worker';
 import type { Store } from '../storage/types';
 import { announceSandbox, withDemoProviderUrl, withSandboxSecret } from './bootstrap';
 import { createEventBus, sanitizeForLog, type EventBus } from './event-bus';
+import { createEmulatorProxy } from './emulator-proxy';
 import { createSandboxRouter } from './router';
 import { replaySandboxBindings, SANDBOX_API_TOKEN, SANDBOX_LOGIN, SANDBOX_PASSWORD, startSandbox, type AmojoTarget } from './start-sandbox';
 import { SANDBOX_AMOJO_ID, type SandboxDeps } from './types';
@@ -49,16 +50,25 @@ export function sandboxHttpPlugin(deps: Pick<AppDeps, 'config' | 'store'>, sandb
       ...(e.requestBody !== undefined ? { requestBody: sanitizeForLog(e.requestBody) } : {}),
       ...(e.responseBody !== undefined ? { responseBody: sanitizeForLog(e.responseBody) } : {}),
     });
-  // SANDBOX_CONSOLE=false keeps the sandbox's emulator but leaves /sandbox unanswered (404).
-  return deps.config.SANDBOX_CONSOLE ? { tap, routes: { path: '/sandbox', handler: createSandboxRouter(deps, sandbox, bus) } } : { tap };
+  // The emulator's control API is for scripts (a provider's CI), so it stays on without the console;
+  // SANDBOX_CONSOLE=false only leaves /sandbox unanswered (404).
+  const routes = [{ path: '/_emulator', handler: createEmulatorProxy(sandbox.emulatorUrl) }];
+  if (deps.config.SANDBOX_CONSOLE) routes.push({ path: '/sandbox', handler: createSandboxRouter(deps, sandbox, bus) });
+  return { tap, routes };
 }
 
 export async function startSandboxMode(input: { config: Config; logger: Logger; store: Store; lifecycle: Lifecycle }): Promise<SandboxMode> {
   const { logger } = input;
   const target = await startSandbox(input);
-  const config = withSandboxSecret({ ...input.config, PROVIDER_API_TOKEN: input.config.PROVIDER_API_TOKEN ?? SANDBOX_API_TOKEN, AMOJO_CHANNEL_SECRET: target.secret });
+  const config = withSandboxSecret({
+    ...input.config,
+    PROVIDER_API_TOKEN: input.config.PROVIDER_API_TOKEN ?? SANDBOX_API_TOKEN,
+    AMOJO_CHANNEL_SECRET: target.secret,
+    // The emulator's channel has a bot, so direction "out" works in the sandbox without setup.
+    AMOJO_BOT_ID: input.config.AMOJO_BOT_ID ?? target.botId,
+  });
   const bus = createEventBus();
-  const sandbox: SandboxDeps = { emulator: target.emulator, amojoAccountId: SANDBOX_AMOJO_ID, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD };
+  const sandbox: SandboxDeps = { emulator: target.emulator, emulatorUrl: target.baseUrl, amojoAccountId: SANDBOX_AMOJO_ID, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD };
   return {
     target,
     config,

@@ -20,6 +20,8 @@ export interface AmojoTarget {
   baseUrl: string;
   channelId: string;
   secret: string;
+  /** The channel's bot, the author of imported outgoing messages (AMOJO_BOT_ID). */
+  botId: string;
   /** The emulator's control API: the console drives it, and its webhooks get pointed at us. */
   emulator: EmulatorControl;
 }
@@ -58,6 +60,7 @@ export async function startSandbox(deps: { logger: Logger; store: Store; lifecyc
     baseUrl: emulator.url,
     channelId: emulator.channelId,
     secret: emulator.secret,
+    botId: emulator.control.listChannels().find((c) => c.id === emulator.channelId)?.botId ?? '',
     emulator: emulator.control,
   };
 }

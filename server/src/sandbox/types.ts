@@ -6,6 +6,8 @@ import type { EmulatorControl } from '@amochan/amojo-emulator';
  */
 export interface SandboxDeps {
   emulator: EmulatorControl;
+  /** The emulator's own URL: its control API is served again under our /_emulator. */
+  emulatorUrl: string;
   /** The fake amoCRM account's amojo id the widget host page announces (APP.constant('account').amojo_id). */
   amojoAccountId: string;
   /** The seeded provider account the widget connects with. */

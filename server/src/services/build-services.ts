@@ -11,6 +11,9 @@ import { buildAmocrmSide, type AmocrmOAuthConfig, type AmocrmSide } from './amoc
 import { createBindingOwnership } from './binding-ownership';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
+import type { FailedMessageEvents } from '../outbox/types';
+import { createCustomerActions, type CustomerActions } from './customer-actions';
+import { createFailedMessageEvents } from './failed-messages';
 import { createInboundMessages } from './inbound-messages';
 import { createInstallationService, type InstallationService } from './installation-service';
 import { createMessageStatus, type MessageStatusService } from './message-status';
@@ -23,6 +26,10 @@ import { createMessageStatus, type MessageStatusService } from './message-status
 export interface Services {
   inbound: ReturnType<typeof createInboundMessages>;
   statuses: MessageStatusService;
+  /** The customer's edits and reactions. */
+  actions: CustomerActions;
+  /** The outbox asks for a message.failed event through this (it never builds events itself). */
+  failedMessages: FailedMessageEvents;
   hooks: ReturnType<typeof createAmojoHooks>;
   connections: ConnectionService;
   /** Install, reauthorization and uninstall as amoCRM reports them. */
@@ -39,6 +46,8 @@ export interface ServiceDeps {
     AMOJO_CHANNEL_SECRET?: string | undefined;
     /** Sent on connect when the widget gives no title. */
     AMOJO_CHANNEL_TITLE?: string | undefined;
+    /** The channel's bot: author of messages imported with direction "out". */
+    AMOJO_BOT_ID?: string | undefined;
   };
   store: Store;
   clock: Clock;
@@ -88,8 +97,10 @@ export function buildServices(deps: ServiceDeps): Services {
     onReauthorizationRequired: (installation) => installations.reauthorizationRequired(installation),
   });
   return {
-    inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING }),
+    inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING, botId: config.AMOJO_BOT_ID }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
+    actions: createCustomerActions({ store, clock, ids, outboxSignal }),
+    failedMessages: createFailedMessageEvents(ids),
     hooks: createAmojoHooks({
       store,
       clock,

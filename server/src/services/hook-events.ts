@@ -42,7 +42,8 @@ export function messageCreatedData(hook: MessageHook, ids: { conversationId: str
       ...opt('phone', m.receiver.phone),
       ...opt('email', m.receiver.email),
     },
-    sender: { ref_id: m.sender.id, ...opt('name', m.sender.name) },
+    // amoCRM's hooks name no manager (only sender.id): null says so rather than guessing one.
+    sender: { ref_id: m.sender.id, name: m.sender.name || null },
     message,
     ...(m.source?.external_id ? { source: { external_id: m.source.external_id } } : {}),
     timestamp: m.timestamp ?? hook.time ?? Math.floor((m.msec_timestamp ?? 0) / 1000),

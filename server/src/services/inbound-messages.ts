@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto';
-import type { CreateChatRequest, Participant, SendMessageInput } from '@amochan/amojo';
+import type { CreateChatRequest, Participant, ReplyTo, SendMessageInput } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import type { WakeSignal } from '../lib/wake-signal';
 import { newMessageEntry, type NewMessageEntryPayload } from '../storage/amojo-entries';
-import type { Connection, Conversation, StoredMessage, Store } from '../storage/types';
-import type { PostMessageRequest } from '../contract/provider-api';
+import type { Connection, StoredMessage, Store } from '../storage/types';
+import { TIMESTAMP_MS_FROM, type PostMessageRequest } from '../contract/provider-api';
+import { amojoMsgidFor, amojoRefOf } from './amojo-msgid';
+import { resolveConversation, type ResolvedConversation } from './inbound-conversation';
 import { touchIfStale } from './activity';
-import { phoneDigits, requireConnectedAccount } from './relay-accounts';
+import { requireConnectedAccount } from './relay-accounts';
 
 /**
  * Customer → amoCRM intake. The request is answered 202 as soon as the message and its outbox entry
@@ -23,6 +24,8 @@ export interface InboundMessagesDeps {
   outboxSignal: WakeSignal;
   /** Refuse new messages (503) while this many entries wait undelivered. */
   maxPending: number;
+  /** The channel's bot (AMOJO_BOT_ID): the author of messages the business sent outside amoCRM. */
+  botId?: string | undefined;
 }
 
 export interface AcceptedMessage {
@@ -31,22 +34,10 @@ export interface AcceptedMessage {
   status: 'queued';
 }
 
-interface ResolvedConversation {
-  conversation: Conversation;
-  /** Needs saving with the message (new, re-scoped, or just bound to a write-first chat). */
-  changed: boolean;
-  /** Bound now to a chat a manager started: this message carries the amojo ids. */
-  binding: boolean;
-}
-
-/** Deterministic, so two concurrent first messages of one conversation upsert the same row. */
-export const conversationRowId = (login: string, conversationId: string): string =>
-  `cnv_${createHash('sha256').update(`${login}\n${conversationId}`).digest('hex').slice(0, 24)}`;
-
-/** Seconds, or milliseconds when the number is too large to be seconds. */
+/** Seconds, or milliseconds when the number is too large to be seconds (contract/provider-api.ts). */
 export function toMillis(timestamp: number | undefined, now: number): number {
   if (timestamp === undefined) return now;
-  return Math.floor(timestamp >= 1e11 ? timestamp : timestamp * 1000);
+  return Math.floor(timestamp >= TIMESTAMP_MS_FROM ? timestamp : timestamp * 1000);
 }
 
 // Short, so a burst overshoots OUTBOX_MAX_PENDING by at most ~100 ms of intake (the count itself is a cheap counters read).
@@ -68,59 +59,25 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     }
   }
 
-  function bind(pending: Conversation, req: PostMessageRequest, now: number): ResolvedConversation {
-    return {
-      conversation: { ...pending, conversationId: req.conversation_id, clientId: req.sender.id, state: 'active', refBound: true, updatedAt: now, lastActivityAt: now },
-      changed: true,
-      binding: true,
-    };
+  const customerOf = (req: PostMessageRequest) => (req.direction === 'out' ? req.receiver! : req.sender!);
+
+  /** The quoted message, named the way amojo can find it; unknown → 422 now rather than a dead entry later. */
+  async function resolveReplyTo(login: string, replyTo: PostMessageRequest['reply_to']): Promise<ReplyTo | undefined> {
+    if (!replyTo) return undefined;
+    if (replyTo.msgid) {
+      const quoted = await store.messages.getByMsgid(login, replyTo.msgid);
+      if (!quoted) throw new AppError('unknown_target', `reply_to.msgid "${replyTo.msgid}": account "${login}" sent no message with that msgid`);
+      return { message: amojoRefOf(quoted) };
+    }
+    const quoted = await store.messages.getByAmojoMsgId(replyTo.id!);
+    if (!quoted || quoted.login !== login) {
+      throw new AppError('unknown_target', `reply_to.id "${replyTo.id}" is no message of account "${login}": use data.id of a message.created event`);
+    }
+    return { message: { id: replyTo.id! } };
   }
 
-  async function resolveConversation(connection: Connection, req: PostMessageRequest, now: number): Promise<ResolvedConversation> {
-    const { login, scopeId } = connection;
-    const existing = await store.conversations.getByConversationId(login, req.conversation_id);
-    if (existing) {
-      if (existing.scopeId === scopeId) return { conversation: existing, changed: false, binding: false };
-      // The login now serves another amoCRM account, which has never seen this chat: start it afresh.
-      return {
-        conversation: { ...existing, scopeId, amojoChatId: null, clientRefId: null, state: 'active', refBound: false, updatedAt: now, lastActivityAt: now },
-        changed: true,
-        binding: false,
-      };
-    }
-    if (req.conversation_ref_id) {
-      const byRef = await store.conversations.getByAmojoChatId(scopeId, req.conversation_ref_id);
-      if (byRef && byRef.conversationId === null) return bind(byRef, req, now);
-    }
-    const digits = phoneDigits(req.sender.phone);
-    if (!req.conversation_ref_id && digits) {
-      const pending = await store.conversations.findPendingByPhone(login, digits);
-      if (pending && pending.scopeId === scopeId) return bind(pending, req, now);
-    }
-    return {
-      conversation: {
-        id: conversationRowId(login, req.conversation_id),
-        login,
-        scopeId,
-        conversationId: req.conversation_id,
-        // A ref id we do not know (a hook we missed): trust it, amojo binds the chat on send.
-        amojoChatId: req.conversation_ref_id ?? null,
-        clientId: req.sender.id,
-        clientRefId: req.sender.ref_id ?? null,
-        phone: digits,
-        state: 'active',
-        refBound: Boolean(req.conversation_ref_id),
-        createdAt: now,
-        updatedAt: now,
-        lastActivityAt: now,
-      },
-      changed: true,
-      binding: Boolean(req.conversation_ref_id),
-    };
-  }
-
-  function buildPayload(req: PostMessageRequest, msgid: string, resolved: ResolvedConversation, scopeId: string, now: number): NewMessageEntryPayload {
-    const s = req.sender;
+  function buildPayload(req: PostMessageRequest, login: string, msgid: string, resolved: ResolvedConversation, scopeId: string, replyTo: ReplyTo | undefined, now: number): NewMessageEntryPayload {
+    const s = customerOf(req);
     const profile = s.phone || s.email ? { ...(s.phone ? { phone: s.phone } : {}), ...(s.email ? { email: s.email } : {}) } : undefined;
     const user: Participant = {
       id: s.id,
@@ -133,18 +90,22 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     const conversationRefId = req.conversation_ref_id ?? (resolved.binding ? resolved.conversation.amojoChatId ?? undefined : undefined);
     const source = req.source_external_id ? { external_id: req.source_external_id } : undefined;
     const msec = toMillis(req.timestamp, now);
+    const customer = { ...user, ...(refId ? { ref_id: refId } : {}) };
     const message: SendMessageInput = {
       timestamp: Math.floor(msec / 1000),
       msec_timestamp: msec,
-      msgid,
+      // Unique per channel whatever the provider numbers its messages (amojo-msgid.ts).
+      msgid: amojoMsgidFor(login, msgid),
       conversation_id: req.conversation_id,
       ...(conversationRefId ? { conversation_ref_id: conversationRefId } : {}),
       ...(req.silent !== undefined ? { silent: req.silent } : {}),
       ...(source ? { source } : {}),
-      sender: { ...user, ...(refId ? { ref_id: refId } : {}) },
+      // An outgoing import is the bot's message to the customer: amojo then wants sender.ref_id = the bot id.
+      ...(req.direction === 'out' ? { sender: { id: deps.botId!, ref_id: deps.botId! }, receiver: customer } : { sender: customer }),
       message: req.message,
+      ...(replyTo ? { reply_to: replyTo } : {}),
     };
-    // amojo requires user.name on create chat; the provider API guarantees a non-empty sender.name.
+    // amojo requires user.name on create chat; the provider API guarantees a non-empty name.
     const createChat: CreateChatRequest = { conversation_id: req.conversation_id, ...(source ? { source } : {}), user: { ...user, name: s.name } };
     return { scopeId, conversationRef: resolved.conversation.id, createChat, message };
   }
@@ -158,12 +119,17 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
         const existing = await store.messages.getByMsgid(login, req.msgid);
         if (existing) return { id: existing.id, msgid: req.msgid, status: 'queued' };
       }
+      if (req.direction === 'out' && !deps.botId) {
+        throw new AppError('bot_not_configured', 'direction "out" imports a message as the channel bot\'s, and this server has no AMOJO_BOT_ID (the bot id amoCRM support gave with the channel)');
+      }
       const now = clock.now();
       await checkBackpressure(now);
       const msgid = req.msgid ?? ids('amc');
-      const resolved = await resolveConversation(connection, req, now);
+      const customerField = req.direction === 'out' ? 'receiver' : 'sender';
+      const resolved = await resolveConversation(store, { connection, conversationId: req.conversation_id, conversationRefId: req.conversation_ref_id, customer: customerOf(req), customerField, now });
+      const replyTo = await resolveReplyTo(login, req.reply_to);
       const messageId = ids('msg');
-      const payload = buildPayload(req, msgid, resolved, connection.scopeId, now);
+      const payload = buildPayload(req, login, msgid, resolved, connection.scopeId, replyTo, now);
       const message: StoredMessage = {
         id: messageId,
         direction: 'inbound',

@@ -71,7 +71,15 @@ export function createMessageStatus(deps: MessageStatusDeps) {
   const { store, clock, ids } = deps;
 
   async function view(message: StoredMessage): Promise<MessageView> {
-    return toMessageView(message, await store.outbox.get(messageEntryId(message.id)));
+    const shown = await withBoundConversation(message);
+    return toMessageView(shown, await store.outbox.get(messageEntryId(shown.id)));
+  }
+
+  /** A write-first manager message was stored before its chat had our conversation_id: show the one bound since. */
+  async function withBoundConversation(message: StoredMessage): Promise<StoredMessage> {
+    if (message.conversationId !== null || !message.amojoChatId) return message;
+    const conversation = await store.conversations.getByAmojoChatId(message.scopeId, message.amojoChatId);
+    return conversation?.conversationId ? { ...message, conversationId: conversation.conversationId } : message;
   }
 
   return {
@@ -100,6 +108,11 @@ export function createMessageStatus(deps: MessageStatusDeps) {
       }
       const now = clock.now();
       const failed = req.status === 'failed';
+      const status: MessageStatus = req.status;
+      // Never step back: a late "delivered" after "read" (or a repeat) is acknowledged and not
+      // forwarded, or amoCRM's view would go read → delivered. A failure is always news.
+      const forward = failed || message.status === 'failed' || message.status === 'dead' || RANK[status] > RANK[message.status];
+      if (!forward) return { id: message.id, amojo_msgid: message.amojoMsgId, status: message.status, report: 'ignored' as const };
       const errorCode = failed ? (req.error_code ?? 905) : undefined;
       // 905 ("other") must carry a text amoCRM can show; without one, say at least what happened.
       const errorText = failed ? (req.error?.trim() || (errorCode === 905 ? 'the provider could not deliver the message' : undefined)) : undefined;
@@ -117,11 +130,7 @@ export function createMessageStatus(deps: MessageStatusDeps) {
         now,
       );
       deps.outboxSignal.wake();
-      // Never step back (a late "delivered" after "read"); the report itself still goes to amoCRM.
-      const status: MessageStatus = req.status;
-      if (failed || RANK[status] > RANK[message.status] || message.status === 'failed' || message.status === 'dead') {
-        await store.messages.update(message.id, { status, lastError: failed ? (errorText ?? null) : null }, now);
-      }
+      await store.messages.update(message.id, { status, lastError: failed ? (errorText ?? null) : null }, now);
       return { id: message.id, amojo_msgid: message.amojoMsgId, status, report: 'queued' as const };
     },
 

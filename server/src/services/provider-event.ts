@@ -6,7 +6,14 @@ import type { NewOutboxEntry } from '../storage/types';
  * `{"id":"evt_…","type":…,"created_at":<ms>,"account":"<login>","data":{…}}`.
  * Built here only, so every producer (connection service, webhook intake) agrees on the envelope.
  */
-export type ProviderEventType = 'message.created' | 'typing' | 'reaction' | 'account.connected' | 'account.disconnected' | 'account.reauthorization_required';
+export type ProviderEventType =
+  | 'message.created'
+  | 'message.failed'
+  | 'typing'
+  | 'reaction'
+  | 'account.connected'
+  | 'account.disconnected'
+  | 'account.reauthorization_required';
 
 export interface ProviderEvent<D = Record<string, unknown>> {
   id: string;

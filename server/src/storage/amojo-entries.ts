@@ -1,4 +1,4 @@
-import type { CreateChatRequest, SendMessageInput, TypingRequest } from '@amochan/amojo';
+import type { CreateChatRequest, EditMessageInput, ReactRequest, SendMessageInput, TypingRequest } from '@amochan/amojo';
 import type { IdGenerator } from '../lib/ids';
 import type { NewOutboxEntry } from './types';
 
@@ -24,6 +24,16 @@ export interface DeliveryStatusEntryPayload {
   status: 1 | 2 | -1;
   errorCode?: number;
   error?: string;
+}
+
+export interface EditEntryPayload {
+  scopeId: string;
+  body: EditMessageInput;
+}
+
+export interface ReactEntryPayload {
+  scopeId: string;
+  body: ReactRequest;
 }
 
 export interface TypingEntryPayload {
@@ -82,6 +92,32 @@ export function typingEntry(ids: IdGenerator, input: { login: string; scopeId: s
     kind: 'typing',
     orderingKey: `typing:${input.login}:${input.conversationId}`,
     payload,
+    messageId: null,
+  };
+}
+
+/**
+ * A customer's edit or reaction follows the conversation's messages (same ordering key as new_message),
+ * so it never reaches amojo before the message it is about.
+ */
+export function editEntry(ids: IdGenerator, input: { login: string; conversationId: string; payload: EditEntryPayload }): NewOutboxEntry {
+  return {
+    id: ids('obx'),
+    destination: 'amojo',
+    kind: 'edit_message',
+    orderingKey: inboundOrderingKey(input.login, input.conversationId),
+    payload: input.payload,
+    messageId: null,
+  };
+}
+
+export function reactEntry(ids: IdGenerator, input: { login: string; conversationId: string; payload: ReactEntryPayload }): NewOutboxEntry {
+  return {
+    id: ids('obx'),
+    destination: 'amojo',
+    kind: 'react',
+    orderingKey: inboundOrderingKey(input.login, input.conversationId),
+    payload: input.payload,
     messageId: null,
   };
 }

@@ -1,5 +1,6 @@
 import { sleep } from '../support/wait';
 import { eventually, sendUntilAccepted, startCluster, type Cluster } from '../support/cluster';
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 
 /**
  * Crash safety, end to end: the built server over one SQLite file is SIGKILLed several times in the
@@ -59,7 +60,7 @@ async function replyLoop(cluster: Cluster, replies: Reply[], until: () => boolea
 /** Checks both directions once everything settled; returns the raw provider duplicates. */
 async function verify(cluster: Cluster, expected: Map<string, string[]>, replies: Reply[]): Promise<number> {
   const wanted = [...expected.values()].flat();
-  const sentOnce = (msgid: string) => cluster.emulator.control.listMessages({ scopeId: cluster.scopeId }).filter((m) => m.clientMsgId === msgid).length === 1;
+  const sentOnce = (msgid: string) => cluster.emulator.control.listMessages({ scopeId: cluster.scopeId }).filter((m) => m.clientMsgId === amojoMsgidFor('alice', msgid)).length === 1;
   await eventually(() => wanted.every(sentOnce), 'every accepted message in amojo', 60_000);
   const inAmojo = cluster.emulator.control.listMessages({ scopeId: cluster.scopeId }).filter((m) => m.clientMsgId !== null);
   // Exactly once: one record per msgid, nothing we never accepted.
@@ -67,7 +68,7 @@ async function verify(cluster: Cluster, expected: Map<string, string[]>, replies
   for (const [conversationId, msgids] of expected) {
     const chat = cluster.emulator.control.listChats(cluster.scopeId).find((c) => c.conversationId === conversationId)!;
     const order = cluster.emulator.control.listMessages({ scopeId: cluster.scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId);
-    expect(order).toEqual(msgids);
+    expect(order).toEqual(msgids.map((msgid) => amojoMsgidFor('alice', msgid)));
   }
 
   await eventually(() => replies.every((r) => cluster.provider.countFor(r.messageId) >= 1), 'every manager reply at the provider', 60_000);

@@ -6,6 +6,7 @@ import { startProviderServer, WEBHOOK_SECRET, type ProviderServer } from '../sup
 import { call } from '../support/http-client';
 import { assertBuilt, makeTempDir, runCliProcess, serverEnv, startConnectedServer, type ServerProcess } from '../support/server-process';
 import { waitFor } from '../support/wait';
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 
 /**
  * Relay end to end: the built server process (SQLite), the emulator playing amojo on loopback and a
@@ -26,7 +27,7 @@ let scopeId: string;
 
 const api = (p: string, body?: unknown, method: 'GET' | 'POST' = body === undefined ? 'GET' : 'POST') => call(`${server.url}/api/v1${p}`, method, body, bearer);
 const amojoMessages = () => emulator.control.listMessages({ scopeId });
-const byMsgid = (msgid: string) => amojoMessages().filter((m) => m.clientMsgId === msgid);
+const byMsgid = (msgid: string) => amojoMessages().filter((m) => m.clientMsgId === amojoMsgidFor('alice', msgid));
 const eventsFor = (amojoMsgId: string) => provider.accepted.filter((e) => e.body.type === 'message.created' && e.body.data.id === amojoMsgId);
 const send = async (conversation_id: string, message: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
   const res = await api('/messages', { account: 'alice', conversation_id, sender: { id: `${conversation_id}-customer`, name: 'Customer' }, message, ...extra });
@@ -172,7 +173,7 @@ describe('relay against the real server process', () => {
     const sent: Array<{ id: string; msgid: string }> = [];
     for (let i = 0; i < 6; i++) sent.push(await send('conv-order', { type: 'text', text: `n${i}` }));
     await waitFor(() => sent.every((s) => byMsgid(s.msgid).length === 1), 'all in amojo');
-    const order = amojoMessages().filter((m) => sent.some((s) => s.msgid === m.clientMsgId)).map((m) => (m.message as { text: string }).text);
+    const order = amojoMessages().filter((m) => sent.some((s) => amojoMsgidFor('alice', s.msgid) === m.clientMsgId)).map((m) => (m.message as { text: string }).text);
     expect(order).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5']);
 
     // And toward the provider: it refuses the first two deliveries, the replies still arrive in order.

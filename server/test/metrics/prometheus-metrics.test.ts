@@ -6,6 +6,7 @@ import { auth } from '../support/app-factory';
 import { waitFor } from '../support/wait';
 import { createStackHarness, type StackHarness } from '../support/stack-harness';
 import { assertPrometheusText, metricValue } from '../support/prometheus';
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 
 /** GET /metrics: the text format, and that every family moves when the thing it counts happens. */
 
@@ -102,7 +103,7 @@ describe('GET /metrics', () => {
       expect(metricValue(text, 'amochan_outbox_deliveries_total', { destination: 'amojo', outcome: 'duplicate' })).toBe(1);
       expect(metricValue(text, 'amochan_outbox_deliveries_total', { destination: 'amojo', outcome: 'delivered' })).toBe(0);
       expect((await cold.store.messages.get(res.body.id))?.status).toBe('sent');
-      expect(cold.emulator.control.listMessages().filter((m) => m.clientMsgId === res.body.msgid)).toHaveLength(1);
+      expect(cold.emulator.control.listMessages().filter((m) => m.clientMsgId === amojoMsgidFor('alice', res.body.msgid))).toHaveLength(1);
     } finally {
       await cold.close();
     }

@@ -8,6 +8,7 @@ import { waitFor } from '../support/wait';
 import { testClock } from '../support/widget-harness';
 import { createStackHarness, type StackHarness } from '../support/stack-harness';
 import { metricValue } from '../support/prometheus';
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 
 /**
  * Leases: long enough for the slowest delivery (enforced by config), taken from the config by the
@@ -81,7 +82,7 @@ describe('leases in the worker', () => {
     clock.advance(2);
     expect(await worker.processDue()).toBe(1);
     expect(await h.store.outbox.get(`obx_${id}`)).toMatchObject({ state: 'done', attempts: 2 });
-    const inAmojo = h.emulator.control.listMessages().filter((m) => m.clientMsgId === msgid);
+    const inAmojo = h.emulator.control.listMessages().filter((m) => m.clientMsgId === amojoMsgidFor('alice', msgid));
     expect(inAmojo).toHaveLength(1);
     // The duplicate answer carries no id; it was found in history so statuses and reactions still map.
     expect(await h.store.messages.get(id)).toMatchObject({ status: 'sent', amojoMsgId: inAmojo[0]!.id });

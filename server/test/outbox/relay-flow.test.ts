@@ -2,6 +2,7 @@ import request from 'supertest';
 import { createRelayHarness, newId, type RelayHarness } from '../support/relay-harness';
 import { auth } from '../support/app-factory';
 import { waitFor } from '../support/wait';
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 
 /** Both directions in one process: app + worker + emulator (amojo) + a provider HTTP server. */
 describe('relay flow (in process)', () => {
@@ -17,7 +18,7 @@ describe('relay flow (in process)', () => {
 
   const scope = () => h.connection.scopeId;
   const send = (body: Record<string, unknown>) => request(h.app).post('/api/v1/messages').set(auth).send({ account: 'alice', ...body });
-  const emulatorMessage = (msgid: string) => h.emulator.control.listMessages({ scopeId: scope() }).find((m) => m.clientMsgId === msgid);
+  const emulatorMessage = (msgid: string) => h.emulator.control.listMessages({ scopeId: scope() }).find((m) => m.clientMsgId === amojoMsgidFor('alice', msgid));
   const eventFor = (amojoMsgId: string) => h.provider.accepted.find((e) => e.body.type === 'message.created' && e.body.data.id === amojoMsgId);
   const getMessage = async (id: string) => (await request(h.app).get(`/api/v1/messages/${id}`).set(auth)).body;
 
@@ -144,7 +145,7 @@ describe('relay flow (in process)', () => {
     const res = await send({ conversation_id, sender: { id: `c-${newId()}`, name: 'F' }, message: { type: 'text', text: 'through the storm' } });
     await waitFor(() => emulatorMessage(res.body.msgid), 'message after faults');
     await waitFor(async () => (await getMessage(res.body.id)).status === 'sent', 'sent');
-    expect(h.emulator.control.listMessages({ scopeId: scope() }).filter((m) => m.clientMsgId === res.body.msgid)).toHaveLength(1);
+    expect(h.emulator.control.listMessages({ scopeId: scope() }).filter((m) => m.clientMsgId === amojoMsgidFor('alice', res.body.msgid))).toHaveLength(1);
     expect((await getMessage(res.body.id)).attempts).toBeGreaterThanOrEqual(2);
   });
 
@@ -153,10 +154,10 @@ describe('relay flow (in process)', () => {
     const msgid = `dup-${newId()}`;
     const sender = { id: `c-${newId()}`, name: 'G' };
     await h.deps.amojo.createChat(scope(), { conversation_id, user: sender });
-    await h.deps.amojo.sendMessage(scope(), { msgid, conversation_id, sender, message: { type: 'text', text: 'already there' } });
+    await h.deps.amojo.sendMessage(scope(), { msgid: amojoMsgidFor('alice', msgid), conversation_id, sender, message: { type: 'text', text: 'already there' } });
     const res = await send({ conversation_id, msgid, sender, message: { type: 'text', text: 'already there' } });
     await waitFor(async () => (await getMessage(res.body.id)).status === 'sent', 'sent');
-    expect(h.emulator.control.listMessages({ scopeId: scope() }).filter((m) => m.clientMsgId === msgid)).toHaveLength(1);
+    expect(h.emulator.control.listMessages({ scopeId: scope() }).filter((m) => m.clientMsgId === amojoMsgidFor('alice', msgid))).toHaveLength(1);
   });
 
   it('typing and reactions flow both ways', async () => {

@@ -37,12 +37,15 @@ export interface HarnessOptions {
   startWorker?: boolean;
   /** Skip the provider server and set PROVIDER_WEBHOOK_URL to this. */
   providerUrl?: string;
+  /** Give the server the emulator channel's bot id as AMOJO_BOT_ID. */
+  withBotId?: boolean;
 }
 
 export async function createRelayHarness(options: HarnessOptions = {}): Promise<RelayHarness> {
   const emulator = await startEmulator();
   const provider = await startProviderServer();
-  const config = loadConfig({ ...relayEnv(emulator, options.providerUrl ?? provider.url), ...options.env });
+  const botId = emulator.control.listChannels().find((c) => c.id === emulator.channelId)!.botId;
+  const config = loadConfig({ ...relayEnv(emulator, options.providerUrl ?? provider.url), ...(options.withBotId ? { AMOJO_BOT_ID: botId } : {}), ...options.env });
   const store = createMemoryStore();
   const deps = createTestDeps({ config, store, logger: createSilentLogger(), emulator });
   const served = await serveApp(deps, emulator);

@@ -51,7 +51,7 @@ export async function startSandboxHarness(env: Record<string, string> = {}): Pro
     logger: createSilentLogger(),
     emulator,
   });
-  const sandbox = { emulator: emulator.control, amojoAccountId: SANDBOX_AMOJO_ID, login: 'demo', password: 'demo' };
+  const sandbox = { emulator: emulator.control, emulatorUrl: emulator.url, amojoAccountId: SANDBOX_AMOJO_ID, login: 'demo', password: 'demo' };
   const served = await serveApp(deps, emulator, sandboxHttpPlugin(deps, sandbox, bus));
   const worker = createRelayWorker({ ...deps, config: withDemoProviderUrl(config, served.url) });
   const unwire = wireSandboxEvents({ bus, emulator: emulator.control, worker });

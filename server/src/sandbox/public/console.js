@@ -28,10 +28,22 @@
     return ('0' + d.getHours()).slice(-2) + ':' + ('0' + d.getMinutes()).slice(-2) + ':' + ('0' + d.getSeconds()).slice(-2);
   }
 
+  var ICONS = { picture: '🖼', video: '🎬', file: '📎', voice: '🎤', audio: '🎵', sticker: '🏷', location: '📍', contact: '👤' };
+  function attachmentIcon(kind) {
+    return ICONS[kind] || '📎';
+  }
+
+  /** One line for a chat list or a preview: what the message is, then its text. */
+  function summary(m) {
+    return m.attachment ? attachmentIcon(m.kind) + ' ' + m.attachment + (m.text ? ' — ' + m.text : '') : m.text;
+  }
+
   function bubble(text, mine, meta) {
     var $b = $('<div class="bubble"></div>').toggleClass('bubble--mine', mine);
     if (meta.author) $('<div class="bubble__author"></div>').text(meta.author).appendTo($b);
-    $('<div class="bubble__text"></div>').text(text).appendTo($b);
+    // A picture, file, location or contact says what it is; its caption (if any) follows as text.
+    if (meta.attachment) $('<div class="bubble__attachment"></div>').attr('data-kind', meta.kind || '').text(attachmentIcon(meta.kind) + ' ' + meta.attachment).appendTo($b);
+    if (text || !meta.attachment) $('<div class="bubble__text"></div>').text(text).appendTo($b);
     var $meta = $('<div class="bubble__meta"></div>').appendTo($b);
     $('<span></span>').text(time(meta.at)).appendTo($meta);
     if (meta.status) $('<span class="status"></span>').addClass('status--' + meta.status).attr('data-status', meta.status).text(meta.status).appendTo($meta);
@@ -58,7 +70,7 @@
       var $li = $('<li class="chat"></li>').attr('data-chat', chat.id).toggleClass('chat--active', chat.id === selectedChat);
       $('<div class="chat__name"></div>').text(chat.title).appendTo($li);
       if (chat.origin === 'write_first' && !chat.conversationId) $('<div class="chat__tag">write first · awaiting answer</div>').appendTo($li);
-      $('<div class="chat__last"></div>').text(last ? last.text : '').appendTo($li);
+      $('<div class="chat__last"></div>').text(last ? summary(last) : '').appendTo($li);
       $li.appendTo($list);
     });
     var chat = chats.filter(function (c) { return c.id === selectedChat; })[0];
@@ -75,7 +87,7 @@
         return;
       }
       chat.messages.forEach(function (m) {
-        bubble(m.text, m.from === 'manager', { author: m.author, at: m.at, status: m.from === 'manager' ? m.status : null, history: m.from === 'manager' ? m.history : null, error: m.error })
+        bubble(m.text, m.from === 'manager', { author: m.author, kind: m.kind, attachment: m.attachment, at: m.at, status: m.from === 'manager' ? m.status : null, history: m.from === 'manager' ? m.history : null, error: m.error })
           .addClass('inbox-msg').attr('data-from', m.from).attr('data-id', m.id).appendTo($box);
       });
     });
@@ -111,7 +123,7 @@
         return;
       }
       c.messages.forEach(function (m) {
-        bubble(m.text, m.from === 'customer', { author: m.from === 'manager' ? 'Manager' : null, at: m.at, status: m.status, error: m.error })
+        bubble(m.text, m.from === 'customer', { author: m.from === 'manager' ? 'Manager' : null, kind: m.kind, attachment: m.attachment, at: m.at, status: m.status, error: m.error })
           .addClass('cust-msg').attr('data-from', m.from).attr('data-id', m.id || '').appendTo($box);
       });
     });
