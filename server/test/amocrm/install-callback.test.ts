@@ -32,6 +32,8 @@ describe('OAuth callback', () => {
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.text).toContain('The integration is installed');
     expect(res.text).toContain('browser.amocrm.ru');
+    // The code is a credential for 20 minutes: it never reaches the logs (request lines omit queries).
+    expect(rig.oauth.logs.text()).not.toContain(code);
   });
 
   it('a referer that is not an amoCRM/Kommo host: 400 before any request, the code stays usable', async () => {
