@@ -2,7 +2,7 @@
 'use strict';
 /**
  * amochan benchmarks: `npm run bench` (everything), `npm run bench -- --quick` (< 3 min),
- * `--only=ingest,relay,scale,widget,memory`, `--profile` (CPU profiles of the server children in
+ * `--only=ingest,relay,scale,widget,memory,postgres`, `--profile` (CPU profiles of the server children in
  * bench/profiles/). Prints a table and writes bench/results.json.
  *
  * Every figure is a ratio against a baseline measured in the same run, on the same machine, with
@@ -17,7 +17,7 @@ const { renderTable } = require('./lib/table');
 const { RESULTS, PROFILES, SERVER_MAIN } = require('./lib/paths');
 
 // memory right after relay: it continues on the relay server (see memory.js).
-const BENCHES = ['widget', 'ingest', 'relay', 'memory', 'scale'];
+const BENCHES = ['widget', 'ingest', 'relay', 'memory', 'scale', 'postgres'];
 const LIVE_ACCOUNTS = 4;
 const WIDGET_MAX_BYTES = 15 * 1024;
 
@@ -59,6 +59,11 @@ function evaluate(r) {
   if (r.widget) {
     t.widget_gzip = { target: `≤ 15 KB gzip (${WIDGET_MAX_BYTES} B)`, value: r.widget.gzip_bytes, pass: r.widget.missing ? null : check(r.widget.gzip_bytes, (v) => v <= WIDGET_MAX_BYTES) };
   }
+  if (r.postgres) {
+    t.postgres_relay_ratio = { target: 'PostgreSQL/SQLite relay ≥ 0.6', value: r.postgres.relay_ratio, pass: check(r.postgres.relay_ratio, (v) => v >= 0.6) };
+    t.postgres_instances2_ratio = { target: '2 instances/1 ≥ 1.0', value: r.postgres.instances2_ratio, pass: check(r.postgres.instances2_ratio, (v) => v >= 1.0) };
+    t.postgres_p99_at_200 = { target: 'p99 < 50 ms at 200 msg/s on PostgreSQL', value: r.postgres.p99_ms_at_200, pass: check(r.postgres.p99_ms_at_200, (v) => v < 50) };
+  }
   if (r.memory) t.memory_rss = { target: '≤ 250 MB RSS', value: r.memory.rss_mb, pass: check(r.memory.rss_mb, (v) => v <= 250) };
   return t;
 }
@@ -86,6 +91,11 @@ function tableRows(all, t, quick) {
   }
   if (r.memory) {
     rows.push({ benchmark: `memory RSS after ${r.memory.messages ? r.memory.messages / 1000 + 'k' : '?'} msgs (MB)`, ours: r.memory.rss_mb, baseline: null, ratio: null, target: '≤ 250 MB', pass: pass('memory_rss') });
+  }
+  if (r.postgres) {
+    rows.push({ benchmark: 'relay on PostgreSQL (msg/s)', ours: r.postgres.relay_mps, baseline: r.postgres.sqlite_relay_mps, ratio: r.postgres.relay_ratio, target: '≥ 0.6× SQLite', pass: pass('postgres_relay_ratio') });
+    rows.push({ benchmark: '2 instances on one PostgreSQL (msg/s)', ours: r.postgres.instances2_mps, baseline: r.postgres.relay_mps, ratio: r.postgres.instances2_ratio, target: '≥ 1.0× one instance', pass: pass('postgres_instances2_ratio') });
+    rows.push({ benchmark: 'PostgreSQL p99 @200 msg/s (ms)', ours: r.postgres.p99_ms_at_200, baseline: null, ratio: null, target: '< 50 ms', pass: pass('postgres_p99_at_200') });
   }
   for (const [name, res] of Object.entries(all)) if (res && res.error) rows.push({ benchmark: name, ours: null, baseline: null, ratio: null, target: res.error.split('\n')[0].slice(0, 70), pass: 'error' });
   if (quick) rows.push({ benchmark: '(--quick: reduced sizes)', ours: null, baseline: null, ratio: null, target: '', pass: 'info' });

@@ -83,6 +83,8 @@ const envSchema = z.object({
   // 0 turns the reconciler off. It re-reads chat history of conversations active within the
   // lookback window to recover manager messages whose hook never reached us.
   RECONCILE_INTERVAL_MS: int(60_000, 0, 86_400_000),
+  // Single-runner jobs (reconciler, retention): lease length; a dead instance's job moves within it.
+  JOB_LEASE_MS: int(15_000, 300, 600_000),
   RECONCILE_LOOKBACK_MS: int(86_400_000, 60_000, 30 * 86_400_000),
   // Periodic passes leave messages younger than this to their hook, which may still be in flight.
   RECONCILE_GRACE_MS: int(30_000, 0, 3_600_000),

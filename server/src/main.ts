@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createAmojoClient, noRetry } from '@amochan/amojo';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -18,6 +19,7 @@ import { buildServices } from './services/build-services';
 import { createCredentialVerifier } from './services/credentials';
 import { createReconciler } from './services/reconciler';
 import { createRetentionJob } from './services/retention';
+import { createSingleRunner, type LeadJob } from './services/single-runner';
 import { createTokenKeeper } from './services/token-keeper';
 import { openStore } from './storage/open-store';
 
@@ -43,7 +45,13 @@ async function loadSandboxMode(input: Parameters<typeof import('./sandbox').star
 
 export async function startServer(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL })): Promise<RunningServer> {
   const lifecycle = createLifecycle();
-  const store = await openStore(config.DATABASE_URL);
+  const store = openStore(config.DATABASE_URL, {
+    poolSize: config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    // A dropped idle connection (database restart, failover) is expected: the pool reconnects.
+    onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost; reconnecting on next use'),
+  });
+  const instanceId = `${hostname()}:${process.pid}:${createId('inst').slice(-6)}`;
   try {
     const sandbox = config.sandbox ? await loadSandboxMode({ config, logger, store, lifecycle }) : null;
     const target = sandbox?.target ?? { baseUrl: config.AMOJO_BASE_URL, channelId: config.AMOJO_CHANNEL_ID!, secret: config.AMOJO_CHANNEL_SECRET! };
@@ -63,6 +71,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       outboxSignal: createWakeSignal(),
       lifecycle,
     };
+    // Work committed by another instance wakes this one's worker too (LISTEN/NOTIFY on PostgreSQL).
+    const unlisten = store.onOutboxWork?.(() => infra.outboxSignal.wake());
+    if (unlisten) lifecycle.onShutdown('outbox listener', async () => unlisten());
     const deps: AppDeps = { ...infra, services: buildServices(infra) };
     warnAboutBindings(effectiveConfig, logger);
     await sandbox?.prepare(deps);
@@ -78,6 +89,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       { ...deps, config: sandbox ? sandbox.workerConfig(effectiveConfig, url) : effectiveConfig },
       { amojo: createAmojoClient({ ...amojoOptions, retry: noRetry, fetch: outboxFetch }), fetch: outboxFetch },
     );
+    // Exactly one instance on the database runs each job; another takes over when it dies.
+    const leadOnly = (job: string, run: LeadJob) => {
+      const runner = createSingleRunner({ leaders: store.shared.leaders, clock: deps.clock, logger, job, holder: instanceId, ttlMs: config.JOB_LEASE_MS, run });
+      runner.start();
+      return () => runner.stop();
+    };
     lifecycle.onShutdown('outbox worker', async () => {
       await worker.stop();
       outboxFetch.destroy();
@@ -99,15 +116,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         intervalMs: config.RECONCILE_INTERVAL_MS,
         graceMs: config.RECONCILE_GRACE_MS,
       });
-      lifecycle.onShutdown('reconciler', () => reconciler.stop());
-      reconciler.start();
+      lifecycle.onShutdown('reconciler', leadOnly('reconciler', reconciler));
     }
     // Keeps amoCRM tokens (and so their refresh tokens) alive even when no REST call needs them.
     const amocrm = deps.services.amocrm;
     if (amocrm && config.AMOCRM_TOKEN_CHECK_INTERVAL_MS > 0) {
       const keeper = createTokenKeeper({ installations: store.installations, tokens: amocrm.tokens, clock: deps.clock, logger, intervalMs: config.AMOCRM_TOKEN_CHECK_INTERVAL_MS });
-      lifecycle.onShutdown('amoCRM token keeper', () => keeper.stop());
-      keeper.start();
+      // On one instance only: refreshes racing across instances would spend a single-use refresh token twice.
+      lifecycle.onShutdown('amoCRM token keeper', leadOnly('amocrm-token-keeper', keeper));
     }
     // Purges done outbox entries and old webhook receipts (first pass a minute after start, then hourly).
     const retention = createRetentionJob({
@@ -118,9 +134,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       doneOutboxDays: config.RETENTION_DONE_OUTBOX_DAYS,
       receiptsDays: config.RETENTION_RECEIPTS_DAYS,
     });
-    lifecycle.onShutdown('retention', () => retention.stop());
-    retention.start();
-    logger.info({ port, url, sandbox: config.sandbox, verifier: deps.verifier.kind }, 'listening');
+    lifecycle.onShutdown('retention', leadOnly('retention', retention));
+    logger.info({ instance: instanceId, port, url, sandbox: config.sandbox, verifier: deps.verifier.kind }, 'listening');
     sandbox?.announce(url);
 
     let stopping: Promise<void> | null = null;

@@ -4,6 +4,8 @@ import type { Config } from '../config';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { createMemorySharedState } from '../storage/memory/shared-state';
+import type { SharedState } from '../storage/shared-state-types';
 
 /**
  * The widget's disposable X-Auth-Token (amoCRM's `$authorizedAjax`): a JWT signed HS256 with the
@@ -22,33 +24,37 @@ export const LEEWAY_SECONDS = 60;
 const AMO_ISSUER_HOST = /(^|\.)(amocrm\.ru|amocrm\.com|kommo\.com)$/i;
 
 /**
- * Remembers seen jti values until their token expires. In memory: with several server instances a
- * token could be replayed against another instance, so the cache must then move to the store.
+ * Remembers seen jti values until their token expires, in the store's shared replay cache, so a
+ * token used on one instance is refused on every other. Records are partitioned per amoCRM account,
+ * and each account may present at most `tokensPerAccountPerMinute` fresh tokens a minute: that
+ * bounds what one account can make us remember, and an account flooding us with fresh tokens is
+ * slowed down (429) without touching any other account's calls.
  */
 export interface ReplayCache {
-  /** false when the jti was already seen (and has not expired). */
-  remember(jti: string, expiresAtMs: number, now: number): boolean;
-  size(): number;
+  /**
+   * false when the jti was already seen in this account (and has not expired); throws
+   * rate_limited when the account is over its budget of fresh tokens.
+   */
+  remember(amocrmAccountId: number, jti: string, expiresAtMs: number, now: number): Promise<boolean>;
 }
 
-export function createReplayCache(maxEntries = 100_000): ReplayCache {
-  const seen = new Map<string, number>();
-  let nextSweep = 0;
-  const sweep = (now: number) => {
-    for (const [jti, until] of seen) if (until <= now) seen.delete(jti);
-    nextSweep = now + 60_000;
-  };
+export const DEFAULT_TOKENS_PER_ACCOUNT_PER_MINUTE = 1200;
+const BUDGET_WINDOW_MS = 60_000;
+
+export function createReplayCache(
+  shared: Pick<SharedState, 'replay' | 'rateLimits'> = createMemorySharedState(),
+  tokensPerAccountPerMinute = DEFAULT_TOKENS_PER_ACCOUNT_PER_MINUTE,
+): ReplayCache {
   return {
-    remember(jti, expiresAtMs, now) {
-      if (now >= nextSweep || seen.size >= maxEntries) sweep(now);
-      const until = seen.get(jti);
-      if (until !== undefined && until > now) return false;
-      // Past the cap even after a sweep: refuse rather than forget, since forgetting enables replay.
-      if (seen.size >= maxEntries) return false;
-      seen.set(jti, expiresAtMs);
-      return true;
+    async remember(accountId, jti, expiresAtMs, now) {
+      // Counted before remembering, so a flood stops adding records once over budget.
+      const budget = await shared.rateLimits.hit(`widget-tokens:${accountId}`, BUDGET_WINDOW_MS, now);
+      if (budget.count > tokensPerAccountPerMinute) {
+        const seconds = Math.max(1, Math.ceil((budget.resetAt - now) / 1000));
+        throw new AppError('rate_limited', `too many widget calls from amoCRM account ${accountId}; try again in ${seconds} s`, { retryAfter: seconds });
+      }
+      return shared.replay.firstSeen(`widget-jti:${accountId}`, jti, expiresAtMs, now);
     },
-    size: () => seen.size,
   };
 }
 
@@ -99,7 +105,7 @@ export async function verifyWidgetToken(token: string, config: TokenConfig, cach
   if (typeof accountId !== 'number' || !Number.isSafeInteger(accountId) || accountId <= 0) throw invalid('X-Auth-Token has no valid account_id');
   if (typeof payload.jti !== 'string' || payload.jti === '') throw invalid('X-Auth-Token has no jti');
   // Kept until the token could no longer pass the exp check, leeway included.
-  if (!cache.remember(payload.jti, (payload.exp! + LEEWAY_SECONDS) * 1000, now)) {
+  if (!(await cache.remember(accountId, payload.jti, (payload.exp! + LEEWAY_SECONDS) * 1000, now))) {
     throw invalid('X-Auth-Token was already used; every widget call needs a fresh token');
   }
   return {
@@ -112,8 +118,8 @@ export async function verifyWidgetToken(token: string, config: TokenConfig, cach
 const ANONYMOUS: WidgetCaller = { amocrmAccountId: null, userId: null, subdomain: null };
 
 /** Puts the caller on res.locals.widgetCaller; without AMOCRM_CLIENT_SECRET every caller is anonymous. */
-export function createWidgetAuth(deps: { config: TokenConfig; clock: Clock; logger: Logger; cache?: ReplayCache }): RequestHandler {
-  const cache = deps.cache ?? createReplayCache();
+export function createWidgetAuth(deps: { config: TokenConfig; clock: Clock; logger: Logger; cache: ReplayCache }): RequestHandler {
+  const { cache } = deps;
   return async (req, res, next) => {
     if (!deps.config.AMOCRM_CLIENT_SECRET) {
       res.locals.widgetCaller = ANONYMOUS;

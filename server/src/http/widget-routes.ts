@@ -7,7 +7,7 @@ import type { ConnectionService } from '../services/connection-service';
 import { createWidgetCors } from './cors';
 import { parseInput as parse } from './validate';
 import { createWidgetRateLimiters } from './rate-limit';
-import { createWidgetAuth, widgetCaller, type ReplayCache } from './widget-auth';
+import { createReplayCache, createWidgetAuth, widgetCaller, type ReplayCache } from './widget-auth';
 
 /**
  * /widget/v1: what the amoCRM widget calls (transport only; the rules live in the connection
@@ -33,7 +33,7 @@ const jsonGuard: RequestHandler = (req, _res, next) => {
 };
 
 export interface WidgetRouterOptions {
-  /** Shared across app instances in tests that need it; a fresh cache otherwise. */
+  /** Tests may pass their own; by default the store's shared cache (one for every instance on the database). */
   replayCache?: ReplayCache;
   connections?: ConnectionService;
 }
@@ -42,6 +42,8 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
   const { config } = deps;
   const connections = options.connections ?? deps.services.connections;
   const limits = createWidgetRateLimiters({
+    counters: deps.store.shared.rateLimits,
+    clock: deps.clock,
     windowMs: config.WIDGET_RATE_WINDOW_MS,
     perIp: config.WIDGET_RATE_LIMIT_PER_IP,
     perLogin: config.WIDGET_RATE_LIMIT_PER_LOGIN,
@@ -67,7 +69,7 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
   router.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
   router.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 20 }));
   router.use(jsonGuard); // depth and string-length limits, before any recursive consumer
-  router.use(createWidgetAuth({ config, clock: deps.clock, logger: deps.logger, cache: options.replayCache }));
+  router.use(createWidgetAuth({ config, clock: deps.clock, logger: deps.logger, cache: options.replayCache ?? createReplayCache(deps.store.shared) }));
 
   router.post('/connect', limits.perLogin, async (req, res) => {
     const body = withAmojoId(parse(connectSchema, req.body, 'body'), 'body');

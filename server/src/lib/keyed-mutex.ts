@@ -1,7 +1,7 @@
 /**
  * Serialises async work per key inside this process (e.g. two concurrent connects for one amoCRM
  * account must not interleave their amojo call and their store writes). Idle keys are forgotten, so
- * memory stays proportional to work in flight. Several server instances would need a store-level lock.
+ * memory stays proportional to work in flight. Across instances use the store's shared locks (storage/shared-state-types.ts).
  */
 export interface KeyedMutex {
   run<T>(key: string, work: () => Promise<T>): Promise<T>;

@@ -41,6 +41,11 @@ export interface AmocrmWiringDeps {
   clock: Clock;
   logger: Logger;
   fetch?: FetchFn | undefined;
+  /**
+   * Serialises one account's refreshes across every instance on the database (a refresh token is
+   * single-use: two instances refreshing at once lose the account). Default: in-process only.
+   */
+  withAccountLock?: AccountLock | undefined;
   /** Told once per refused refresh (the installation is already marked). */
   onReauthorizationRequired(installation: Installation): Promise<void>;
 }
@@ -62,7 +67,7 @@ export function buildAmocrmSide(deps: AmocrmWiringDeps): AmocrmSide | null {
     config: { clientId: config.AMOCRM_CLIENT_ID!, clientSecret: config.AMOCRM_CLIENT_SECRET!, redirectUri: config.AMOCRM_REDIRECT_URI! },
   });
   const baseUrlFor = createBaseUrlResolver(config.AMOCRM_API_BASE_URL ?? null);
-  const withAccountLock = createInProcessAccountLock();
+  const withAccountLock = deps.withAccountLock ?? createInProcessAccountLock();
   const tokens = createTokenManager({
     installations: deps.installations,
     cipher,

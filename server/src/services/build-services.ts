@@ -94,6 +94,7 @@ export function buildServices(deps: ServiceDeps): Services {
     clock,
     logger,
     fetch: deps.amocrmFetch,
+    withAccountLock: (id, work) => store.shared.locks.withLock(`amocrm-token:${id}`, work),
     onReauthorizationRequired: (installation) => installations.reauthorizationRequired(installation),
   });
   return {

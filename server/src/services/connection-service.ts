@@ -3,7 +3,6 @@ import type { ConnectReply, DisconnectReply, SourceReply, StatusReply } from '..
 import type { Clock } from '../lib/clock';
 import { AppError, fromAmojoError as amojoFailure, isAmojoNotFound } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
-import { createKeyedMutex } from '../lib/keyed-mutex';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Connection, NewOutboxEntry, Store } from '../storage/types';
@@ -23,7 +22,7 @@ import { accountEventEntry, buildProviderEvent } from './provider-event';
  */
 
 export interface ConnectionServiceDeps {
-  store: Pick<Store, 'connections' | 'saveConnection'>;
+  store: Pick<Store, 'connections' | 'saveConnection' | 'shared'>;
   amojo: Pick<AmojoClient, 'connect' | 'disconnect'>;
   verifier: CredentialVerifier;
   clock: Clock;
@@ -78,7 +77,9 @@ export interface ConnectionService {
 export type DisconnectReason = 'widget' | 'replaced' | 'moved' | 'uninstalled';
 
 export function createConnectionService(deps: ConnectionServiceDeps): ConnectionService {
-  const mutex = createKeyedMutex();
+  // One connect/disconnect/move per amojo account at a time on every instance (the store's shared
+  // lock): two interleaved ones could leave amojo and our bindings disagreeing.
+  const mutex = { run: <T>(key: string, work: () => Promise<T>) => deps.store.shared.locks.withLock(`connection:${key}`, work) };
   const { store, logger } = deps;
   const oauth = deps.ownership?.oauth ?? false;
   const identify = (amocrmAccountId: AmocrmAccountId): Promise<Caller> =>

@@ -18,7 +18,8 @@ import type { Store } from '../storage/types';
  */
 
 export interface RetentionDeps {
-  store: Pick<Store, 'outbox' | 'receipts'>;
+  /** With `shared`, expired widget-token replay records are dropped too. */
+  store: Pick<Store, 'outbox' | 'receipts'> & Partial<Pick<Store, 'shared'>>;
   clock: Clock;
   logger: Logger;
   metrics?: Metrics;
@@ -62,8 +63,9 @@ export function createRetentionJob(deps: RetentionDeps): RetentionJob {
       report.receipts = await store.receipts.purgeOlderThan(started - deps.receiptsDays * DAY_MS);
       metrics?.retentionPurged.inc({ table: 'webhook_receipts' }, report.receipts);
     }
+    const expiredReplays = store.shared ? await store.shared.replay.purgeExpired(started) : 0;
     logger.info(
-      { purged: report, doneOutboxDays: deps.doneOutboxDays, receiptsDays: deps.receiptsDays, durationMs: clock.now() - started },
+      { purged: report, expiredReplays, doneOutboxDays: deps.doneOutboxDays, receiptsDays: deps.receiptsDays, durationMs: clock.now() - started },
       'retention pass done',
     );
     return report;

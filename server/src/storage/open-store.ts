@@ -1,13 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config';
-import { createMemorySharedState } from './memory/shared-state';
 import { createMemoryStore } from './memory/store';
 import { runPgMigrations } from './postgres/migrations';
 import { createPgPool } from './postgres/pool';
 import { createPostgresStore } from './postgres/store';
-import type { SharedState } from './shared-state-types';
-import { createSqliteSharedState } from './sqlite/shared-state';
 import { openSqliteDatabase } from './sqlite/database';
 import { latestSchemaVersion, runMigrations, type MigrationResult } from './sqlite/migrations';
 import { createSqliteStore } from './sqlite/store';
@@ -17,9 +14,8 @@ export type DatabaseLocation = { kind: 'memory' } | { kind: 'sqlite'; filename: 
 
 const EXAMPLE = 'use sqlite:<path> (e.g. sqlite:./data/amochan.sqlite), postgres://user@host/db or memory:';
 
-/** What openStore returns: the Store plus the state shared between instances and the wake hook. */
+/** What openStore returns: the Store plus the cross-instance wake hook. */
 export interface OpenedStore extends Store {
-  shared: SharedState;
   /**
    * Present where work can be committed by another process (PostgreSQL): cb runs when any instance
    * commits outbox work, so a worker can wake at once instead of waiting for its next poll.
@@ -68,14 +64,13 @@ function prepareFile(filename: string): void {
  */
 export function openStore(databaseUrl: string, options: OpenStoreOptions = {}): OpenedStore {
   const location = parseDatabaseUrl(databaseUrl);
-  if (location.kind === 'memory') return { ...createMemoryStore(), shared: createMemorySharedState() };
+  if (location.kind === 'memory') return createMemoryStore();
   if (location.kind === 'postgres') {
     const { poolSize, statementTimeoutMs, onConnectionError } = options;
     return createPostgresStore({ connectionString: location.url, poolSize, statementTimeoutMs, onIdleError: onConnectionError });
   }
   prepareFile(location.filename);
-  const store = createSqliteStore({ filename: location.filename });
-  return Object.assign(store, { shared: createSqliteSharedState(store.db) });
+  return createSqliteStore({ filename: location.filename });
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * State that several server instances must share, behind small interfaces so memory, SQLite and
- * PostgreSQL implement the same contract (test/storage-shared-state-contract.ts). Callers pass
+ * PostgreSQL implement the same contract (test/storage/shared-state-contract.ts). Callers pass
  * `now` (epoch ms) like everywhere else in storage, which keeps the semantics testable.
  */
 
@@ -25,6 +25,10 @@ export interface RateWindow {
 export interface RateLimitCounters {
   /** Fixed window: counts a hit on `key` in the window of `windowMs` containing `now`. */
   hit(key: string, windowMs: number, now: number): Promise<RateWindow>;
+  /** Takes one hit back, if the window containing `now` is still the current one (a request that turned out not to count). */
+  undo(key: string, windowMs: number, now: number): Promise<void>;
+  /** Forgets the key's window (e.g. a correct password clears that login's failures). */
+  reset(key: string): Promise<void>;
 }
 
 export interface AccountLocks {

@@ -9,6 +9,7 @@
  */
 
 import type { AmocrmSourceRepo, InstallationRepo, ProviderChannelRepo } from './amocrm-types';
+import type { SharedState } from './shared-state-types';
 import type { MessagePatch, StoredMessage } from './message-types';
 import type { NewOutboxEntry, OutboxRepo } from './outbox-types';
 
@@ -151,6 +152,11 @@ export interface Store {
   installations: InstallationRepo;
   providerChannels: ProviderChannelRepo;
   amocrmSources: AmocrmSourceRepo;
+  /**
+   * State several instances must agree on (widget-token replays, rate limits, account locks, job
+   * leases): in the database on PostgreSQL and SQLite, in process memory for the memory store.
+   */
+  shared: SharedState;
 
   /**
    * Customer → amoCRM intake, atomic: if (login, msgid) exists nothing is written and the existing

@@ -9,6 +9,9 @@ import { installation, source as amocrmSource } from './contract-amocrm';
 import { conversation, entry, message, receipt } from './fixtures';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
 
+// Creating databases and opening pools is slow on a loaded machine; the assertions are not about time.
+jest.setTimeout(30_000);
+
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
   let stderr = '';

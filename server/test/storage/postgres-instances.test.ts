@@ -5,6 +5,9 @@ import type { NewOutboxEntry } from '../../src/storage/types';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
 import { startTcpProxy } from '../support/tcp-proxy';
 
+// Creating databases and opening pools is slow on a loaded machine; the assertions are not about time.
+jest.setTimeout(30_000);
+
 const item = (id: string, orderingKey: string): NewOutboxEntry => ({ id, destination: 'amojo', kind: 'k', orderingKey, payload: { id }, messageId: null });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,7 +36,7 @@ describePg('PostgreSQL with several instances', () => {
       await Promise.all(pools.map((p) => p.end()));
       await fresh.drop();
     }
-  });
+  }, 60_000);
 
   it('N workers on N instances share one queue: each entry delivered once, a conversation on one instance at a time, in order', async () => {
     const stores = Array.from({ length: 3 }, () => createPostgresStore({ connectionString: db.url, poolSize: 4 }));

@@ -44,6 +44,20 @@ export function describeSharedStateContract(name: string, open: () => Promise<{ 
       expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     });
 
+    it('rate limits: undo takes a hit back in the current window only; reset forgets the key', async () => {
+      await s().rateLimits.hit('login:y', 1000, 100);
+      await s().rateLimits.hit('login:y', 1000, 200);
+      await s().rateLimits.undo('login:y', 1000, 300);
+      expect(await s().rateLimits.hit('login:y', 1000, 400)).toEqual({ count: 2, resetAt: 1000 });
+      // A later window's undo must not eat into a window it did not count in.
+      await s().rateLimits.undo('login:y', 1000, 1500);
+      expect(await s().rateLimits.hit('login:y', 1000, 500)).toEqual({ count: 3, resetAt: 1000 });
+      await s().rateLimits.undo('never-hit', 1000, 0);
+      expect(await s().rateLimits.hit('never-hit', 1000, 0)).toEqual({ count: 1, resetAt: 1000 });
+      await s().rateLimits.reset('login:y');
+      expect(await s().rateLimits.hit('login:y', 1000, 600)).toEqual({ count: 1, resetAt: 1000 });
+    });
+
     it('locks: holders of one key run one at a time, other keys do not wait, errors release', async () => {
       const log: string[] = [];
       const job = (key: string, tag: string, ms: number) =>

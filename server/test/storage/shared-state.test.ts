@@ -8,6 +8,9 @@ import { createSqliteStore } from '../../src/storage/sqlite/store';
 import { describeSharedStateContract } from './shared-state-contract';
 import { createTestDatabase, describePg, truncateAll, type TestDatabase } from '../support/postgres';
 
+// Creating databases and opening pools is slow on a loaded machine; the assertions are not about time.
+jest.setTimeout(30_000);
+
 describeSharedStateContract('memory', async () => ({ shared: createMemorySharedState(), close: async () => undefined }));
 
 let dir: string;
@@ -49,13 +52,17 @@ describePg('on PostgreSQL', () => {
 
     it('an account lock taken on one instance holds off the other', async () => {
       const log: string[] = [];
+      let aIn!: () => void;
+      const aHolds = new Promise<void>((resolve) => (aIn = resolve));
       const hold = (s: PostgresStore, tag: string) =>
         s.shared.locks.withLock('acct:42', async () => {
           log.push(`in ${tag}`);
+          if (tag === 'a') aIn();
           await new Promise((r) => setTimeout(r, 100));
           log.push(`out ${tag}`);
         });
-      await Promise.all([hold(a, 'a'), new Promise((r) => setTimeout(r, 20)).then(() => hold(b, 'b'))]);
+      // b asks only once a holds the lock (on a loaded machine taking it can outlast any fixed delay).
+      await Promise.all([hold(a, 'a'), aHolds.then(() => hold(b, 'b'))]);
       expect(log).toEqual(['in a', 'out a', 'in b', 'out b']);
     });
 

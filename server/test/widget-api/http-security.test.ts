@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { isAllowedOrigin } from '../../src/http/cors';
-import { parseTrustProxy } from '../../src/http/app';
+import { createApp, parseTrustProxy } from '../../src/http/app';
+import { createTestDeps } from '../support/app-factory';
 import { createHarness, newAmojoId, type WidgetHarness } from '../support/widget-harness';
 
 describe('CORS on /widget/v1', () => {
@@ -81,6 +82,30 @@ describe('rate limits on connect', () => {
     await request(h.app).post('/widget/v1/connect').send({ login: 'bob', password: 'bob-pass', amojo_id: newAmojoId() }).expect(200);
     // Disconnect shares the per-login budget (it checks the password too).
     expect((await request(h.app).post('/widget/v1/disconnect').send({ login: 'alice', password: 'x', amojo_id: amojoId })).status).toBe(429);
+  });
+
+  it('per login counts per source: a stranger guessing from elsewhere cannot lock the owner out, and a correct password clears the owner\'s failures', async () => {
+    h = await createHarness({ env: { WIDGET_RATE_LIMIT_PER_LOGIN: '2', WIDGET_RATE_LIMIT_PER_IP: '100', TRUST_PROXY: 'true' } });
+    const from = (ip: string, password: string) =>
+      request(h.app).post('/widget/v1/connect').set('X-Forwarded-For', ip).send({ login: 'alice', password, amojo_id: newAmojoId() });
+    for (let i = 0; i < 2; i++) await from('198.51.100.66', 'guess').expect(401);
+    await from('198.51.100.66', 'guess').expect(429);
+    // The owner, from their own address, is unaffected.
+    await from('203.0.113.7', 'typo').expect(401);
+    await from('203.0.113.7', 'alice-pass').expect(200);
+    // That success cleared the owner's one failure: two more typos are allowed before the brake.
+    await from('203.0.113.7', 'typo').expect(401);
+    await from('203.0.113.7', 'typo').expect(401);
+    await from('203.0.113.7', 'alice-pass').expect(429);
+  });
+
+  it('two apps on one store (two instances on one database) count together', async () => {
+    h = await createHarness({ env: { WIDGET_RATE_LIMIT_PER_IP: '3', WIDGET_RATE_LIMIT_PER_LOGIN: '100' } });
+    const other = createApp(createTestDeps({ config: h.deps.config, store: h.store, logger: h.deps.logger, emulator: h.emulator }));
+    await request(h.app).post('/widget/v1/connect').send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() }).expect(200);
+    await request(other).post('/widget/v1/connect').send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() }).expect(200);
+    await request(h.app).post('/widget/v1/connect').send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() }).expect(200);
+    await request(other).post('/widget/v1/connect').send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() }).expect(429);
   });
 
   it('per IP: every attempt counts', async () => {

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createReplayCache, verifyWidgetToken } from '../../src/http/widget-auth';
 import { AppError } from '../../src/lib/errors';
+import { createMemorySharedState } from '../../src/storage/memory/shared-state';
 import { AUDIENCE, CLIENT_SECRET, CLIENT_UUID, createHarness, makeToken, newAmojoId, tokenEnv, type WidgetHarness } from '../support/widget-harness';
 
 const tokenConfig = { AMOCRM_CLIENT_SECRET: CLIENT_SECRET, AMOCRM_TOKEN_AUDIENCE: AUDIENCE, AMOCRM_CLIENT_ID: CLIENT_UUID };
@@ -89,19 +90,26 @@ describe('verifyWidgetToken', () => {
 });
 
 describe('replay cache', () => {
-  it('refuses a jti twice until it expires, then forgets it', () => {
+  it('refuses a jti twice in one account until it expires, then forgets it', async () => {
     const cache = createReplayCache();
-    expect(cache.remember('a', 2_000, 1_000)).toBe(true);
-    expect(cache.remember('a', 2_000, 1_500)).toBe(false);
-    expect(cache.remember('a', 200_000, 100_000)).toBe(true);
+    expect(await cache.remember(1, 'a', 2_000, 1_000)).toBe(true);
+    expect(await cache.remember(1, 'a', 2_000, 1_500)).toBe(false);
+    expect(await cache.remember(1, 'a', 200_000, 100_000)).toBe(true);
   });
 
-  it('refuses new tokens rather than forgetting live ones when full', () => {
-    const cache = createReplayCache(2);
-    expect(cache.remember('a', 10_000, 0)).toBe(true);
-    expect(cache.remember('b', 10_000, 0)).toBe(true);
-    expect(cache.remember('c', 10_000, 0)).toBe(false);
-    expect(cache.remember('c', 20_000, 10_001)).toBe(true);
+  it('one account flooding fresh tokens is slowed down (429) while other accounts go on', async () => {
+    const cache = createReplayCache(createMemorySharedState(), 3);
+    for (const jti of ['a', 'b', 'c']) expect(await cache.remember(7, jti, 10_000, 0)).toBe(true);
+    await expect(cache.remember(7, 'd', 10_000, 0)).rejects.toMatchObject({ code: 'rate_limited', retryAfter: 60 });
+    expect(await cache.remember(8, 'd', 10_000, 0)).toBe(true);
+    // The next minute the flooding account gets a fresh budget.
+    expect(await cache.remember(7, 'd', 70_000, 60_000)).toBe(true);
+  });
+
+  it('two caches on one shared state (two instances on one database) refuse each other\'s tokens', async () => {
+    const shared = createMemorySharedState();
+    expect(await createReplayCache(shared).remember(1, 'x', 10_000, 0)).toBe(true);
+    expect(await createReplayCache(shared).remember(1, 'x', 10_000, 1)).toBe(false);
   });
 });
 

@@ -62,6 +62,13 @@ export function createMemorySharedState(): SharedState {
         windows.set(key, next);
         return { count: next.count, resetAt: start + windowMs };
       },
+      async undo(key, windowMs, now) {
+        const w = windows.get(key);
+        if (w && w.start === windowStart(now, windowMs) && w.windowMs === windowMs && w.count > 0) w.count -= 1;
+      },
+      async reset(key) {
+        windows.delete(key);
+      },
     },
     locks: createProcessLocks(),
     leaders: {

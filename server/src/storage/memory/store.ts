@@ -1,6 +1,7 @@
 import type { Store, WebhookReceipt } from '../types';
 import { createMemoryAmocrmSources, createMemoryInstallations, createMemoryProviderChannels } from './amocrm';
 import { createMemoryOutbox } from './outbox';
+import { createMemorySharedState } from './shared-state';
 import { createMemoryAccounts, createMemoryConnections, createMemoryConversations, createMemoryMessages } from './repos';
 
 /**
@@ -26,6 +27,7 @@ export function createMemoryStore(): Store {
     installations: createMemoryInstallations(),
     providerChannels: createMemoryProviderChannels(),
     amocrmSources: createMemoryAmocrmSources(),
+    shared: createMemorySharedState(),
     receipts: {
       async has(key) {
         return receipts.has(key);

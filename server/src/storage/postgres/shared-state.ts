@@ -63,6 +63,13 @@ export function createPgSharedState(pool: pg.Pool): SharedState {
         }, [key, windowStart(now, windowMs), windowMs]);
         return { count: row!.count as number, resetAt: (row!.window_start as number) + windowMs };
       },
+      async undo(key, windowMs, now) {
+        await run(pool, 'UPDATE rate_windows SET count = count - 1 WHERE key = $1 AND window_start = $2 AND window_ms = $3 AND count > 0',
+          [key, windowStart(now, windowMs), windowMs]);
+      },
+      async reset(key) {
+        await run(pool, 'DELETE FROM rate_windows WHERE key = $1', [key]);
+      },
     },
     locks: {
       // Queue in-process first, so one instance's waiters for a key hold no connection; then poll

@@ -31,6 +31,8 @@ export function createSqliteSharedState(db: SqliteDatabase): SharedState {
        window_start = excluded.window_start, window_ms = excluded.window_ms
      RETURNING count, window_start`,
   );
+  const undo = db.prepare('UPDATE rate_windows SET count = count - 1 WHERE key = ? AND window_start = ? AND window_ms = ? AND count > 0');
+  const reset = db.prepare('DELETE FROM rate_windows WHERE key = ?');
   const lead = db.prepare<[string, string, number, number], { holder: string }>(
     `INSERT INTO job_leases (job, holder, expires_at) VALUES (?, ?, ?)
      ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
@@ -52,6 +54,12 @@ export function createSqliteSharedState(db: SqliteDatabase): SharedState {
       async hit(key, windowMs, now) {
         const row = hit.get(key, windowStart(now, windowMs), windowMs)!;
         return { count: row.count, resetAt: row.window_start + windowMs };
+      },
+      async undo(key, windowMs, now) {
+        undo.run(key, windowStart(now, windowMs), windowMs);
+      },
+      async reset(key) {
+        reset.run(key);
       },
     },
     locks: createProcessLocks(),

@@ -1,5 +1,6 @@
 import type { Store } from '../types';
 import { createSqliteAccounts } from './accounts';
+import { createSqliteSharedState } from './shared-state';
 import { createSqliteAmocrmSources, createSqliteInstallations, createSqliteProviderChannels } from './amocrm';
 import { createSqliteConnections } from './connections';
 import { createSqliteConversations } from './conversations';
@@ -79,6 +80,7 @@ function buildStore(db: SqliteDatabase): SqliteStore {
     installations: createSqliteInstallations(db),
     providerChannels: createSqliteProviderChannels(db),
     amocrmSources: createSqliteAmocrmSources(db),
+    shared: createSqliteSharedState(db),
     async acceptInboundMessage(input) {
       return queue.run(() => acceptInbound(input));
     },

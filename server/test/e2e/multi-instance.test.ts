@@ -1,0 +1,176 @@
+import pg from 'pg';
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
+import { call } from '../support/http-client';
+import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
+import { bearer, disjoint, leadIntervals, startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { makeToken } from '../support/widget-harness';
+import { sleep, waitFor } from '../support/wait';
+
+/**
+ * Three built servers on one PostgreSQL database behind a round-robin front. A burst of customer
+ * messages and manager replies across several accounts and conversations; the instance that runs
+ * the reconciler is SIGKILLed mid-burst and restarted. Then: every 202 reached amojo exactly once
+ * and in per-conversation order, every manager reply reached the provider as one event, a widget
+ * token used on one instance is refused on another, password limits count across instances, and
+ * the reconciler ran on exactly one instance at a time.
+ */
+jest.setTimeout(120_000);
+
+const LOGINS = ['acme', 'globex', 'initech', 'umbrella'];
+const CONVERSATIONS_PER_LOGIN = 3;
+const PER_CONVERSATION = 15;
+const TOTAL = LOGINS.length * CONVERSATIONS_PER_LOGIN * PER_CONVERSATION;
+
+const env = {
+  OUTBOX_CONCURRENCY: '8',
+  OUTBOX_POLL_MS: '100',
+  OUTBOX_BASE_DELAY_MS: '20',
+  OUTBOX_MAX_DELAY_MS: '300',
+  OUTBOX_MAX_ATTEMPTS: '100',
+  OUTBOX_LEASE_MS: '4000',
+  AMOJO_TIMEOUT_MS: '1000',
+  PROVIDER_WEBHOOK_TIMEOUT_MS: '2000',
+  RECONCILE_INTERVAL_MS: '500',
+  RECONCILE_GRACE_MS: '1000',
+  JOB_LEASE_MS: '3000',
+  DATABASE_POOL_SIZE: '4',
+  WIDGET_RATE_LIMIT_PER_LOGIN: '3',
+  WIDGET_RATE_LIMIT_PER_IP: '1000',
+};
+
+/** A provider that retries the same body on a network error or 5xx until it gets 202. */
+async function sendUntilAccepted(url: () => string, body: Record<string, unknown>, statuses: number[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url()}/api/v1/messages`, { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+      statuses.push(res.status);
+      const text = await res.text();
+      if (res.status === 202) return;
+      if (res.status < 500) throw new Error(`refused ${res.status}: ${text}`);
+    } catch (err) {
+      if ((err as Error).message.startsWith('refused')) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`message ${String(body.msgid)} never accepted`);
+    await sleep(30);
+  }
+}
+
+async function reconcilerHolder(url: string): Promise<string | null> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ holder: string }>("SELECT holder FROM job_leases WHERE job = 'reconciler' AND expires_at > $1", [Date.now()]);
+    return rows[0]?.holder ?? null;
+  } finally {
+    await c.end();
+  }
+}
+
+describePg('several instances on one PostgreSQL database', () => {
+  let db: TestDatabase;
+  let cluster: PgCluster;
+  beforeAll(async () => {
+    db = await createTestDatabase('e2e_multi');
+    cluster = await startPgCluster({ name: 'e2e-multi', databaseUrl: db.url, count: 3, logins: LOGINS, env });
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await db?.drop();
+  });
+
+  it('a widget token used on one instance is refused on another', async () => {
+    const token = await makeToken({ accountId: 40_000_001 });
+    const status = (i: number) => call(`${cluster.url(i)}/widget/v1/status?amojo_id=${encodeURIComponent('00000000-0000-4000-8000-000000000001')}`, 'GET', undefined, { 'X-Auth-Token': token });
+    expect((await status(0)).status).toBe(200);
+    const replay = await status(1);
+    expect(replay.status).toBe(403);
+    expect(replay.body!.error.message).toMatch(/already used/);
+  });
+
+  it('failed passwords count across instances (per login and source)', async () => {
+    const attempt = async (i: number, password: string) =>
+      (await call(`${cluster.url(i)}/widget/v1/connect`, 'POST', { login: 'acme', password, amojo_id: '00000000-0000-4000-8000-000000000002' },
+        { 'X-Auth-Token': await makeToken({ accountId: 40_000_001 }) })).status;
+    expect([await attempt(0, 'guess'), await attempt(1, 'guess'), await attempt(2, 'guess')]).toEqual([401, 401, 401]);
+    expect(await attempt(0, 'acme-pass')).toBe(429);
+  });
+
+  it(`relays ${TOTAL} messages and the manager's replies exactly once and in order while the reconciler's instance is killed and restarted`, async () => {
+    const expected = new Map<string, { login: string; msgids: string[] }>();
+    const statuses: number[] = [];
+    const replies: string[] = [];
+    let accepted = 0;
+    let done = false;
+    let rr = 0;
+    // The provider spreads its calls over the front and the instances directly.
+    const pick = () => (rr++ % 2 === 0 ? cluster.front.url : cluster.url(rr % 3));
+    const senders = LOGINS.flatMap((login) =>
+      Array.from({ length: CONVERSATIONS_PER_LOGIN }, async (_, c) => {
+        const conversationId = `${login}-conv-${c}`;
+        const msgids: string[] = [];
+        expected.set(conversationId, { login, msgids });
+        for (let i = 0; i < PER_CONVERSATION; i++) {
+          const body = { account: login, conversation_id: conversationId, msgid: `${conversationId}-${i}`, sender: { id: `cust-${conversationId}`, name: 'Customer' }, message: { type: 'text', text: `message ${i}` } };
+          await sendUntilAccepted(pick, body, statuses);
+          msgids.push(body.msgid);
+          accepted++;
+        }
+      }),
+    );
+    const manager = (async () => {
+      let n = 0;
+      while (!done) {
+        const login = LOGINS[n % LOGINS.length]!;
+        const scopeId = cluster.scopes.get(login)!;
+        const chats = cluster.emulator.control.listChats(scopeId);
+        if (chats.length > 0) {
+          const r = await cluster.emulator.control.managerReply({ scopeId, chatId: chats[n % chats.length]!.id, text: `reply ${n}` });
+          replies.push(r.messageId);
+        }
+        n++;
+        await sleep(20);
+      }
+    })();
+    const killer = (async () => {
+      await waitFor(() => accepted >= TOTAL / 3, 'a third accepted', 60_000, 50);
+      const holder = await waitFor(() => reconcilerHolder(db.url), 'a reconciler leader', 10_000, 100);
+      const victim = cluster.instances.findIndex((s) => s !== null && holder.includes(`:${s.child.pid}:`));
+      expect(victim).toBeGreaterThanOrEqual(0);
+      await cluster.kill(victim);
+      // Another instance takes the job over once the dead one's lease expires.
+      await waitFor(async () => { const h = await reconcilerHolder(db.url); return h !== null && h !== holder; }, 'a new reconciler leader', 15_000, 100);
+      await cluster.start(victim);
+    })();
+    await Promise.all([...senders, killer]);
+    done = true;
+    await manager;
+
+    // Exactly once, in order, per conversation.
+    const wanted = [...expected.values()].flatMap((e) => e.msgids.map((msgid) => amojoMsgidFor(e.login, msgid)));
+    const inAmojo = () => LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
+    await waitFor(() => { const ids = new Set(inAmojo().map((m) => m.clientMsgId)); return wanted.every((id) => ids.has(id)); }, 'every accepted message in amojo', 60_000, 100);
+    expect(inAmojo()).toHaveLength(wanted.length);
+    for (const [conversationId, { login, msgids }] of expected) {
+      const scopeId = cluster.scopes.get(login)!;
+      const chat = cluster.emulator.control.listChats(scopeId).find((c) => c.conversationId === conversationId)!;
+      const order = cluster.emulator.control.listMessages({ scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId);
+      expect(order).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
+    }
+    // Every manager reply reached the provider, as one event (repeats share the event id).
+    await waitFor(() => replies.every((id) => cluster.provider.countFor(id) >= 1), 'every reply at the provider', 60_000, 100);
+    for (const id of replies) {
+      const events = new Set(cluster.provider.deliveries.filter((d) => d.type === 'message.created' && d.dataId === id).map((d) => d.eventId));
+      expect(events.size).toBe(1);
+    }
+    expect(statuses.filter((s) => s >= 500 && s !== 502 && s !== 503)).toEqual([]);
+
+    // The reconciler ran on exactly one instance at a time, and moved after the kill.
+    const now = Date.now();
+    const intervals = cluster.history.flatMap((h) => leadIntervals(h.process.logs, 'reconciler', h.endedAt ?? now));
+    expect(intervals.length).toBeGreaterThanOrEqual(2);
+    expect(disjoint(intervals)).toBe(true);
+    console.log(`multi-instance: ${wanted.length} messages accepted (${statuses.length} POSTs, ${statuses.filter((s) => s !== 202).length} retried), ` +
+      `${replies.length} manager replies, ${intervals.length} reconciler leadership terms, ${cluster.provider.deliveries.length} provider deliveries`);
+  });
+});

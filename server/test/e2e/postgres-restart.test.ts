@@ -1,0 +1,139 @@
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
+import { call } from '../support/http-client';
+import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
+import { bearer, startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { sleep, waitFor } from '../support/wait';
+
+/**
+ * PostgreSQL going away mid-burst (a restart or failover, played by cutting a TCP proxy between the
+ * servers and the database: the machine's shared PostgreSQL is never touched). While it is away:
+ * 503 with Retry-After (never a 500), /readyz not ready, no process exits. Once it is back
+ * everything resumes by itself: every 202 reaches amojo once and in order, and the manager replies
+ * whose hooks failed during the outage are recovered by the reconciler.
+ */
+jest.setTimeout(120_000);
+
+const LOGINS = ['acme', 'globex'];
+const CONVERSATIONS_PER_LOGIN = 3;
+const PER_CONVERSATION = 15;
+const TOTAL = LOGINS.length * CONVERSATIONS_PER_LOGIN * PER_CONVERSATION;
+const OUTAGE_MS = 4000;
+
+const env = {
+  OUTBOX_CONCURRENCY: '8',
+  OUTBOX_POLL_MS: '100',
+  OUTBOX_BASE_DELAY_MS: '20',
+  OUTBOX_MAX_DELAY_MS: '300',
+  OUTBOX_MAX_ATTEMPTS: '100',
+  OUTBOX_LEASE_MS: '4000',
+  AMOJO_TIMEOUT_MS: '1000',
+  PROVIDER_WEBHOOK_TIMEOUT_MS: '2000',
+  RECONCILE_INTERVAL_MS: '500',
+  RECONCILE_GRACE_MS: '1000',
+  JOB_LEASE_MS: '3000',
+  DATABASE_POOL_SIZE: '4',
+};
+
+describePg('PostgreSQL restart mid-burst', () => {
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  let cluster: PgCluster;
+  beforeAll(async () => {
+    db = await createTestDatabase('e2e_restart');
+    const target = new URL(db.url);
+    proxy = await startTcpProxy(Number(target.port || 5432), target.hostname);
+    const viaProxy = new URL(db.url);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    cluster = await startPgCluster({ name: 'e2e-pg-restart', databaseUrl: viaProxy.toString(), count: 2, logins: LOGINS, env });
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  it('answers 503 + Retry-After while the database is away, and loses nothing once it is back', async () => {
+    const expected = new Map<string, { login: string; msgids: string[] }>();
+    const answers: Array<{ status: number; retryAfter: string | null }> = [];
+    const replies: string[] = [];
+    let accepted = 0;
+    let done = false;
+    let rr = 0;
+    const send = async (body: Record<string, unknown>) => {
+      for (;;) {
+        try {
+          const res = await fetch(`${rr++ % 2 === 0 ? cluster.front.url : cluster.url(rr % 2)}/api/v1/messages`,
+            { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+          answers.push({ status: res.status, retryAfter: res.headers.get('retry-after') });
+          await res.text();
+          if (res.status === 202) return;
+          if (res.status < 500) throw new Error(`refused ${res.status}`);
+        } catch (err) {
+          if ((err as Error).message.startsWith('refused')) throw err;
+        }
+        await sleep(50);
+      }
+    };
+    const senders = LOGINS.flatMap((login) =>
+      Array.from({ length: CONVERSATIONS_PER_LOGIN }, async (_, c) => {
+        const conversationId = `${login}-pg-${c}`;
+        const msgids: string[] = [];
+        expected.set(conversationId, { login, msgids });
+        for (let i = 0; i < PER_CONVERSATION; i++) {
+          const body = { account: login, conversation_id: conversationId, msgid: `${conversationId}-${i}`, sender: { id: `cust-${conversationId}`, name: 'Customer' }, message: { type: 'text', text: `message ${i}` } };
+          await send(body);
+          msgids.push(body.msgid);
+          accepted++;
+        }
+      }),
+    );
+    const manager = (async () => {
+      let n = 0;
+      while (!done) {
+        const login = LOGINS[n % LOGINS.length]!;
+        const scopeId = cluster.scopes.get(login)!;
+        const chats = cluster.emulator.control.listChats(scopeId);
+        if (chats.length > 0) replies.push((await cluster.emulator.control.managerReply({ scopeId, chatId: chats[n % chats.length]!.id, text: `reply ${n}` })).messageId);
+        n++;
+        await sleep(25);
+      }
+    })();
+    let readyDuringOutage: number[] = [];
+    const outage = (async () => {
+      await waitFor(() => accepted >= TOTAL / 3, 'a third accepted', 60_000, 50);
+      await proxy.cut();
+      await sleep(OUTAGE_MS / 2);
+      readyDuringOutage = await Promise.all([0, 1].map(async (i) => (await call(`${cluster.url(i)}/readyz`, 'GET')).status));
+      await sleep(OUTAGE_MS / 2);
+      await proxy.restore();
+    })();
+    await Promise.all([...senders, outage]);
+    done = true;
+    await manager;
+
+    expect(readyDuringOutage).toEqual([503, 503]);
+    expect(cluster.instances.every((s) => s !== null && s.child.exitCode === null && s.child.signalCode === null)).toBe(true);
+    const unavailable = answers.filter((a) => a.status === 503);
+    expect(unavailable.length).toBeGreaterThan(0);
+    expect(unavailable.every((a) => Number(a.retryAfter) > 0)).toBe(true);
+    expect(answers.filter((a) => a.status >= 500 && a.status !== 503 && a.status !== 502)).toEqual([]);
+    for (let i = 0; i < 2; i++) await waitFor(async () => (await call(`${cluster.url(i)}/readyz`, 'GET')).status === 200, `instance ${i} ready again`, 15_000, 100);
+
+    const wanted = [...expected.values()].flatMap((e) => e.msgids.map((msgid) => amojoMsgidFor(e.login, msgid)));
+    const inAmojo = () => LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
+    await waitFor(() => { const ids = new Set(inAmojo().map((m) => m.clientMsgId)); return wanted.every((id) => ids.has(id)); }, 'every accepted message in amojo', 60_000, 100);
+    expect(inAmojo()).toHaveLength(wanted.length);
+    for (const [conversationId, { login, msgids }] of expected) {
+      const scopeId = cluster.scopes.get(login)!;
+      const chat = cluster.emulator.control.listChats(scopeId).find((c) => c.conversationId === conversationId)!;
+      expect(cluster.emulator.control.listMessages({ scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId)).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
+    }
+    await waitFor(() => replies.every((id) => cluster.provider.countFor(id) >= 1), 'every reply at the provider (the outage\'s via the reconciler)', 60_000, 100);
+    for (const id of replies) {
+      expect(new Set(cluster.provider.deliveries.filter((d) => d.type === 'message.created' && d.dataId === id).map((d) => d.eventId)).size).toBe(1);
+    }
+    console.log(`postgres restart: ${wanted.length} messages accepted, ${unavailable.length} answers 503 + Retry-After during a ${OUTAGE_MS} ms outage, ${replies.length} manager replies delivered`);
+  });
+});

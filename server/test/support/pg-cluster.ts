@@ -1,0 +1,119 @@
+import { rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
+import { call } from './http-client';
+import { startRecordingProvider, WEBHOOK_SECRET, type RecordingProvider } from './provider-server';
+import { startRoundRobin, type RoundRobin } from './round-robin';
+import { assertBuilt, makeTempDir, pointHooksAt, runCliProcess, serverEnv, startServerProcess, type ServerProcess } from './server-process';
+import { makeToken, tokenEnv } from './widget-harness';
+import { sleep } from './wait';
+
+/**
+ * Several built servers as real processes on one PostgreSQL database, behind a round-robin front
+ * that the emulator's hooks and the provider's calls go through; the emulator plays amojo and a
+ * recording provider receives events. Instances can be SIGKILLed and restarted one by one.
+ */
+export const TOKEN = 'e2e-pg-cluster-token';
+export const bearer = { Authorization: `Bearer ${TOKEN}` };
+
+export interface PgCluster {
+  env: Record<string, string>;
+  emulator: RunningEmulator;
+  provider: RecordingProvider;
+  front: RoundRobin;
+  instances: Array<ServerProcess | null>;
+  /** Every process ever started, with when it ended (SIGKILL or close), for the logs. */
+  history: Array<{ process: ServerProcess; endedAt: number | null }>;
+  /** login → scope id, one connected amojo account each. */
+  scopes: Map<string, string>;
+  /** The URL of instance i. */
+  url(i: number): string;
+  start(i: number): Promise<ServerProcess>;
+  kill(i: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPgCluster(options: { name: string; databaseUrl: string; count: number; logins: string[]; env?: Record<string, string> }): Promise<PgCluster> {
+  assertBuilt();
+  const dir = makeTempDir(options.name);
+  const emulator = await startEmulator();
+  const provider = await startRecordingProvider();
+  const front = await startRoundRobin();
+  const env = {
+    ...serverEnv({ dir, emulator, apiToken: TOKEN, providerUrl: provider.url, providerSecret: WEBHOOK_SECRET }, { ...tokenEnv, ...options.env }),
+    DATABASE_URL: options.databaseUrl,
+  };
+  const instances: Array<ServerProcess | null> = Array.from({ length: options.count }, () => null);
+  const refreshFront = () => front.setUpstreams(instances.filter((s): s is ServerProcess => s !== null).map((s) => s.url));
+  const cluster: PgCluster = {
+    env,
+    emulator,
+    provider,
+    front,
+    instances,
+    history: [],
+    scopes: new Map(),
+    url: (i) => instances[i]?.url ?? 'http://127.0.0.1:1',
+    async start(i) {
+      const s = await startServerProcess(env, 30_000);
+      instances[i] = s;
+      cluster.history.push({ process: s, endedAt: null });
+      refreshFront();
+      return s;
+    },
+    async kill(i) {
+      const s = instances[i];
+      if (!s) return;
+      await s.stop('SIGKILL');
+      cluster.history.find((h) => h.process === s)!.endedAt = Date.now();
+      // The front keeps the dead address for a moment, as a balancer would until its health check.
+      await sleep(200);
+      instances[i] = null;
+      refreshFront();
+    },
+    async close() {
+      await Promise.all(instances.map((s) => (s && s.child.exitCode === null && s.child.signalCode === null ? s.stop('SIGTERM') : null)));
+      await front.close();
+      await emulator.close();
+      await provider.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  for (const login of options.logins) {
+    const added = await runCliProcess(['accounts', 'add', login], env, `${login}-pass\n`);
+    if (added.code !== 0) throw new Error(`accounts add ${login}: ${added.stderr}`);
+  }
+  await Promise.all(instances.map((_, i) => cluster.start(i)));
+  pointHooksAt(emulator, front.url);
+  let account = 0;
+  for (const login of options.logins) {
+    const token = await makeToken({ accountId: 40_000_000 + ++account });
+    const res = await call(`${front.url}/widget/v1/connect`, 'POST', { login, password: `${login}-pass`, amojo_id: randomUUID() }, { 'X-Auth-Token': token });
+    if (res.status !== 200) throw new Error(`connect ${login}: ${res.status} ${JSON.stringify(res.body)}`);
+    cluster.scopes.set(login, res.body!.scope_id as string);
+  }
+  return cluster;
+}
+
+/** Leading intervals per instance from the single-runner's logs: [start, end] in ms. */
+export function leadIntervals(logs: Array<Record<string, unknown>>, job: string, endAt: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let open: number | null = null;
+  for (const l of logs) {
+    if (l.job !== job) continue;
+    const at = Date.parse(String(l.time));
+    if (l.event === 'lead_start') open = at;
+    else if (l.event === 'lead_stop' && open !== null) {
+      out.push([open, at]);
+      open = null;
+    }
+  }
+  if (open !== null) out.push([open, endAt]);
+  return out;
+}
+
+/** true when no two intervals (from different instances) overlap. */
+export function disjoint(intervals: Array<[number, number]>): boolean {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  return sorted.every((iv, k) => k === 0 || iv[0] >= sorted[k - 1]![1]);
+}
