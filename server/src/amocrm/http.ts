@@ -1,3 +1,4 @@
+import { fetchWithTimeout, type TimedResponse } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import type { FetchFn } from '../lib/http-fetch';
 import { AmocrmError } from './errors';
@@ -46,23 +47,17 @@ export function createAmocrmHttp(deps: AmocrmHttpDeps): AmocrmHttp {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
     if (request.body !== undefined) headers['Content-Type'] = 'application/json';
-    let res: Response;
-    let text: string;
+    let res: TimedResponse;
     try {
-      res = await deps.fetch(buildUrl(baseUrl, request), {
-        method: request.method,
-        headers,
-        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await res.text();
+      const init = { method: request.method, headers, ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}) };
+      res = await fetchWithTimeout(deps.fetch, buildUrl(baseUrl, request), init, timeoutMs);
     } catch (err) {
       throw new AmocrmError('amocrm_unavailable', `${what}: amoCRM did not answer (${err instanceof Error ? err.message : String(err)}); retry later`, { cause: err });
     }
-    if (res.status < 200 || res.status > 299) throw errorFromResponse(res.status, text, res.headers.get('retry-after'), deps.clock.now(), what);
-    if (text.trim() === '') return { status: res.status, body: null };
+    if (res.status < 200 || res.status > 299) throw errorFromResponse(res.status, res.text, res.headers.get('retry-after'), deps.clock.now(), what);
+    if (res.text.trim() === '') return { status: res.status, body: null };
     try {
-      return { status: res.status, body: JSON.parse(text) as unknown };
+      return { status: res.status, body: JSON.parse(res.text) as unknown };
     } catch (err) {
       throw new AmocrmError('bad_response', `${what}: amoCRM answered ${res.status} with a body that is not JSON`, { cause: err, status: res.status });
     }

@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '@amochan/amojo';
 import { z } from 'zod';
 import { AmocrmError, type AmocrmErrorCode } from './errors';
 
@@ -35,14 +36,6 @@ export function parseProblem(text: string): Problem | null {
   }
 }
 
-export function retryAfterSeconds(header: string | null, nowMs: number): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
-
 function classify400(problem: Problem | null): AmocrmErrorCode {
   const issues = (problem?.['validation-errors'] ?? []).flatMap((v) => v.errors ?? []);
   const text = [problem?.title, problem?.detail, problem?.hint, ...issues.flatMap((i) => [i.code, i.detail])].join(' ');
@@ -59,7 +52,9 @@ export function errorFromResponse(status: number, text: string, retryAfterHeader
   const opts = { status, ...(details ? { details } : {}) };
   if (status === 401) return new AmocrmError('unauthorized', `${what}: amoCRM refused the access token (${summary})`, opts);
   if (status === 429) {
-    const retryAfter = retryAfterSeconds(retryAfterHeader, nowMs);
+    // Whole seconds, rounded up: AmocrmError.retryAfter is what a Retry-After of ours would say.
+    const retryAfterMs = parseRetryAfter(retryAfterHeader, nowMs);
+    const retryAfter = retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000);
     return new AmocrmError('rate_limited', `${what}: amoCRM rate limit hit; retry later`, { ...opts, ...(retryAfter !== undefined ? { retryAfter } : {}) });
   }
   if (status >= 500) return new AmocrmError('amocrm_unavailable', `${what}: amoCRM answered ${status}; retry later`, opts);

@@ -1,4 +1,4 @@
-import { editMessageContentSchema, messageSchema, sourceSchema } from '@amochan/amojo';
+import { DELIVERY_ERROR_CODES, DELIVERY_STATUS, editMessageContentSchema, messageSchema, sourceSchema } from '@amochan/amojo';
 import { z } from 'zod';
 
 /**
@@ -82,12 +82,13 @@ export const postMessageSchema = z
   });
 export type PostMessageRequest = z.infer<typeof postMessageSchema>;
 
-export const DELIVERY_STATUS_BY_NAME = { delivered: 1, read: 2, failed: -1 } as const;
+/** The provider says `failed` where amojo says `error`; the codes are amojo's. */
+export const DELIVERY_STATUS_BY_NAME = { delivered: DELIVERY_STATUS.delivered, read: DELIVERY_STATUS.read, failed: DELIVERY_STATUS.error } as const;
 export type ProviderDeliveryStatus = keyof typeof DELIVERY_STATUS_BY_NAME;
 
 export const postStatusSchema = z.object({
   status: z.enum(['delivered', 'read', 'failed']),
-  error_code: z.union([z.literal(901), z.literal(902), z.literal(903), z.literal(904), z.literal(905)]).optional(),
+  error_code: z.literal(DELIVERY_ERROR_CODES).optional(),
   error: z.string().max(1000).optional(),
 });
 export type PostStatusRequest = z.infer<typeof postStatusSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_LOGIN_LENGTH, MAX_PASSWORD_LENGTH } from '../services/credentials/rules';
+import { LOGIN_PATTERN, MAX_LOGIN_LENGTH, MAX_PASSWORD_LENGTH } from './credential-limits';
 
 /**
  * The widget API (/widget/v1): request schemas, and the types of requests and answers. The server
@@ -12,7 +12,7 @@ const login = z
   .string({ message: 'is required' })
   .min(1, 'must not be empty')
   .max(MAX_LOGIN_LENGTH)
-  .regex(/^[^\s\p{C}]+$/u, 'must not contain spaces or control characters');
+  .regex(LOGIN_PATTERN, 'must not contain spaces or control characters');
 // Passwords are taken byte for byte: never trimmed.
 const password = z.string({ message: 'is required' }).min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
 

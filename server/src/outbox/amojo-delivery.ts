@@ -77,7 +77,7 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
 
   async function sendDeliveryStatus(entry: OutboxEntry): Promise<DeliveryResult> {
     const p = entry.payload as DeliveryStatusEntryPayload;
-    const status = { delivery_status: p.status, ...(p.errorCode !== undefined ? { error_code: p.errorCode as 901 | 902 | 903 | 904 | 905 } : {}), ...(p.error !== undefined ? { error: p.error } : {}) };
+    const status = { delivery_status: p.status, ...(p.errorCode !== undefined ? { error_code: p.errorCode } : {}), ...(p.error !== undefined ? { error: p.error } : {}) };
     try {
       await amojo.setDeliveryStatus(p.scopeId, p.amojoMsgId, status);
       return delivered();

@@ -1,6 +1,9 @@
+import { computeBackoff } from '@amochan/amojo';
+
 /**
- * Exponential backoff with jitter for outbox retries. Jitter spreads a burst of failures (the
- * provider restarting) so the retries do not arrive as one synchronized wave.
+ * The outbox's retry policy. The exponential delay itself is the SDK's `computeBackoff`; what is
+ * the outbox's own is the partial jitter (the floor keeps a burst of failures from retrying at
+ * once) and how far a remote Retry-After is trusted.
  */
 export interface BackoffPolicy {
   /** Delay after the first failed attempt; doubles with each further attempt. */
@@ -22,9 +25,5 @@ export function retryDelayMs(policy: BackoffPolicy, attempts: number, retryAfter
   if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
     return Math.min(retryAfterMs, RETRY_AFTER_CAP_MS);
   }
-  const exponent = Math.max(0, attempts - 1);
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(exponent, 40));
-  const jitter = Math.min(1, Math.max(0, policy.jitter));
-  const random = policy.random ?? Math.random;
-  return Math.max(0, Math.round(exp * (1 - jitter * random())));
+  return computeBackoff({ attempt: attempts, baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: policy.jitter, random: policy.random });
 }

@@ -1,3 +1,4 @@
+import { AmojoNetworkError, DELIVERY_ERROR, DELIVERY_STATUS, fetchWithTimeout, parseRetryAfter, type TimedResponse } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import type { FetchFn } from '../lib/http-fetch';
 import type { IdGenerator } from '../lib/ids';
@@ -52,14 +53,6 @@ export function extractRemoteText(body: string): string | undefined {
   return s.length > MAX_REMOTE_TEXT ? `${s.slice(0, MAX_REMOTE_TEXT - 1)}…` : s;
 }
 
-export function parseRetryAfterMs(header: string | null, nowMs: number): number | undefined {
-  if (!header) return undefined;
-  const v = header.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
 export function createProviderDelivery(options: ProviderDeliveryOptions): DeliveryHandler {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const userAgent = options.userAgent ?? 'amochan/0.1';
@@ -77,31 +70,22 @@ export function createProviderDelivery(options: ProviderDeliveryOptions): Delive
       if (typeof event.id === 'string') headers['X-Amochan-Event-Id'] = event.id;
       if (typeof event.type === 'string') headers['X-Amochan-Event-Type'] = event.type;
 
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), options.timeoutMs);
-      let status: number;
-      let text: string;
-      let retryAfter: string | null;
+      let res: TimedResponse;
       try {
         // redirect: manual — following a 30x would turn the POST into a GET and lose the event.
-        const res = await doFetch(options.url, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });
-        status = res.status;
-        retryAfter = res.headers.get('retry-after');
-        text = await res.text().catch(() => '');
+        res = await fetchWithTimeout(doFetch, options.url, { method: 'POST', headers, body, redirect: 'manual' }, options.timeoutMs);
       } catch (err) {
-        if (controller.signal.aborted) return retryable(`the provider did not answer within ${options.timeoutMs} ms`);
-        const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-        return retryable(`could not reach the provider at PROVIDER_WEBHOOK_URL (${cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)})`);
-      } finally {
-        clearTimeout(timer);
+        if (err instanceof AmojoNetworkError && err.code === 'timeout') return retryable(`the provider did not answer within ${options.timeoutMs} ms`);
+        return retryable(`could not reach the provider at PROVIDER_WEBHOOK_URL (${networkCause(err)})`);
       }
 
+      const { status, text } = res;
       if (status >= 200 && status < 300) return delivered();
       const remoteText = extractRemoteText(text);
       const what = `the provider answered ${status}${remoteText ? `: ${remoteText}` : ''}`;
       const extra = remoteText ? { remoteText } : {};
       if (status === 408 || status === 429 || status >= 500) {
-        const retryAfterMs = parseRetryAfterMs(retryAfter, now);
+        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now);
         return retryable(what, retryAfterMs === undefined ? extra : { ...extra, retryAfterMs });
       }
       if (status >= 300 && status < 400) return permanent(`${what} (a redirect; set PROVIDER_WEBHOOK_URL to the final URL)`, extra);
@@ -112,6 +96,13 @@ export function createProviderDelivery(options: ProviderDeliveryOptions): Delive
       return reportUndelivered(entry, failure, options);
     },
   };
+}
+
+/** The socket-level reason (ECONNREFUSED…) under the coded network error, for the operator. */
+function networkCause(err: unknown): string {
+  const fetchError = (err as { cause?: unknown })?.cause ?? err;
+  const cause = (fetchError as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (fetchError as Error)?.message ?? String(fetchError);
 }
 
 /**
@@ -131,8 +122,8 @@ async function reportUndelivered(entry: OutboxEntry, failure: DeliveryFailure, o
         scopeId: message.scopeId,
         amojoMsgId: message.amojoMsgId,
         messageId: message.id,
-        status: -1,
-        ...(failure.remoteText ? { errorCode: 905, error: failure.remoteText } : { errorCode: 903 }),
+        status: DELIVERY_STATUS.error,
+        ...(failure.remoteText ? { errorCode: DELIVERY_ERROR.other, error: failure.remoteText } : { errorCode: DELIVERY_ERROR.internalError }),
       }),
     ],
   };

@@ -1,13 +1,9 @@
 import type { AmojoClient } from '@amochan/amojo';
 import type { Config } from '../config';
-import type { Clock } from '../lib/clock';
-import type { IdGenerator } from '../lib/ids';
-import type { Logger } from '../lib/logger';
-import type { WakeSignal } from '../lib/wake-signal';
-import type { Store } from '../storage/types';
 import type { FetchFn } from '../lib/http-fetch';
 import { createAmojoDelivery } from './amojo-delivery';
 import { createProviderDelivery } from './provider-delivery';
+import type { RuntimeDeps } from './runtime-deps';
 import { createDestinationRouter, type FailedMessageEvents } from './types';
 import { createOutboxWorker, type OutboxWorker } from './worker';
 
@@ -22,14 +18,8 @@ export interface RelayWorkerOptions {
   fetch?: FetchFn;
 }
 
-export interface RelayWorkerDeps {
+export interface RelayWorkerDeps extends RuntimeDeps {
   config: Config;
-  store: Store;
-  clock: Clock;
-  ids: IdGenerator;
-  logger: Logger;
-  outboxSignal: WakeSignal;
-  amojo: AmojoClient;
   /** Structural, so AppDeps (whose services supply it) can be passed as they are. */
   services?: { failedMessages?: FailedMessageEvents };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { Exchange } from '../http/pipeline';
 
 /**
  * An in-process record of what crossed each edge of the server (widget → us, provider → us, outbox →
@@ -10,15 +11,8 @@ import { EventEmitter } from 'node:events';
  * history is bounded: a new console tab replays the last `limit` records, older ones are gone.
  */
 
-/** An HTTP call that reached one of our public surfaces. Bodies are redacted and truncated. */
-export interface HttpCrossing {
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  requestBody?: unknown;
-  responseBody?: unknown;
-}
+/** An HTTP call that reached one of our public surfaces (the bus kind names the surface). Bodies are redacted and truncated. */
+export type HttpCrossing = Omit<Exchange, 'surface'>;
 
 /** One outcome of the outbox worker. */
 export interface OutboxCrossing {

@@ -1,3 +1,5 @@
+import { fetchWithTimeout } from '@amochan/amojo';
+
 /**
  * The demo provider's HTTP client for our own /api/v1, called over loopback with the provider API
  * token — the same requests a real provider makes, so they show up in the event log as such.
@@ -19,13 +21,11 @@ export function createProviderApiClient(baseUrl: string, token: string | undefin
   return {
     async call(method, path, body) {
       try {
-        const res = await fetch(baseUrl + path, {
-          method,
-          headers: { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        const text = await res.text();
+        const headers = { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) };
+        const init = { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) };
+        const res = await fetchWithTimeout((url, i) => fetch(url, i), baseUrl + path, init, timeoutMs);
+        const ok = res.status >= 200 && res.status < 300;
+        const text = res.text;
         let parsed: unknown = text;
         try {
           parsed = text ? JSON.parse(text) : null;
@@ -33,8 +33,8 @@ export function createProviderApiClient(baseUrl: string, token: string | undefin
           // Not JSON: keep the text.
         }
         const message = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
-        const error = res.ok ? null : message?.message ? `${res.status} ${message.code ?? ''}: ${message.message}`.replace(' :', ':') : `HTTP ${res.status}`;
-        return { ok: res.ok, status: res.status, body: parsed, error };
+        const error = ok ? null : message?.message ? `${res.status} ${message.code ?? ''}: ${message.message}`.replace(' :', ':') : `HTTP ${res.status}`;
+        return { ok, status: res.status, body: parsed, error };
       } catch (err) {
         return { ok: false, status: 0, body: null, error: `could not reach ${baseUrl}: ${(err as Error).message}` };
       }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseWebhook, verifyWebhookSignature, type MessageHook, type WebhookEvent } from '@amochan/amojo';
+import { parseWebhook, reactionTargetId, verifyWebhookSignature, type MessageHook, type WebhookEvent } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import { assertRawJsonDepth, WEBHOOK_MAX_DEPTH } from '../lib/json-limits';
@@ -127,7 +127,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     }
     const r = hook.data.action.reaction;
     const conversation = await findConversation(connection, r.conversation.id, r.conversation.client_id);
-    const target = r.msgid || r.message?.id || r.message?.msgid || null;
+    const target = reactionTargetId(r);
     const reacted = target ? await store.messages.getByAmojoMsgId(target) : null;
     const data = reactionData(hook.data, r.conversation.client_id || conversation?.conversationId || null, reacted?.msgid ?? null);
     const event = buildProviderEvent({ type: 'reaction', account: connection.login, now, ids, data });

@@ -1,11 +1,6 @@
-import type { AmojoClient } from '@amochan/amojo';
-import type { Clock } from '../lib/clock';
 import type { FetchFn } from '../lib/http-fetch';
-import type { IdGenerator } from '../lib/ids';
-import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import type { WakeSignal } from '../lib/wake-signal';
-import type { Store } from '../storage/types';
+import type { RuntimeDeps } from '../outbox/runtime-deps';
 import { createAmojoHooks } from './amojo-hooks';
 import { buildAmocrmSide, type AmocrmOAuthConfig, type AmocrmSide } from './amocrm-wiring';
 import { createBindingOwnership } from './binding-ownership';
@@ -38,7 +33,7 @@ export interface Services {
   amocrm: AmocrmSide | null;
 }
 
-export interface ServiceDeps {
+export interface ServiceDeps extends RuntimeDeps {
   config: AmocrmOAuthConfig & {
     /** Refuse new provider messages (503) while this many outbox entries wait. */
     OUTBOX_MAX_PENDING: number;
@@ -49,12 +44,6 @@ export interface ServiceDeps {
     /** The channel's bot: author of messages imported with direction "out". */
     AMOJO_BOT_ID?: string | undefined;
   };
-  store: Store;
-  clock: Clock;
-  ids: IdGenerator;
-  logger: Logger;
-  outboxSignal: WakeSignal;
-  amojo: AmojoClient;
   verifier: CredentialVerifier;
   metrics?: Metrics | undefined;
   /** For amoCRM's REST API (default: the global fetch); tests count or fault requests through it. */

@@ -1,3 +1,4 @@
+import { DELIVERY_ERROR } from '@amochan/amojo';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
@@ -113,9 +114,9 @@ export function createMessageStatus(deps: MessageStatusDeps) {
       // forwarded, or amoCRM's view would go read → delivered. A failure is always news.
       const forward = failed || message.status === 'failed' || message.status === 'dead' || RANK[status] > RANK[message.status];
       if (!forward) return { id: message.id, amojo_msgid: message.amojoMsgId, status: message.status, report: 'ignored' as const };
-      const errorCode = failed ? (req.error_code ?? 905) : undefined;
+      const errorCode = failed ? (req.error_code ?? DELIVERY_ERROR.other) : undefined;
       // 905 ("other") must carry a text amoCRM can show; without one, say at least what happened.
-      const errorText = failed ? (req.error?.trim() || (errorCode === 905 ? 'the provider could not deliver the message' : undefined)) : undefined;
+      const errorText = failed ? (req.error?.trim() || (errorCode === DELIVERY_ERROR.other ? 'the provider could not deliver the message' : undefined)) : undefined;
       await store.outbox.enqueue(
         [
           deliveryStatusEntry(ids, {

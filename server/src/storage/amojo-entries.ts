@@ -1,4 +1,4 @@
-import type { CreateChatRequest, EditMessageInput, ReactRequest, SendMessageInput, TypingRequest } from '@amochan/amojo';
+import type { CreateChatRequest, DeliveryErrorCode, DeliveryStatusCode, EditMessageInput, ReactRequest, SendMessageInput, TypingRequest } from '@amochan/amojo';
 import type { IdGenerator } from '../lib/ids';
 import type { NewOutboxEntry } from './types';
 
@@ -21,8 +21,8 @@ export interface NewMessageEntryPayload {
 export interface DeliveryStatusEntryPayload {
   scopeId: string;
   amojoMsgId: string;
-  status: 1 | 2 | -1;
-  errorCode?: number;
+  status: DeliveryStatusCode;
+  errorCode?: DeliveryErrorCode;
   error?: string;
 }
 
@@ -68,7 +68,7 @@ export function newMessageEntry(input: {
 
 export function deliveryStatusEntry(
   ids: IdGenerator,
-  input: { scopeId: string; amojoMsgId: string; messageId: string | null; status: 1 | 2 | -1; errorCode?: number; error?: string },
+  input: { scopeId: string; amojoMsgId: string; messageId: string | null; status: DeliveryStatusCode; errorCode?: DeliveryErrorCode; error?: string },
 ): NewOutboxEntry {
   const payload: DeliveryStatusEntryPayload = { scopeId: input.scopeId, amojoMsgId: input.amojoMsgId, status: input.status };
   if (input.errorCode !== undefined) payload.errorCode = input.errorCode;

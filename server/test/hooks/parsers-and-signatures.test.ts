@@ -3,6 +3,7 @@ import {
   AmojoInvalidSignatureError,
   historyResponseSchema,
   messageSchema,
+  parseRetryAfter,
   parseWebhook,
   signWebhookBody,
   verifyAndParseWebhook,
@@ -10,7 +11,7 @@ import {
   type HistoryMessage,
 } from '@amochan/amojo';
 import { findJsonViolation, rawJsonDepth } from '../../src/lib/json-limits';
-import { extractRemoteText, MAX_REMOTE_TEXT, parseRetryAfterMs } from '../../src/outbox/provider-delivery';
+import { extractRemoteText, MAX_REMOTE_TEXT } from '../../src/outbox/provider-delivery';
 import { historyToHook, isManagerMessage } from '../../src/services/history-hook';
 import { parseProviderSignature, signProviderEvent, verifyProviderSignature } from '../../src/outbox/provider-signature';
 import type { Conversation } from '../../src/storage/types';
@@ -98,12 +99,12 @@ describe('server parsers', () => {
     );
   });
 
-  it('extractRemoteText and parseRetryAfterMs never throw and stay bounded', () => {
+  it('extractRemoteText and parseRetryAfter never throw and stay bounded', () => {
     fc.assert(
       fc.property(fc.oneof(anyString, fc.json(), fc.constant('x'.repeat(5000))), fc.option(anyString), (body, header) => {
         const text = extractRemoteText(body);
         if (text !== undefined) expect(text.length).toBeLessThanOrEqual(MAX_REMOTE_TEXT);
-        const ms = parseRetryAfterMs(header, Date.now());
+        const ms = parseRetryAfter(header, Date.now());
         if (ms !== undefined) expect(ms).toBeGreaterThanOrEqual(0);
       }),
       { numRuns: RUNS },

@@ -1,3 +1,4 @@
+import { AmojoNetworkError, fetchWithTimeout, type TimedResponse } from '@amochan/amojo';
 import { AppError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { CredentialVerifier } from './types';
@@ -24,20 +25,19 @@ export function createHttpVerifier(options: HttpVerifierOptions): CredentialVeri
   return {
     kind: 'http',
     async verify(login, password) {
-      let response: Response;
+      let response: TimedResponse;
       try {
-        response = await doFetch(options.url, {
+        const init: RequestInit = {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
           body: JSON.stringify({ login, password }),
           // Never follow a redirect: it would resend the password to wherever the Location points.
           redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
-        });
+        };
+        // The whole body is read too, so the connection can be reused; its content is not needed.
+        response = await fetchWithTimeout(doFetch, options.url, init, timeoutMs);
       } catch (err) {
-        // Duck-typed: the DOMException fetch throws on timeout is not always `instanceof Error` (other realms).
-        const name = (err as { name?: unknown } | null)?.name;
-        const timedOut = name === 'TimeoutError' || name === 'AbortError';
+        const timedOut = err instanceof AmojoNetworkError && err.code === 'timeout';
         options.logger.warn({ err: timedOut ? undefined : err, url: where, timeoutMs }, 'provider auth endpoint unreachable');
         throw new AppError(
           'provider_auth_unavailable',
@@ -47,8 +47,6 @@ export function createHttpVerifier(options: HttpVerifierOptions): CredentialVeri
           { cause: err },
         );
       }
-      // Drain the body so the connection can be reused; its content is not needed.
-      await response.arrayBuffer().catch(() => undefined);
       if (response.status >= 200 && response.status < 300) return true;
       if (response.status === 401 || response.status === 403) return false;
       options.logger.warn({ status: response.status, url: where }, 'provider auth endpoint answered unexpectedly');

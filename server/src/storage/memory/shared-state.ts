@@ -1,27 +1,13 @@
+import { createKeyedMutex } from '../../lib/keyed-mutex';
 import { windowStart, type SharedState } from '../shared-state-types';
 
 /**
  * Process-local shared state: right for one process (memory store, and SQLite, whose CLI never
- * needs these). A key lock is a promise chain, so waiters run in arrival order.
+ * needs these). A key lock is the process's keyed mutex, so waiters run in arrival order.
  */
 export function createProcessLocks(): SharedState['locks'] {
-  const tails = new Map<string, Promise<void>>();
-  return {
-    async withLock(key, fn) {
-      const previous = tails.get(key) ?? Promise.resolve();
-      let release!: () => void;
-      const mine = new Promise<void>((resolve) => (release = resolve));
-      const tail = previous.then(() => mine);
-      tails.set(key, tail);
-      await previous;
-      try {
-        return await fn();
-      } finally {
-        release();
-        if (tails.get(key) === tail) tails.delete(key);
-      }
-    },
-  };
+  const mutex = createKeyedMutex();
+  return { withLock: (key, fn) => mutex.run(key, fn) };
 }
 
 export function createMemorySharedState(): SharedState {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ConfigError } from '../../config';
 import type { Migration, MigrationResult } from '../sqlite/migrations';
-import { mapPgError } from './pool';
+import { connect, mapPgError } from './pool';
 import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './schema';
 import { pgAmocrmSchemaSql } from './schema-amocrm';
 import { pgFunctionsSql } from './schema-functions';
@@ -33,12 +33,7 @@ const MIGRATION_LOCK = 0x616d6f6368616e;
 export async function runPgMigrations(pool: pg.Pool, list: readonly Migration[] = pgMigrations): Promise<MigrationResult> {
   const ordered = [...list].sort((a, b) => a.version - b.version);
   const known = ordered.length > 0 ? ordered[ordered.length - 1]!.version : 0;
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (err) {
-    return mapPgError(err);
-  }
+  const client = await connect(pool);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);

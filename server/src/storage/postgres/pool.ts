@@ -77,14 +77,18 @@ export function mapPgError(err: unknown, what = 'row'): never {
   throw err;
 }
 
-/** Runs fn on one connection inside BEGIN … COMMIT; any error rolls back and is mapped. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, what?: string): Promise<T> {
-  let client: pg.PoolClient;
+/** One pooled connection; a database that cannot be reached is `storage_unavailable`, as everywhere. */
+export async function connect(pool: pg.Pool, what?: string): Promise<pg.PoolClient> {
   try {
-    client = await pool.connect();
+    return await pool.connect();
   } catch (err) {
     return mapPgError(err, what);
   }
+}
+
+/** Runs fn on one connection inside BEGIN … COMMIT; any error rolls back and is mapped. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, what?: string): Promise<T> {
+  const client = await connect(pool, what);
   let broken = false;
   try {
     await client.query('BEGIN');

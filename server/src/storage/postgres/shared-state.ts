@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { createProcessLocks } from '../memory/shared-state';
 import { windowStart, type SharedState } from '../shared-state-types';
-import { isUnavailableError, mapPgError, run } from './pool';
+import { connect, isUnavailableError, mapPgError, run } from './pool';
 
 /**
  * Shared state on PostgreSQL: every decision is one atomic upsert, so N instances agree without
@@ -18,12 +18,7 @@ export function createPgSharedState(pool: pg.Pool): SharedState {
   const local = createProcessLocks();
   const acquire = async (key: string): Promise<pg.PoolClient> => {
     for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        return mapPgError(err);
-      }
+      const client = await connect(pool);
       try {
         const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 1)) AS ok', [key]);
         if (rows[0]!.ok) return client;
