@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { accountCommands } from './cli/account-commands';
+import { channelCommands } from './cli/channel-commands';
 import { copyStoreCommand } from './cli/copy-store-command';
 import { outboxCommands } from './cli/outbox-commands';
 import { UsageError, type CliCommand, type CliContext, type CliIo } from './cli/types';
@@ -28,7 +29,7 @@ const migrate: CliCommand = {
   },
 };
 
-export const COMMANDS: CliCommand[] = [...accountCommands, ...outboxCommands, migrate, copyStoreCommand];
+export const COMMANDS: CliCommand[] = [...accountCommands, ...channelCommands, ...outboxCommands, migrate, copyStoreCommand];
 
 export function usage(commands: CliCommand[] = COMMANDS): string {
   const rows = commands.map((c) => [`${c.path.join(' ')} ${c.args}`.trim(), c.summary] as const);

@@ -101,7 +101,7 @@ export interface Config extends Env {
   /** No channel configured: the embedded emulator plays amojo. */
   sandbox: boolean;
   /**
-   * OAuth install is configured (client id + secret + redirect URI): the server learns each amoCRM
+   * OAuth install is configured (client id + secret + redirect URI + key): the server learns each amoCRM
    * account's amojo_id from amoCRM and checks the widget's claim against it.
    */
   oauth: boolean;
@@ -137,8 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.CREDENTIALS_VERIFIER === 'http' && !e.PROVIDER_AUTH_URL) problems.push('PROVIDER_AUTH_URL: required when CREDENTIALS_VERIFIER=http');
   // Without an expected audience, a token minted for any other integration that shares nothing but
   // the signing algorithm would be checked on signature alone; the sandbox mints its own tokens.
-  const oauth = Boolean(e.AMOCRM_CLIENT_ID && e.AMOCRM_CLIENT_SECRET && e.AMOCRM_REDIRECT_URI);
-  problems.push(...oauthProblems(e, sandbox, oauth));
+  const oauthConfigured = Boolean(e.AMOCRM_CLIENT_ID && e.AMOCRM_CLIENT_SECRET && e.AMOCRM_REDIRECT_URI);
+  problems.push(...oauthProblems(e, sandbox, oauthConfigured));
+  // Tokens need a key to be stored: a sandbox without one runs without OAuth (config refuses this elsewhere).
+  const oauth = oauthConfigured && Boolean(e.TOKEN_ENCRYPTION_KEY);
   if (!sandbox && e.AMOCRM_CLIENT_SECRET && !e.AMOCRM_TOKEN_AUDIENCE && !e.AMOCRM_REDIRECT_URI)
     problems.push("AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set without AMOCRM_REDIRECT_URI (the scheme://host of the integration's redirect URI, the widget token's aud)");
   // A lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider

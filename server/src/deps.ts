@@ -2,6 +2,7 @@ import type { Config } from './config';
 import type { Lifecycle } from './lib/lifecycle';
 import type { Metrics } from './lib/metrics';
 import type { RuntimeDeps } from './outbox/runtime-deps';
+import type { AmocrmServices } from './services/amocrm-services';
 import type { Services } from './services/build-services';
 import type { CredentialVerifier } from './services/credentials/types';
 
@@ -21,6 +22,8 @@ export interface AppDeps extends RuntimeDeps {
    * keep working: createApp then makes a private one, and GET /metrics still answers.
    */
   metrics?: Metrics;
+  /** amoCRM REST (tokens, sources, pipelines), built once; absent without the OAuth integration configured. */
+  amocrm?: AmocrmServices | undefined;
   /** The domain services, built once by buildServices and shared by every route, worker and job. */
   services: Services;
 }

@@ -15,7 +15,8 @@ import { createWakeSignal } from './lib/wake-signal';
 import { observeDeliveries } from './outbox/delivery-metrics';
 import { createRelayWorker } from './outbox/relay-worker';
 import type { SandboxMode } from './sandbox';
-import { buildServices } from './services/build-services';
+import { buildAmocrmServices } from './services/amocrm-services';
+import { buildServices, type Services } from './services/build-services';
 import { createCredentialVerifier } from './services/credentials';
 import { createReconciler } from './services/reconciler';
 import { createRetentionJob } from './services/retention';
@@ -58,6 +59,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const effectiveConfig: Config = sandbox?.config ?? config;
     const amojoOptions = { baseUrl: target.baseUrl, channelId: target.channelId, secret: target.secret, timeoutMs: config.AMOJO_TIMEOUT_MS };
 
+    let services: Services | undefined;
     const infra = {
       config: effectiveConfig,
       store,
@@ -70,11 +72,21 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
       outboxSignal: createWakeSignal(),
       lifecycle,
+      amocrm: buildAmocrmServices({
+        config: effectiveConfig,
+        store,
+        clock: systemClock,
+        logger,
+        withAccountLock: (id, work) => store.shared.locks.withLock(`amocrm-token:${id}`, work),
+        // The services are built from these deps, so the notifier reaches them once they exist.
+        onReauthorizationRequired: (installation) => services?.installations.reauthorizationRequired(installation),
+      }),
     };
     // Work committed by another instance wakes this one's worker too (LISTEN/NOTIFY on PostgreSQL).
     const unlisten = store.onOutboxWork?.(() => infra.outboxSignal.wake());
     if (unlisten) lifecycle.onShutdown('outbox listener', async () => unlisten());
-    const deps: AppDeps = { ...infra, services: buildServices(infra) };
+    services = buildServices(infra);
+    const deps: AppDeps = { ...infra, services };
     warnAboutBindings(effectiveConfig, logger);
     await sandbox?.prepare(deps);
     const server = await listen(createRequestListener(deps, sandbox?.http(deps)), config.PORT, config.HOST);
@@ -119,7 +131,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       lifecycle.onShutdown('reconciler', leadOnly('reconciler', reconciler));
     }
     // Keeps amoCRM tokens (and so their refresh tokens) alive even when no REST call needs them.
-    const amocrm = deps.services.amocrm;
+    const amocrm = deps.amocrm;
     if (amocrm && config.AMOCRM_TOKEN_CHECK_INTERVAL_MS > 0) {
       const keeper = createTokenKeeper({ installations: store.installations, tokens: amocrm.tokens, clock: deps.clock, logger, intervalMs: config.AMOCRM_TOKEN_CHECK_INTERVAL_MS });
       // On one instance only: refreshes racing across instances would spend a single-use refresh token twice.

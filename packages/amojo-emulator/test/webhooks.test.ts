@@ -159,6 +159,13 @@ test('binding refuses a conversation_ref_id already bound elsewhere and an unkno
   expect(control().listChats(scopeId).some((c) => c.conversationId === 'conv-bound-b' || c.conversationId === 'conv-bound-c')).toBe(false);
 });
 
+test('writeFirst from a chosen source: the hook carries it as message.source.external_id, and the chat keeps it', async () => {
+  const result = await control().writeFirst({ scopeId, phone: '79990003344', text: 'from the bot', sourceExternalId: 'amc_bot' });
+  const { json } = onlyHook();
+  expect(json.message.source).toEqual({ external_id: 'amc_bot' });
+  expect(control().listChats(scopeId).find((c) => c.id === result.chatId)!.sourceExternalId).toBe('amc_bot');
+});
+
 test('typing and reaction hooks in the documented shapes', async () => {
   const { conv, chatId, msgid } = await customerChat();
   const managerId = control().listConnections().find((c) => c.scopeId === scopeId)!.managerId;

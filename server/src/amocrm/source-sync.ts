@@ -10,8 +10,8 @@ import { createSources, deleteSources, listSources, updateSources, type AmocrmSo
  * Makes amoCRM hold exactly one source per channel of a login in one account, and our table say so.
  * Idempotent and safe to retry from the outbox: amoCRM is asked first (by external_id), so a source
  * created just before a crash is adopted rather than created twice; a source deleted already is fine.
- * The first channel is the default source. New sources go to `pipelineId` (null: amoCRM's main
- * pipeline); existing ones keep the pipeline amoCRM reports (the truth, not what was last clicked).
+ * The first channel is the default source. New sources go to the pipeline their channel had (a
+ * source recreated), else `pipelineId` (null: amoCRM's main pipeline); existing ones keep the pipeline amoCRM reports (the truth, not what was last clicked).
  */
 export interface SourceSyncDeps {
   sources: AmocrmSourceRepo;
@@ -80,7 +80,7 @@ export async function syncSources(deps: SourceSyncDeps, input: SourceSyncInput):
         channelId: w.c.channelId,
         externalId: w.externalId,
         amocrmSourceId: null,
-        pipelineId: input.pipelineId ?? before?.pipelineId ?? null,
+        pipelineId: before?.pipelineId ?? input.pipelineId ?? null,
         name: w.c.name,
         isDefault: w.isDefault,
         state: 'pending',
@@ -90,7 +90,8 @@ export async function syncSources(deps: SourceSyncDeps, input: SourceSyncInput):
       });
     }
     try {
-      const pipelineFor = (w: (typeof missing)[number]) => input.pipelineId ?? storedByChannel.get(w.c.channelId)?.pipelineId ?? undefined;
+      // A channel moved to its own pipeline keeps it if its source has to be created again.
+      const pipelineFor = (w: (typeof missing)[number]) => storedByChannel.get(w.c.channelId)?.pipelineId ?? input.pipelineId ?? undefined;
       const created = await createSources(
         request,
         missing.map((w) => {

@@ -41,6 +41,50 @@ export const senderSchema = z.object({
   ref_id: amojoId.optional(),
 });
 
+/**
+ * A provider channel (a number, a bot, a page). Ids appear in events, URLs and the CLI's `id=name`
+ * pairs, so they are short and plain; names are what amoCRM shows as the source's name.
+ */
+export const MAX_CHANNELS = 50;
+export const channelIdSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(64)
+  .regex(/^[A-Za-z0-9+][A-Za-z0-9._:@+-]*$/, 'letters, digits and . _ : @ + - only, starting with a letter, a digit or +');
+export const channelDeclSchema = z.object({ id: channelIdSchema, name: z.string().trim().min(1, 'must not be empty').max(255) });
+export type ChannelDecl = z.infer<typeof channelDeclSchema>;
+export const channelListSchema = z
+  .array(channelDeclSchema)
+  // amoCRM allows 50 sources per integration and account on its older docs page (100 on Kommo's).
+  .max(MAX_CHANNELS, `at most ${MAX_CHANNELS} channels (amoCRM's source limit per integration)`)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((c, i) => {
+      if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate channel id "${c.id}"` });
+      seen.add(c.id);
+    });
+  });
+export const putChannelsSchema = z.object({ channels: channelListSchema });
+export type PutChannelsRequest = z.infer<typeof putChannelsSchema>;
+
+export interface ChannelSourceView {
+  amocrm_account_id: number;
+  external_id: string;
+  source_id: number | null;
+  pipeline_id: number | null;
+  state: 'pending' | 'created' | 'deleting' | 'error';
+  error: string | null;
+}
+export interface ChannelView {
+  /** null: the implicit channel of a login that declared none. */
+  id: string | null;
+  name: string;
+  sources: ChannelSourceView[];
+}
+export interface ChannelsReply {
+  channels: ChannelView[];
+}
+
 /** The quoted message: the customer's own earlier one by its msgid, or a manager's by its amojo id (`data.id` of its event). */
 export const replyToSchema = z
   .object({ msgid: id.optional(), id: id.optional() })
@@ -60,12 +104,18 @@ export const postMessageSchema = z
     message: messageSchema,
     timestamp: z.number().nonnegative().max(TIMESTAMP_MAX, `must be Unix seconds, or milliseconds (at most ${TIMESTAMP_MAX})`).optional(),
     silent: z.boolean().optional(),
+    /** The provider channel the customer wrote to; absent/null = the login's default channel. */
+    channel: channelIdSchema.nullable().optional(),
+    /** Deprecated: use `channel`. A raw amoCRM source external_id, sent to amojo as is. */
     source_external_id: sourceSchema.shape.external_id.optional(),
     /** The amojo chat id of a write-first chat (`data.conversation.ref_id` of its event). */
     conversation_ref_id: amojoId.optional(),
     reply_to: replyToSchema.optional(),
   })
   .superRefine((body, ctx) => {
+    if (body.channel != null && body.source_external_id !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['source_external_id'], message: 'give either channel or the deprecated source_external_id, not both' });
+    }
     // The SDK checks the scheme; amoCRM must also be able to fetch it, so insist on a real absolute URL.
     const media = (body.message as { media?: unknown }).media;
     if (typeof media === 'string' && !isAbsoluteHttpUrl(media)) {

@@ -25,7 +25,12 @@ export const disconnectSchema = z.object({ password, login, amojo_id: amojoId })
 // whether it does (only for the amoCRM account bound to that amojo account).
 export const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId.optional() });
 export const statusQuerySchema = z.object({ amojo_id: amojoId.optional() });
-export const sourceSchema = z.object({ amojo_id: amojoId.optional(), pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive() });
+export const sourceSchema = z.object({
+  amojo_id: amojoId.optional(),
+  pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive(),
+  /** One channel's source only; absent = every source of the account. '' or null = the implicit channel. */
+  channel: z.string().max(64).nullable().optional(),
+});
 
 export type ConnectRequest = z.input<typeof connectSchema>;
 /** Without login and password the host's X-Auth-Token is the proof (the server decides if it is enough). */
@@ -50,6 +55,8 @@ export interface WidgetChannel {
   /** The pipeline amoCRM reports for the source; null when there is no source (yet). */
   pipeline_id: number | null;
   state: ChannelState;
+  /** With state error: why amoCRM refused the source (e.g. the source limit). */
+  error?: string;
 }
 
 export interface WidgetPipeline {
@@ -84,10 +91,14 @@ export type StatusReply =
       channels?: WidgetChannel[];
       pipelines?: WidgetPipeline[] | null;
       installation?: InstallationState | null;
+      /** amoCRM could not be read just now: channels show what the server last knew. */
+      amocrm_error?: string;
     }
   | { status: 'disconnected'; login?: undefined; channels?: undefined; pipelines?: undefined; installation?: InstallationState | null };
 export interface SourceReply {
   status: 'ok';
   pipeline_id: number;
   channels?: WidgetChannel[];
+  pipelines?: WidgetPipeline[] | null;
+  amocrm_error?: string;
 }

@@ -39,7 +39,7 @@ export interface Reply {
 }
 
 export interface RouteSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** Pattern relative to the mount, express style (`/messages/:id/status`); also the metric label. */
   pattern: string;
   /** raw: any content type, bytes untouched (the HMAC covers them); json: application/json only. */

@@ -1,7 +1,7 @@
 import { AppError } from '../lib/errors';
 import { PROVIDER_JSON_LIMITS } from '../lib/json-limits';
 import type { Services } from '../services/build-services';
-import { messageLookupQuerySchema, postEditSchema, postMessageSchema, postReactionSchema, postStatusSchema, postTypingSchema } from '../contract/provider-api';
+import { messageLookupQuerySchema, postEditSchema, postMessageSchema, postReactionSchema, postStatusSchema, postTypingSchema, putChannelsSchema } from '../contract/provider-api';
 import { parseInput } from './validate';
 import type { Mount } from './pipeline';
 import { checkProviderToken } from './provider-auth';
@@ -15,8 +15,8 @@ import { checkProviderToken } from './provider-auth';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export function providerApiMount(input: { token: string | undefined; services: Pick<Services, 'inbound' | 'statuses' | 'actions'> }): Mount {
-  const { inbound, statuses, actions } = input.services;
+export function providerApiMount(input: { token: string | undefined; services: Pick<Services, 'inbound' | 'statuses' | 'actions' | 'channels'> }): Mount {
+  const { inbound, statuses, actions, channels } = input.services;
   const token = input.token ?? '';
   return {
     prefix: '/api/v1',
@@ -25,6 +25,18 @@ export function providerApiMount(input: { token: string | undefined; services: P
     bodyLimitBytes: BODY_LIMIT_BYTES,
     jsonLimits: PROVIDER_JSON_LIMITS,
     routes: [
+      {
+        // The full list (PUT semantics): sources follow in the amoCRM account the login is connected to.
+        method: 'PUT',
+        pattern: '/accounts/:login/channels',
+        body: 'json',
+        handle: async (req) => ({ status: 200, body: await channels.put(req.params.login!, parseInput(putChannelsSchema, req.body, 'body').channels) }),
+      },
+      {
+        method: 'GET',
+        pattern: '/accounts/:login/channels',
+        handle: async (req) => ({ status: 200, body: await channels.list(req.params.login!) }),
+      },
       {
         method: 'POST',
         pattern: '/messages',

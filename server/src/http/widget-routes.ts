@@ -106,6 +106,7 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
       await connections.setSource({
         amojoAccountId: body.amojo_id?.toLowerCase(),
         pipelineId: body.pipeline_id,
+        ...(body.channel !== undefined ? { channel: body.channel } : {}),
         amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
       }),
     );

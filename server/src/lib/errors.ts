@@ -40,7 +40,9 @@ export type AppErrorCode =
   | 'invalid_referer'
   // Install callback: amoCRM refused the authorization code (bad, used or expired).
   | 'invalid_grant'
-  // amoCRM's REST API failed or answered something unusable.
+  /** The provider named a channel its login has not declared. */
+  | 'unknown_channel'
+  /** amoCRM's REST API failed or refused (details.amocrm_code says how). */
   | 'amocrm_error'
   | 'provider_auth_unavailable'
   | 'not_ready'
@@ -74,6 +76,7 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   install_required: 409,
   invalid_referer: 400,
   invalid_grant: 400,
+  unknown_channel: 422,
   amocrm_error: 502,
   provider_auth_unavailable: 502,
   not_ready: 503,

@@ -11,7 +11,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 // The outbox's destinations and states, as label values: every series exists from the first scrape.
 // Kept here rather than imported so metrics (lib) never depends on storage.
-export const DESTINATIONS = ['amojo', 'provider'] as const;
+export const DESTINATIONS = ['amojo', 'provider', 'amocrm'] as const;
 const STATES = ['pending', 'leased', 'done', 'dead'] as const;
 
 /** Where the outbox depth gauge reads from at scrape time (the outbox repository fits). */

@@ -1,6 +1,7 @@
 import type { AmojoClient } from '@amochan/amojo';
 import type { Config } from '../config';
 import type { FetchFn } from '../lib/http-fetch';
+import { createAmocrmSourcesDelivery } from './amocrm-sources-delivery';
 import { createAmojoDelivery } from './amojo-delivery';
 import { createProviderDelivery } from './provider-delivery';
 import type { RuntimeDeps } from './runtime-deps';
@@ -41,6 +42,7 @@ export function createRelayWorker(
       store,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     }),
+    amocrm: createAmocrmSourcesDelivery({ rest: deps.amocrm?.rest, store, clock, logger }),
   });
   return createOutboxWorker({
     outbox: store.outbox,

@@ -1,4 +1,5 @@
 import type { AmojoClient } from '@amochan/amojo';
+import type { AmocrmRestClient } from '../amocrm/rest-client';
 import type { Clock } from '../lib/clock';
 import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
@@ -18,4 +19,6 @@ export interface RuntimeDeps {
   outboxSignal: WakeSignal;
   /** The signed Chats API client (real amojo, or whatever target main.ts was given). */
   amojo: AmojoClient;
+  /** amoCRM REST on the accounts' behalf (services/amocrm-services.ts); absent without the OAuth integration. */
+  amocrm?: { rest: AmocrmRestClient } | undefined;
 }

@@ -54,7 +54,7 @@ export const permanent = (error: string, extra: Omit<DeliveryFailure, 'ok' | 'pe
 });
 
 /** Routes each entry to the handler of its destination. */
-export function createDestinationRouter(handlers: Record<OutboxEntry['destination'], DeliveryHandler>): DeliveryHandler {
+export function createDestinationRouter(handlers: Partial<Record<OutboxEntry['destination'], DeliveryHandler>>): DeliveryHandler {
   return {
     deliver(entry) {
       const handler = handlers[entry.destination];

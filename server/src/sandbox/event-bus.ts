@@ -17,7 +17,7 @@ export type HttpCrossing = Omit<Exchange, 'surface'>;
 /** One outcome of the outbox worker. */
 export interface OutboxCrossing {
   entryId: string;
-  destination: 'amojo' | 'provider';
+  destination: 'amojo' | 'provider' | 'amocrm';
   kind: string;
   outcome: 'delivered' | 'retry' | 'dead';
   attempts: number;

@@ -126,8 +126,8 @@ export function createInbox(emulator: EmulatorControl, amojoAccountId: string) {
       const r = await emulator.managerReply({ scopeId: requireScope(), chatId, text });
       return { messageId: r.messageId, chatId: r.chatId, webhookStatus: r.webhook.status, webhookError: r.webhook.error };
     },
-    async writeFirst(phone: string, text: string, name?: string) {
-      const r = await emulator.writeFirst({ scopeId: requireScope(), phone, text, ...(name ? { name } : {}) });
+    async writeFirst(phone: string, text: string, name?: string, sourceExternalId?: string) {
+      const r = await emulator.writeFirst({ scopeId: requireScope(), phone, text, ...(name ? { name } : {}), ...(sourceExternalId ? { sourceExternalId } : {}) });
       return { messageId: r.messageId, chatId: r.chatId, webhookStatus: r.webhook.status, webhookError: r.webhook.error };
     },
   };

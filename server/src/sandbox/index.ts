@@ -39,7 +39,7 @@ export interface SandboxMode {
 }
 
 /** The HTTP side of the sandbox: its console routes and the tap on the public surfaces. */
-export function sandboxHttpPlugin(deps: Pick<AppDeps, 'config' | 'store'>, sandbox: SandboxDeps, bus: EventBus): HttpPlugin {
+export function sandboxHttpPlugin(deps: Pick<AppDeps, 'config' | 'store' | 'services'>, sandbox: SandboxDeps, bus: EventBus): HttpPlugin {
   const tap = (e: Exchange) =>
     bus.publish(e.surface === 'widget_api' ? 'widget_api' : 'provider_api', {
       method: e.method,

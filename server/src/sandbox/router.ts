@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { EmulatorError } from '@amochan/amojo-emulator';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
+import type { SourcesView } from '../services/widget-sources';
 import { AppError } from '../lib/errors';
 import { usesDemoProvider } from './bootstrap';
 import { createDemoProvider } from './demo-provider';
@@ -30,6 +31,8 @@ const writeFirstSchema = z.object({
   phone: z.string().trim().regex(/^\+?[\d\s()-]{5,32}$/, 'expected a phone number such as +7 900 123-45-67'),
   text: z.string().trim().min(1).max(4000),
   name: z.string().trim().max(100).optional(),
+  /** The source the manager picks in amoCRM's "write first" list (its external_id). */
+  source_external_id: z.string().trim().min(1).max(64).optional(),
 });
 
 // A ZodError thrown here becomes invalid_request naming the field, like any route's.
@@ -49,12 +52,25 @@ function fromEmulator(err: unknown): unknown {
   return new AppError(code, err.message, { cause: err });
 }
 
-export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store'>, sandbox: SandboxDeps, bus: EventBus): Router {
+export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store' | 'services'>, sandbox: SandboxDeps, bus: EventBus): Router {
   const { config } = deps;
   const inbox = createInbox(sandbox.emulator, sandbox.amojoAccountId);
   const provider = createDemoProvider({ bus, secret: config.PROVIDER_WEBHOOK_SECRET, apiToken: config.PROVIDER_API_TOKEN });
   const currentLogin = async () => (await deps.store.connections.getByAmojoAccount(sandbox.amojoAccountId))?.login ?? sandbox.login;
   const demoWebhookActive = () => usesDemoProvider(config);
+  // The demo login's channels with their amoCRM sources, and the account's pipelines (null until the
+  // integration is installed: then amoCRM has no sources and the write-first picker offers none).
+  const channelsState = async () => {
+    const connection = await deps.store.connections.getByAmojoAccount(sandbox.amojoAccountId);
+    const login = connection?.login ?? sandbox.login;
+    const { channels } = await deps.services.channels.list(login).catch(() => ({ channels: [] }));
+    const amocrm: Partial<SourcesView> = connection?.status === 'connected' ? await deps.services.sources.view(connection).catch(() => ({})) : {};
+    const live = new Map((amocrm.channels ?? []).map((c) => [c.id, c]));
+    return {
+      channels: channels.map((c) => ({ id: c.id, name: c.name, external_id: live.get(c.id)?.external_id ?? null, pipeline_id: live.get(c.id)?.pipeline_id ?? null, state: live.get(c.id)?.state ?? null })),
+      pipelines: amocrm.pipelines ?? null,
+    };
+  };
 
   const router = Router();
   // helmet's default CSP minus upgrade-insecure-requests: the sandbox is plain http on localhost or a
@@ -111,6 +127,7 @@ export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store'>, san
       customer: { account: provider.account(), conversations: await customerView(provider.conversations(), deps.store) },
       widgetBuilt: widgetBuilt(),
       demoWebhook: demoWebhookActive(),
+      amocrm: await channelsState(),
     });
   });
 
@@ -140,7 +157,7 @@ export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store'>, san
 
   api.post('/inbox/write-first', async (req, res) => {
     const body = parse(writeFirstSchema, req.body);
-    res.status(201).json(await inbox.writeFirst(body.phone, body.text, body.name).catch((err) => Promise.reject(fromEmulator(err))));
+    res.status(201).json(await inbox.writeFirst(body.phone, body.text, body.name, body.source_external_id).catch((err) => Promise.reject(fromEmulator(err))));
   });
 
   // Sandbox only, and only meaningful with AMOCRM_CLIENT_SECRET set: a widget token as amoCRM would sign it.

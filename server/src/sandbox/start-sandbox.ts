@@ -14,6 +14,10 @@ export const SANDBOX_LOGIN = 'demo';
 export const SANDBOX_PASSWORD = 'demo';
 export const SANDBOX_API_TOKEN = 'sandbox';
 export const SANDBOX_CHANNEL_ID = '00000000-0000-4000-8000-00000000a110';
+export const SANDBOX_CHANNELS = [
+  { id: 'demo-whatsapp', name: 'Demo WhatsApp' },
+  { id: 'demo-bot', name: 'Demo bot' },
+];
 
 /** Where the server's amojo client points: the embedded emulator, and its control API. */
 export interface AmojoTarget {
@@ -50,6 +54,10 @@ export async function startSandbox(deps: { logger: Logger; store: Store; lifecyc
   deps.lifecycle.onShutdown('sandbox emulator', () => emulator.close());
   if (!(await deps.store.accounts.get(SANDBOX_LOGIN))) {
     await deps.store.accounts.upsert({ login: SANDBOX_LOGIN, passwordHash: await hashPassword(SANDBOX_PASSWORD), createdAt: Date.now() });
+    // Two channels, so the console shows what a provider with two numbers looks like: two sources,
+    // a pipeline each, and a write first that picks one. Only for a fresh demo account: a list the
+    // user changed (even to none) is theirs.
+    await deps.store.providerChannels.replace(SANDBOX_LOGIN, SANDBOX_CHANNELS, Date.now());
   }
   deps.logger.warn(
     { sandbox: true, emulatorUrl: emulator.url, channelId: emulator.channelId, demoLogin: SANDBOX_LOGIN },

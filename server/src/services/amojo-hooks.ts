@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseWebhook, reactionTargetId, verifyWebhookSignature, type MessageHook, type WebhookEvent } from '@amochan/amojo';
+import { effectiveChannels, wireChannelId } from '../amocrm/channels';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import { assertRawJsonDepth, WEBHOOK_MAX_DEPTH } from '../lib/json-limits';
@@ -37,6 +38,17 @@ export type HookReceiptResult = 'stored' | 'duplicate' | 'bad_signature' | 'unkn
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
+/**
+ * The source a message hook names. amoCRM's docs do not say where a write-first hook carries the
+ * source the manager picked: `message.source` is documented for new_message, so look there first,
+ * then on the conversation; accept either.
+ */
+export function hookSourceExternalId(m: MessageHook['message']): string | null {
+  const fromConversation = (m.conversation as { source?: { external_id?: unknown } | null }).source?.external_id;
+  const id = m.source?.external_id || (typeof fromConversation === 'string' ? fromConversation : '');
+  return id ? id : null;
+}
+
 interface Planned {
   receiptKind: WebhookReceipt['kind'];
   key: string;
@@ -59,6 +71,20 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       (await store.conversations.getByAmojoChatId(connection.scopeId, amojoChatId)) ??
       (clientId ? await store.conversations.getByConversationId(connection.login, clientId) : null)
     );
+  }
+
+  /**
+   * The provider channel of a hook: the one whose source it names; otherwise (no source, or one we
+   * did not create) the login's default channel, which is null for a login without channels.
+   */
+  async function channelOf(connection: Connection, externalId: string | null): Promise<string | null> {
+    if (externalId) {
+      const installation = await store.installations.getByAmojoId(connection.amojoAccountId);
+      const row = installation ? await store.amocrmSources.getByExternalId(installation.amocrmAccountId, externalId) : null;
+      if (row && row.login === connection.login) return wireChannelId(row.channelId);
+    }
+    const declared = await store.providerChannels.list(connection.login);
+    return declared.length === 0 ? null : wireChannelId(effectiveChannels(connection.login, declared)[0]!.channelId);
   }
 
   async function planMessage(connection: Connection, hook: MessageHook, now: number): Promise<Planned> {
@@ -104,7 +130,8 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       createdAt: now,
       updatedAt: now,
     };
-    const event = buildProviderEvent({ type: 'message.created', account: connection.login, now, ids, data: messageCreatedData(hook, { conversationId, receiverId }) });
+    const channel = await channelOf(connection, hookSourceExternalId(m));
+    const event = buildProviderEvent({ type: 'message.created', account: connection.login, channel, now, ids, data: messageCreatedData(hook, { conversationId, receiverId }) });
     return {
       receiptKind: 'message',
       key: `msg:${m.message.id}`,
@@ -121,7 +148,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       const t = hook.data.action.typing;
       const conversation = await findConversation(connection, t.conversation.id, t.conversation.client_id);
       const data = typingData(hook.data, t.conversation.client_id || conversation?.conversationId || null);
-      const event = buildProviderEvent({ type: 'typing', account: connection.login, now, ids, data });
+      const event = buildProviderEvent({ type: 'typing', account: connection.login, channel: await channelOf(connection, null), now, ids, data });
       // Own ordering key: a stuck message must not delay a typing indicator, which is worthless late.
       return { receiptKind: 'typing', key, outbox: [eventEntry(event, `typing:${connection.scopeId}:${t.conversation.id}`, null)] };
     }
@@ -130,7 +157,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     const target = reactionTargetId(r);
     const reacted = target ? await store.messages.getByAmojoMsgId(target) : null;
     const data = reactionData(hook.data, r.conversation.client_id || conversation?.conversationId || null, reacted?.msgid ?? null);
-    const event = buildProviderEvent({ type: 'reaction', account: connection.login, now, ids, data });
+    const event = buildProviderEvent({ type: 'reaction', account: connection.login, channel: await channelOf(connection, null), now, ids, data });
     return { receiptKind: 'reaction', key, outbox: [eventEntry(event, outboundOrderingKey(connection.scopeId, r.conversation.id), null)] };
   }
 

@@ -1,9 +1,10 @@
-import type { FetchFn } from '../lib/http-fetch';
 import type { Metrics } from '../lib/metrics';
 import type { RuntimeDeps } from '../outbox/runtime-deps';
+import { sourcesSyncEntry } from '../storage/amocrm-entries';
+import type { AmocrmServices } from './amocrm-services';
 import { createAmojoHooks } from './amojo-hooks';
-import { buildAmocrmSide, type AmocrmOAuthConfig, type AmocrmSide } from './amocrm-wiring';
 import { createBindingOwnership } from './binding-ownership';
+import { createChannelsService, type ChannelsService } from './channels-service';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
 import type { FailedMessageEvents } from '../outbox/types';
@@ -12,6 +13,7 @@ import { createFailedMessageEvents } from './failed-messages';
 import { createInboundMessages } from './inbound-messages';
 import { createInstallationService, type InstallationService } from './installation-service';
 import { createMessageStatus, type MessageStatusService } from './message-status';
+import { createWidgetSources, type WidgetSources } from './widget-sources';
 
 /**
  * The services, built once per process by main.ts (or once per test app) and handed to the routes,
@@ -29,12 +31,16 @@ export interface Services {
   connections: ConnectionService;
   /** Install, reauthorization and uninstall as amoCRM reports them. */
   installations: InstallationService;
-  /** The amoCRM REST side (tokens, REST client); null unless OAuth install is configured. */
-  amocrm: AmocrmSide | null;
+  channels: ChannelsService;
+  sources: WidgetSources;
 }
 
 export interface ServiceDeps extends RuntimeDeps {
-  config: AmocrmOAuthConfig & {
+  config: {
+    /** OAuth install configured (config.ts): bindings must be ones amoCRM vouches for. */
+    oauth: boolean;
+    AMOCRM_CLIENT_ID?: string | undefined;
+    AMOCRM_CLIENT_SECRET?: string | undefined;
     /** Refuse new provider messages (503) while this many outbox entries wait. */
     OUTBOX_MAX_PENDING: number;
     /** The secret amojo signs hooks with. */
@@ -46,12 +52,22 @@ export interface ServiceDeps extends RuntimeDeps {
   };
   verifier: CredentialVerifier;
   metrics?: Metrics | undefined;
-  /** For amoCRM's REST API (default: the global fetch); tests count or fault requests through it. */
-  amocrmFetch?: FetchFn | undefined;
+  /** amoCRM REST (services/amocrm-services.ts); absent without the OAuth integration configured. */
+  amocrm?: AmocrmServices | undefined;
 }
 
 export function buildServices(deps: ServiceDeps): Services {
   const { config, store, clock, ids, logger, outboxSignal, metrics } = deps;
+  const sources = createWidgetSources({
+    store,
+    rest: deps.amocrm?.rest,
+    clock,
+    logger,
+    async requestSync(amocrmAccountId) {
+      await store.outbox.enqueue([sourcesSyncEntry(ids, amocrmAccountId, 'missing_in_amocrm')], clock.now());
+      outboxSignal.wake();
+    },
+  });
   const connections = createConnectionService({
     store,
     amojo: deps.amojo,
@@ -61,14 +77,12 @@ export function buildServices(deps: ServiceDeps): Services {
     logger,
     outboxSignal,
     defaultTitle: config.AMOJO_CHANNEL_TITLE,
+    sources,
     ownership: createBindingOwnership({ oauth: config.oauth, installations: store.installations }),
   });
-  // The token manager reports refused refreshes to the installation service, which needs the side
-  // built first: the service reads it through a getter.
-  let amocrm: AmocrmSide | null = null;
   const installations = createInstallationService({
     store,
-    amocrm: () => amocrm,
+    amocrm: () => deps.amocrm,
     connections,
     clientId: config.AMOCRM_CLIENT_ID,
     clientSecret: config.AMOCRM_CLIENT_SECRET,
@@ -77,16 +91,9 @@ export function buildServices(deps: ServiceDeps): Services {
     logger,
     outboxSignal,
   });
-  amocrm = buildAmocrmSide({
-    config,
-    installations: store.installations,
-    clock,
-    logger,
-    fetch: deps.amocrmFetch,
-    withAccountLock: (id, work) => store.shared.locks.withLock(`amocrm-token:${id}`, work),
-    onReauthorizationRequired: (installation) => installations.reauthorizationRequired(installation),
-  });
   return {
+    channels: createChannelsService({ store, clock, ids, logger, outboxSignal }),
+    sources,
     inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING, botId: config.AMOJO_BOT_ID }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
     actions: createCustomerActions({ store, clock, ids, outboxSignal }),
@@ -102,6 +109,5 @@ export function buildServices(deps: ServiceDeps): Services {
     }),
     connections,
     installations,
-    amocrm,
   };
 }

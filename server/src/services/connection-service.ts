@@ -7,7 +7,9 @@ import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Connection, NewOutboxEntry, Store } from '../storage/types';
 import { canSee, installationState, notConnected, ownership, requireVerified, targetAmojoId, type BindingOwnership, type Caller } from './binding-ownership';
+import { sourceSyncEntries } from './channels-service';
 import type { CredentialVerifier } from './credentials/types';
+import type { WidgetSources } from './widget-sources';
 import { accountEventEntry, buildProviderEvent } from './provider-event';
 
 /**
@@ -19,10 +21,12 @@ import { accountEventEntry, buildProviderEvent } from './provider-event';
  * - a login serves one amoCRM account at a time: connecting it elsewhere releases the old one;
  * - who owns which binding is binding-ownership.ts's rule: with OAuth, the account amoCRM vouches
  *   for; without, the amoCRM account of the first token-bearing connect.
+ * - every change of a binding queues a source sync for the amoCRM account(s) it touches (installed
+ *   ones), in the same unit of work, so sources follow connects and disconnects.
  */
 
 export interface ConnectionServiceDeps {
-  store: Pick<Store, 'connections' | 'saveConnection' | 'shared'>;
+  store: Pick<Store, 'connections' | 'saveConnection' | 'shared' | 'installations' | 'providerChannels'>;
   amojo: Pick<AmojoClient, 'connect' | 'disconnect'>;
   verifier: CredentialVerifier;
   clock: Clock;
@@ -33,6 +37,8 @@ export interface ConnectionServiceDeps {
   defaultTitle?: string;
   /** Absent: no OAuth, every token account is identified by its token alone. */
   ownership?: BindingOwnership;
+  /** Channels and pipelines in status, and the widget's pipeline picker. */
+  sources?: WidgetSources;
 }
 
 /** The caller's amoCRM account from a verified widget token; null when tokens are not required. */
@@ -65,7 +71,7 @@ export interface ConnectionService {
   connect(input: ConnectInput): Promise<ConnectReply>;
   disconnect(input: DisconnectInput): Promise<DisconnectReply>;
   status(input: { amojoAccountId?: string; amocrmAccountId: AmocrmAccountId }): Promise<ConnectionStatusView>;
-  setSource(input: { amojoAccountId?: string; pipelineId: number; amocrmAccountId: AmocrmAccountId }): Promise<SourceReply>;
+  setSource(input: { amojoAccountId?: string; pipelineId: number; channel?: string | null; amocrmAccountId: AmocrmAccountId }): Promise<SourceReply>;
   /**
    * Ends a binding on amoCRM's word (the uninstall hook): amojo is told best effort (amoCRM already
    * drops the channel on uninstall), the binding is marked disconnected and the provider told why.
@@ -85,10 +91,13 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
   const identify = (amocrmAccountId: AmocrmAccountId): Promise<Caller> =>
     deps.ownership ? deps.ownership.identify(amocrmAccountId) : Promise.resolve(amocrmAccountId === null ? { kind: 'anonymous' } : { kind: 'token', amocrmAccountId });
 
-  async function checkCredentials(login: string, password: string): Promise<void> {
-    if (!(await deps.verifier.verify(login, password))) {
+  /** Returns the channels the verifier reported for the account, if it reported any. */
+  async function checkCredentials(login: string, password: string): Promise<Array<{ id: string; name: string }> | undefined> {
+    const verdict = deps.verifier.check ? await deps.verifier.check(login, password) : { valid: await deps.verifier.verify(login, password) };
+    if (!verdict.valid) {
       throw new AppError('invalid_credentials', 'wrong login or password for the provider account');
     }
+    return verdict.channels;
   }
 
   /**
@@ -116,8 +125,11 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
       deps.ids,
     );
 
-  async function commit(connections: Connection[], events: NewOutboxEntry[], now: number): Promise<void> {
-    // One unit of work: a crash can no longer keep a binding and lose the event that announces it.
+  async function commit(connections: Connection[], events: NewOutboxEntry[], now: number, reason: string): Promise<void> {
+    const syncs = await sourceSyncEntries(store, deps.ids, connections.map((c) => c.amojoAccountId), reason);
+    // One unit of work: a crash can no longer keep a binding and lose the event that announces it
+    // (nor the source sync that follows it).
+    events = [...events, ...syncs];
     await store.saveConnection({ connections, outbox: events, now });
     if (events.length > 0) deps.outboxSignal?.wake();
   }
@@ -140,9 +152,11 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
       if (oauth) requireVerified(caller);
       const amojoAccountId = targetAmojoId(caller, input.amojoAccountId);
       return mutex.run(amojoAccountId, async () => {
-        await checkCredentials(input.login, input.password);
+        const channels = await checkCredentials(input.login, input.password);
         const existing = await store.connections.getByAmojoAccount(amojoAccountId);
         checkOwner(existing, caller);
+        // Before the binding commits, so the source sync it queues already sees them.
+        if (channels) await store.providerChannels.replace(input.login, channels, deps.clock.now());
         const title = input.title ?? deps.defaultTitle;
         let answer;
         try {
@@ -171,7 +185,8 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           updatedAt: now,
         };
         if (sameBinding) {
-          await store.connections.save(connection);
+          // Re-connect (often after a reinstall): the sync recreates sources amoCRM may have dropped.
+          await commit([connection], [], now, 'reconnect');
           logger.info({ login: input.login, amojoId: amojoAccountId, scopeId: answer.scope_id }, 're-connected (unchanged binding)');
           return { status: 'connected', scope_id: connection.scopeId, login: connection.login, connected_at: connection.connectedAt };
         }
@@ -200,7 +215,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
             deps.ids,
           ),
         );
-        await commit(saves, events, now);
+        await commit(saves, events, now, 'connect');
         logger.info(
           { login: input.login, amojoId: amojoAccountId, scopeId: connection.scopeId, movedFrom: existing?.status === 'connected' && existing.login !== input.login ? existing.login : undefined },
           'connected',
@@ -233,7 +248,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           logger.info({ amojoId: amojoAccountId }, 'amojo did not know the account any more; marking it disconnected');
         }
         const now = deps.clock.now();
-        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, 'widget', now)], now);
+        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, 'widget', now)], now, 'disconnect');
         logger.info({ login: existing.login, amojoId: amojoAccountId, scopeId: existing.scopeId }, 'disconnected');
         return { status: 'disconnected' };
       });
@@ -254,6 +269,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         connected_at: connection.connectedAt,
         pipeline_id: connection.pipelineId,
         installation,
+        ...(deps.sources ? await deps.sources.view(connection) : {}),
       };
     },
 
@@ -264,8 +280,11 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         const connection = await store.connections.getByAmojoAccount(amojoAccountId);
         if (!connection || !canSee(caller, connection, oauth)) throw notConnected();
         const now = deps.clock.now();
-        await store.connections.save({ ...connection, pipelineId: input.pipelineId, updatedAt: now });
-        return { status: 'ok', pipeline_id: input.pipelineId };
+        // Without a channel it is the account's choice: also where sources of new channels go.
+        const next = input.channel === undefined ? { ...connection, pipelineId: input.pipelineId, updatedAt: now } : connection;
+        if (input.channel === undefined) await store.connections.save(next);
+        const view = deps.sources && next.status === 'connected' ? await deps.sources.move(next, input.pipelineId, input.channel) : {};
+        return { status: 'ok', pipeline_id: input.pipelineId, ...view };
       });
     },
 
@@ -279,7 +298,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           if (!isAmojoNotFound(err)) logger.warn({ err, amojoId: amojoAccountId }, 'could not disconnect the account at amojo; marked disconnected here anyway');
         }
         const now = deps.clock.now();
-        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, reason, now)], now);
+        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, reason, now)], now, 'disconnect');
         logger.info({ login: existing.login, amojoId: amojoAccountId, reason }, 'binding released');
         return true;
       });

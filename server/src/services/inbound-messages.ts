@@ -1,4 +1,5 @@
 import type { CreateChatRequest, Participant, ReplyTo, SendMessageInput } from '@amochan/amojo';
+import { effectiveChannels, wireChannelId } from '../amocrm/channels';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
@@ -76,7 +77,37 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     return { message: { id: replyTo.id! } };
   }
 
-  function buildPayload(req: PostMessageRequest, login: string, msgid: string, resolved: ResolvedConversation, scopeId: string, replyTo: ReplyTo | undefined, now: number): NewMessageEntryPayload {
+  /**
+   * The amoCRM source the message goes through: the named channel's (absent/null: the login's first,
+   * default channel), once amoCRM has created it; none without an installation (no OAuth), exactly
+   * as before channels existed. An undeclared channel is refused so a typo never picks a wrong number.
+   */
+  async function sourceFor(connection: Connection, req: PostMessageRequest): Promise<{ external_id: string } | undefined> {
+    if (req.source_external_id) return { external_id: req.source_external_id };
+    const installation = await store.installations.getByAmojoId(connection.amojoAccountId);
+    if (req.channel == null && (!installation || installation.status === 'uninstalled')) return undefined;
+    const channels = effectiveChannels(connection.login, await store.providerChannels.list(connection.login));
+    const target = req.channel == null ? channels[0]! : channels.find((c) => c.channelId === req.channel);
+    if (!target) {
+      throw new AppError('unknown_channel', `account "${connection.login}" has no channel "${req.channel}"; declare it with PUT /api/v1/accounts/:login/channels`, {
+        details: { channels: channels.map((c) => wireChannelId(c.channelId)) },
+      });
+    }
+    if (!installation || installation.status === 'uninstalled') return undefined;
+    const row = await store.amocrmSources.get(installation.amocrmAccountId, connection.login, target.channelId);
+    return row?.state === 'created' ? { external_id: row.externalId } : undefined;
+  }
+
+  function buildPayload(
+    req: PostMessageRequest,
+    login: string,
+    msgid: string,
+    resolved: ResolvedConversation,
+    scopeId: string,
+    replyTo: ReplyTo | undefined,
+    now: number,
+    source: { external_id: string } | undefined,
+  ): NewMessageEntryPayload {
     const s = customerOf(req);
     const profile = s.phone || s.email ? { ...(s.phone ? { phone: s.phone } : {}), ...(s.email ? { email: s.email } : {}) } : undefined;
     const user: Participant = {
@@ -88,7 +119,6 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     };
     const refId = s.ref_id ?? (resolved.binding ? resolved.conversation.clientRefId ?? undefined : undefined);
     const conversationRefId = req.conversation_ref_id ?? (resolved.binding ? resolved.conversation.amojoChatId ?? undefined : undefined);
-    const source = req.source_external_id ? { external_id: req.source_external_id } : undefined;
     const msec = toMillis(req.timestamp, now);
     const customer = { ...user, ...(refId ? { ref_id: refId } : {}) };
     const message: SendMessageInput = {
@@ -124,12 +154,13 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
       }
       const now = clock.now();
       await checkBackpressure(now);
+      const source = await sourceFor(connection, req);
       const msgid = req.msgid ?? ids('amc');
       const customerField = req.direction === 'out' ? 'receiver' : 'sender';
       const resolved = await resolveConversation(store, { connection, conversationId: req.conversation_id, conversationRefId: req.conversation_ref_id, customer: customerOf(req), customerField, now });
       const replyTo = await resolveReplyTo(login, req.reply_to);
       const messageId = ids('msg');
-      const payload = buildPayload(req, login, msgid, resolved, connection.scopeId, replyTo, now);
+      const payload = buildPayload(req, login, msgid, resolved, connection.scopeId, replyTo, now, source);
       const message: StoredMessage = {
         id: messageId,
         direction: 'inbound',

@@ -6,7 +6,7 @@ import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Installation, Store } from '../storage/types';
-import type { AmocrmSide } from './amocrm-wiring';
+import type { AmocrmServices } from './amocrm-services';
 import type { ConnectionService } from './connection-service';
 import { accountEventEntry, buildProviderEvent } from './provider-event';
 
@@ -43,7 +43,7 @@ export interface InstallationService {
 export interface InstallationServiceDeps {
   store: Pick<Store, 'installations' | 'connections' | 'amocrmSources' | 'outbox'>;
   /** Resolved lazily: the amoCRM side's token manager calls back into this service. */
-  amocrm: () => AmocrmSide | null;
+  amocrm: () => AmocrmServices | undefined;
   connections: ConnectionService;
   clientId: string | undefined;
   clientSecret: string | undefined;
@@ -74,7 +74,7 @@ export function createInstallationService(deps: InstallationServiceDeps): Instal
 
   return {
     get oauth() {
-      return deps.amocrm() !== null;
+      return deps.amocrm() !== undefined;
     },
     uninstallEnabled: Boolean(deps.clientSecret),
 
@@ -85,7 +85,7 @@ export function createInstallationService(deps: InstallationServiceDeps): Instal
         throw new AppError('invalid_grant', 'this authorization code was issued for another integration (client_id differs from AMOCRM_CLIENT_ID); check the redirect URI registered in amoCRM');
       }
       const { installation, reinstalled } = await installIntegration(
-        { oauth: side.oauth, http: side.http, installations: store.installations, cipher: side.cipher, baseUrlFor: side.baseUrlFor, clock: deps.clock, withAccountLock: side.withAccountLock },
+        { oauth: side.oauth, http: side.http, installations: store.installations, cipher: side.cipher, baseUrlFor: side.baseUrlFor, clock: deps.clock, ...(side.withAccountLock ? { withAccountLock: side.withAccountLock } : {}) },
         input,
       );
       logger.info({ amocrmAccountId: installation.amocrmAccountId, amojoId: installation.amojoId, domain: installation.domain, reinstalled, fromWidget: input.fromWidget ?? false }, 'amoCRM integration installed');
@@ -106,12 +106,13 @@ export function createInstallationService(deps: InstallationServiceDeps): Instal
         throw new AppError('invalid_signature', 'the disable hook signature does not verify (hex HMAC-SHA256 with the client secret over "<client_uuid>|<account_id>")');
       }
       const installation = await store.installations.get(accountId);
+      // Tokens go first (the row stays, uninstalled, so a reinstall is recognised): nothing queued by
+      // the release below then tries to sync sources with tokens amoCRM has just revoked.
+      if (installation && installation.status !== 'uninstalled') await store.installations.setStatus(accountId, 'uninstalled', deps.clock.now());
       let disconnected = 0;
       for (const amojoId of await amojoIdsOf(accountId, installation)) {
         if (await deps.connections.release(amojoId, 'uninstalled')) disconnected += 1;
       }
-      // Tokens and the sources' local state go; the row stays (uninstalled) so a reinstall is recognised.
-      if (installation && installation.status !== 'uninstalled') await store.installations.setStatus(accountId, 'uninstalled', deps.clock.now());
       const sources = await store.amocrmSources.removeByAccount(accountId);
       logger.info({ amocrmAccountId: accountId, disconnected, sources }, 'amoCRM integration uninstalled');
       return { status: 'uninstalled', disconnected };

@@ -3,7 +3,9 @@ import type { NewOutboxEntry } from '../storage/types';
 
 /**
  * Events for the provider, in the contract's shape:
- * `{"id":"evt_…","type":…,"created_at":<ms>,"account":"<login>","data":{…}}`.
+ * `{"id":"evt_…","type":…,"created_at":<ms>,"account":"<login>","channel":<id>|null,"data":{…}}`.
+ * `channel` names the provider channel (number, bot) the event concerns; null for the implicit
+ * channel of a login that declared none, and for account-level events.
  * Built here only, so every producer (connection service, webhook intake) agrees on the envelope.
  */
 export type ProviderEventType =
@@ -20,8 +22,7 @@ export interface ProviderEvent<D = Record<string, unknown>> {
   type: ProviderEventType;
   created_at: number;
   account: string;
-  /** The provider channel the event concerns; null for account-wide events. Absent on older producers. */
-  channel?: string | null;
+  channel: string | null;
   data: D;
 }
 
@@ -29,14 +30,13 @@ export function buildProviderEvent<D extends Record<string, unknown>>(input: {
   type: ProviderEventType;
   /** The provider login the event concerns. */
   account: string;
+  /** The provider's channel id (wire form: null for the implicit channel); null when absent. */
+  channel?: string | null;
   data: D;
   now: number;
   ids: IdGenerator;
-  /** Set (null included) to put `channel` on the envelope. */
-  channel?: string | null;
 }): ProviderEvent<D> {
-  const channel = input.channel !== undefined ? { channel: input.channel } : {};
-  return { id: input.ids('evt'), type: input.type, created_at: input.now, account: input.account, ...channel, data: input.data };
+  return { id: input.ids('evt'), type: input.type, created_at: input.now, account: input.account, channel: input.channel ?? null, data: input.data };
 }
 
 /** Account-level events share one ordering key per login, so connected/disconnected arrive in order. */

@@ -71,7 +71,12 @@ export interface ProviderChannelRepo {
   list(login: string): Promise<ProviderChannel[]>;
 }
 
-export type SourceState = 'pending' | 'created' | 'deleting';
+/**
+ * pending: to be created (or being retried); created: amoCRM has it; deleting: its channel is gone;
+ * error: amoCRM refused it for good (the source limit, a validation error) — lastError says why,
+ * and the next change of channels or connect tries again.
+ */
+export type SourceState = 'pending' | 'created' | 'deleting' | 'error';
 
 /** The amoCRM source of one provider channel in one amoCRM account. */
 export interface AmocrmSource {

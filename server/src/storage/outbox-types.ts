@@ -4,7 +4,8 @@ import type { MessagePatch } from './message-types';
  * The outbox part of the storage interfaces (re-exported by types.ts, which services import):
  * durable work for the relay worker, claimed with leases and delivered in order per orderingKey.
  */
-export type OutboxDestination = 'amojo' | 'provider';
+/** amocrm: calls to amoCRM's REST API on an account's behalf (its sources follow the provider's channels). */
+export type OutboxDestination = 'amojo' | 'provider' | 'amocrm';
 export type OutboxState = 'pending' | 'leased' | 'done' | 'dead';
 
 export interface NewOutboxEntry {

@@ -90,7 +90,7 @@ describe('uninstall (GET /amocrm/v1/disable)', () => {
 describe('reauthorization', () => {
   it('a refused refresh marks the account: widget status, /metrics and a provider event; messages still flow', async () => {
     const account = await installAndConnect('stale');
-    const amocrm = rig.oauth.deps.services.amocrm!;
+    const amocrm = rig.oauth.deps.amocrm!;
     rig.emulator.amocrm.revokeRefreshToken(account.id);
     rig.oauth.clock.advance(2 * 3600_000); // past the access token's expiry: the next call refreshes
     await expect(readAccount(amocrm.rest.forAccount(account.id))).rejects.toMatchObject({ code: 'reauthorization_required' });

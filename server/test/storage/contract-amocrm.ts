@@ -109,6 +109,11 @@ export function describeAmocrmStoreContract(name: string, makeStore: () => Promi
         expect(await store.amocrmSources.getByExternalId(102, 'amc_1')).toBeNull();
       });
 
+      it('keeps a source amoCRM refused for good in the error state, with the reason', async () => {
+        await store.amocrmSources.save(source({ state: 'error', lastError: 'source limit reached' }));
+        expect(await store.amocrmSources.get(101, 'shop', 'wa-1')).toMatchObject({ state: 'error', lastError: 'source limit reached' });
+      });
+
       it('keeps the implicit channel under the empty channel id', async () => {
         await store.amocrmSources.save(source({ channelId: '', externalId: 'amc_0' }));
         expect(await store.amocrmSources.get(101, 'shop', '')).toMatchObject({ externalId: 'amc_0', isDefault: true });

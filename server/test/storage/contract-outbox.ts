@@ -15,7 +15,7 @@ const item = (id: string, orderingKey: string, over: Partial<NewOutboxEntry> = {
 /** Outbox part of the Store contract (see storage-contract.ts). */
 export function describeOutboxContract(s: () => Store): void {
   describe('outbox', () => {
-    const claimIds = async (now: number, limit = 10, leaseMs = 1000, destinations?: Array<'amojo' | 'provider'>) =>
+    const claimIds = async (now: number, limit = 10, leaseMs = 1000, destinations?: Array<'amojo' | 'provider' | 'amocrm'>) =>
       (await s().outbox.claim({ now, limit, leaseMs, destinations })).map((e) => e.id);
 
     it('enqueues with defaults, monotonic seq and the payload round-tripped', async () => {
@@ -99,6 +99,13 @@ export function describeOutboxContract(s: () => Store): void {
       expect(await claimIds(0, 10, 1000, ['amojo'])).toEqual(['b1']);
       expect(await claimIds(0, 10, 1000, [])).toEqual([]);
       expect(await claimIds(0, 10, 1000, ['provider'])).toEqual(['p1']);
+    });
+
+    it('carries amoCRM REST work as its own destination, claimable alone or with another', async () => {
+      await s().outbox.enqueue([item('s1', 'amocrm:7', { destination: 'amocrm', kind: 'amocrm_sources' }), item('p1', A, { destination: 'provider' }), item('a1', B)], 0);
+      expect(await claimIds(0, 10, 1000, ['amocrm', 'provider'])).toEqual(['s1', 'p1']);
+      expect(await claimIds(0, 10, 1000)).toEqual(['a1']);
+      expect((await s().outbox.countByState()).find((r) => r.destination === 'amocrm')).toEqual({ destination: 'amocrm', state: 'leased', count: 1 });
     });
 
     it('complete applies its effects atomically and only once', async () => {

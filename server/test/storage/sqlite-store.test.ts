@@ -51,13 +51,14 @@ describe('SQLite store specifics', () => {
 
   it('migrations are idempotent and recorded', () => {
     const db = openSqliteDatabase(freshFile());
-    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3], current: latestSchemaVersion() });
+    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3, 6], current: latestSchemaVersion() });
     expect(runMigrations(db)).toEqual({ applied: [], current: latestSchemaVersion() });
     const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     expect(rows).toEqual([
       { version: 1, name: 'initial schema' },
       { version: 2, name: 'webhook receipts by time' },
       { version: 3, name: 'amocrm installations, channels and sources' },
+      { version: 6, name: 'amocrm outbox destination and source error state' },
     ]);
     db.close();
   });

@@ -7,7 +7,8 @@ import type { FetchFn } from '../../src/lib/http-fetch';
 import { createId } from '../../src/lib/ids';
 import { createLifecycle } from '../../src/lib/lifecycle';
 import { createWakeSignal } from '../../src/lib/wake-signal';
-import { buildServices } from '../../src/services/build-services';
+import { buildAmocrmServices } from '../../src/services/amocrm-services';
+import { buildServices, type Services } from '../../src/services/build-services';
 import { createCredentialVerifier } from '../../src/services/credentials';
 import { createMemoryStore } from '../../src/storage/memory/store';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
@@ -70,7 +71,21 @@ export function createTestDeps(input: Pick<AppDeps, 'config' | 'store' | 'logger
     lifecycle: createLifecycle(),
     ...given,
   };
-  return { ...infra, services: services ?? buildServices(infra) };
+  // With OAuth configured, the amoCRM REST side as main.ts builds it (unless the test brought one).
+  let built: Services | undefined = services;
+  const amocrm =
+    given.amocrm ??
+    buildAmocrmServices({
+      config: input.config,
+      store: input.store,
+      clock: infra.clock,
+      logger: input.logger,
+      withAccountLock: (id, work) => input.store.shared.locks.withLock(`amocrm-token:${id}`, work),
+      onReauthorizationRequired: (installation) => built?.installations.reauthorizationRequired(installation),
+    });
+  const withAmocrm = { ...infra, ...(amocrm ? { amocrm } : {}) };
+  built ??= buildServices(withAmocrm);
+  return { ...withAmocrm, services: built };
 }
 
 export interface ServedApp {

@@ -7,7 +7,7 @@ export interface CallResult {
   body: Record<string, any> | null;
 }
 
-export async function call(url: string, method: 'GET' | 'POST', body?: unknown, headers: Record<string, string> = {}): Promise<CallResult> {
+export async function call(url: string, method: 'GET' | 'POST' | 'PUT', body?: unknown, headers: Record<string, string> = {}): Promise<CallResult> {
   const res = await fetch(url, {
     method,
     headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },

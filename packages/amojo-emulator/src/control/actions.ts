@@ -121,7 +121,7 @@ export function createActions(deps: ActionDeps) {
       avatar: null, phone: normalizePhone(args.phone), email: null, profileLink: null, createdAt: now,
     });
     const chat = store.addChat({
-      id: deps.ids(), scopeId: scope.scopeId, conversationId: null, sourceExternalId: null, clientUserId: customer.id,
+      id: deps.ids(), scopeId: scope.scopeId, conversationId: null, sourceExternalId: args.sourceExternalId ?? null, clientUserId: customer.id,
       origin: 'write_first', leadId: null, createdAt: now, boundAt: null,
     });
     // The lead the manager wrote from already exists in amoCRM; record it so the chat is not "unsorted".

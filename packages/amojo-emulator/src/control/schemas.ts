@@ -47,6 +47,11 @@ export const writeFirstArgsSchema = z.object({
   /** The contact's name in amoCRM. */
   name: z.string().optional(),
   sender: author,
+  /**
+   * The source the manager picked in amoCRM's "write first" list (its external_id): the hook then
+   * carries it as `message.source.external_id`, like chats an integration opened with a source.
+   */
+  sourceExternalId: z.string().min(1).optional(),
 });
 export type WriteFirstArgs = z.input<typeof writeFirstArgsSchema>;
 

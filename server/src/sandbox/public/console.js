@@ -144,6 +144,31 @@
     }, 900);
   }
 
+  // ---- channels, sources, pipelines ---------------------------------------------------------------
+  // Each channel of the demo login with its amoCRM source and pipeline; the write-first picker lists
+  // the sources amoCRM has (none until the integration is installed).
+  function renderSources() {
+    var amo = state.amocrm || { channels: [], pipelines: null };
+    var pipelineName = {};
+    (amo.pipelines || []).forEach(function (p) { pipelineName[p.id] = p.name; });
+    var $box = $('#amo-sources').empty();
+    if (amo.channels.length) {
+      $('<span class="amo-sources__label"></span>').text('Channels → amoCRM sources').appendTo($box);
+      amo.channels.forEach(function (c) {
+        var where = c.external_id ? (pipelineName[c.pipeline_id] || 'pipeline ' + (c.pipeline_id || '?')) + ' · ' + c.state : 'no source yet';
+        $('<span class="amo-source"></span>').text((c.name || c.id) + ' → ' + where).appendTo($box);
+      });
+      if (amo.pipelines === null) $('<small></small>').text(' (pipelines appear once the integration is installed)').appendTo($box);
+    }
+    var $select = $('#wf-source');
+    var chosen = $select.val();
+    $select.find('option:not(:first)').remove();
+    amo.channels.forEach(function (c) {
+      if (c.external_id) $('<option></option>').attr('value', c.external_id).text(c.name).appendTo($select);
+    });
+    $select.val($select.find('option[value="' + chosen + '"]').length ? chosen : '');
+  }
+
   // ---- state -------------------------------------------------------------------------------------
   var refreshTimer = null;
   function refresh() {
@@ -152,6 +177,7 @@
       state = next;
       renderInbox();
       renderCustomer();
+      renderSources();
     });
   }
   function scheduleRefresh() {
@@ -189,7 +215,8 @@
     var text = $.trim($('#wf-text').val());
     if (!phone || !text) return showError('#amo-error', 'Write first needs a phone number and a message.');
     showError('#amo-error', '');
-    api('POST', '/inbox/write-first', { phone: phone, text: text }).then(function (reply) {
+    var source = $('#wf-source').val();
+    api('POST', '/inbox/write-first', source ? { phone: phone, text: text, source_external_id: source } : { phone: phone, text: text }).then(function (reply) {
       $('#wf-text').val('');
       selectedChat = reply.chatId;
       scheduleRefresh();

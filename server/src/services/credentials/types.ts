@@ -6,4 +6,15 @@
 export interface CredentialVerifier {
   readonly kind: 'local' | 'http';
   verify(login: string, password: string): Promise<boolean>;
+  /**
+   * The same verdict, plus what the verifier knows of the account: the http verifier passes on the
+   * `channels` of a 2xx body, which then replace the login's declared channels.
+   */
+  check?(login: string, password: string): Promise<CredentialCheck>;
+}
+
+export interface CredentialCheck {
+  valid: boolean;
+  /** Present only when the provider's auth endpoint returned a valid channel list. */
+  channels?: Array<{ id: string; name: string }>;
 }

@@ -4,7 +4,7 @@ import type { MessagePatch, NewOutboxEntry, OutboxDestination, OutboxEffects, Ou
 /** Stored form: payload kept as JSON text, exactly like the SQLite column, so both stores behave alike. */
 type Row = Omit<OutboxEntry, 'payload'> & { payload: string };
 
-const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider'];
+const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider', 'amocrm'];
 const unfinished = (s: OutboxState) => s === 'pending' || s === 'leased';
 const toEntry = (r: Row): OutboxEntry => ({ ...r, payload: JSON.parse(r.payload) as unknown });
 // A leased entry is reclaimable once its lease has expired: lease_until < now, i.e. due at lease_until + 1.

@@ -18,6 +18,15 @@ export const pgMigrations: readonly Migration[] = [
   // its units of work in process. SQLite's next migration takes 6 so numbers never mean two things.
   { version: 4, name: 'shared state', sql: pgSharedStateSql },
   { version: 5, name: 'unit-of-work functions', sql: pgFunctionsSql },
+  // Same change as SQLite's 6: the amocrm outbox destination (source syncs) and the source error state.
+  {
+    version: 6,
+    name: 'amocrm outbox destination and source error state',
+    sql: `ALTER TABLE outbox DROP CONSTRAINT outbox_destination_check,
+            ADD CONSTRAINT outbox_destination_check CHECK (destination IN ('amojo', 'provider', 'amocrm'));
+          ALTER TABLE amocrm_sources DROP CONSTRAINT amocrm_sources_state_check,
+            ADD CONSTRAINT amocrm_sources_state_check CHECK (state IN ('pending', 'created', 'deleting', 'error'));`,
+  },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -5,7 +5,7 @@ import { run, type Queryable } from './pool';
 import { deleteInBatches } from './repos';
 import { entriesJson, jsonOrNull, toEntry } from './rows';
 
-const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider'];
+const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider', 'amocrm'];
 /** The channel a commit that adds due work notifies; every instance's store LISTENs on it. */
 export const OUTBOX_CHANNEL = 'amochan_outbox';
 

@@ -47,7 +47,7 @@ const toEntry = (r: OutboxRow): OutboxEntry => ({
 });
 
 const PURGE_BATCH = 5000;
-const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider'];
+const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider', 'amocrm'];
 
 export interface SqliteOutbox {
   repo: OutboxRepo;
@@ -74,10 +74,18 @@ export function createSqliteOutbox(
   // heads (maintained by triggers), so this reads `limit` rows of a small index, not the backlog.
   const headsSql = (where: string) =>
     `SELECT seq FROM outbox_heads WHERE ${where} due_at <= ? ORDER BY due_at, seq LIMIT ?`;
-  const dueHeads = {
-    all: db.prepare<[number, number], { seq: number }>(headsSql('')),
-    amojo: db.prepare<[number, number], { seq: number }>(headsSql(`destination = 'amojo' AND`)),
-    provider: db.prepare<[number, number], { seq: number }>(headsSql(`destination = 'provider' AND`)),
+  const allHeads = db.prepare<[number, number], { seq: number }>(headsSql(''));
+  const someHeads = new Map<string, ReturnType<typeof db.prepare<[number, number], { seq: number }>>>();
+  // One statement per subset of destinations asked for (there are few), prepared on first use.
+  const dueHeads = (only: OutboxDestination[]) => {
+    if (only.length === DESTINATIONS.length) return allHeads;
+    const key = only.join(',');
+    let stmt = someHeads.get(key);
+    if (!stmt) {
+      stmt = db.prepare<[number, number], { seq: number }>(headsSql(`destination IN (${only.map((d) => `'${d}'`).join(', ')}) AND`));
+      someHeads.set(key, stmt);
+    }
+    return stmt;
   };
   const lease = db.prepare<{ seq: number; leaseUntil: number; now: number }, OutboxRow>(
     `UPDATE outbox SET state = 'leased', lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
@@ -145,7 +153,7 @@ export function createSqliteOutbox(
     const wanted = o.destinations ?? DESTINATIONS;
     const only = DESTINATIONS.filter((d) => wanted.includes(d));
     if (only.length === 0 || o.limit <= 0) return [];
-    const stmt = only.length === DESTINATIONS.length ? dueHeads.all : dueHeads[only[0]!];
+    const stmt = dueHeads(only);
     const seqs = stmt.all(o.now, Math.trunc(o.limit));
     return seqs.map(({ seq }) => toEntry(lease.get({ seq, leaseUntil: o.now + o.leaseMs, now: o.now })!));
   };
