@@ -44,7 +44,9 @@ describe('loadConfig', () => {
       const config = loadConfig({ ...live, ...oauth, TOKEN_ENCRYPTION_KEY: 'f'.repeat(64) });
       // The widget token's audience defaults to the redirect URI's origin.
       expect(config).toMatchObject({ oauth: true, AMOCRM_TOKEN_AUDIENCE: 'https://amochan.example.com' });
-      expect(loadConfig({ ...oauth }).oauth).toBe(true);
+      // A sandbox without a key has nowhere to keep tokens: it runs without OAuth.
+      expect(loadConfig({ ...oauth }).oauth).toBe(false);
+      expect(loadConfig({ ...oauth, TOKEN_ENCRYPTION_KEY: 'f'.repeat(64) }).oauth).toBe(true);
     });
 
     it('a half-configured OAuth or a short key is named', () => {
