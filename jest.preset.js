@@ -1,7 +1,7 @@
 // Shared jest settings for every workspace package. Tests import sibling packages from their
 // TypeScript sources (so `npm test` never runs against a stale dist), while end-to-end tests
 // spawn the built dist/ entry points exactly as an operator would.
-const path = require('path');
+const path = require('node:path');
 
 module.exports = function preset(dir, overrides = {}) {
   return {

@@ -4,10 +4,16 @@
  * server must verify, store and answer fast under load.
  * Ours: signed v2 message hooks (each with a distinct amojo message id, or the server dedups)
  * → POST /amojo/v1/webhook/:scope_id → 200, answering chats created beforehand through the server.
- * Baseline: a bare node:http server that reads the body and answers 200, same bodies, same
- * autocannon settings, same process layout. Rounds alternate bare/ours; the best round of each
- * counts (on a shared machine the best round is the least disturbed one).
+ * Baselines, same bodies, same autocannon settings, same process layout:
+ * - bare: a node:http server that reads the body and answers 200 (lib/bare-server.js);
+ * - durable: a node:http server that checks the signature and commits one row per hook to SQLite
+ *   with our durability settings and group commit before its 200 (lib/durable-server.js) — the
+ *   least a receiver with our guarantee can do.
+ * Rounds alternate bare/durable/ours; the best round of each counts (on a shared machine the best
+ * round is the least disturbed one).
  */
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { runAutocannon, summarizeAutocannon } = require('./lib/load');
 const { signedHook } = require('./lib/fixtures');
@@ -35,7 +41,7 @@ function hookRequests(pool, baseHeaders) {
   ];
 }
 
-/** `cycles` > 1 only for the bare baseline, which does not dedup: it then runs the whole window. */
+/** `cycles` > 1 only for the baselines, which do not dedup: they then run the whole window. */
 async function load(url, pool, seconds, cycles = 1) {
   const result = await runAutocannon(
     {
@@ -58,6 +64,14 @@ module.exports = async function ingest(ctx) {
   const perRound = quick ? 40000 : 80000;
 
   const bare = await startChild({ name: 'bare-http', script: path.join(__dirname, 'lib', 'bare-server.js'), port: await freePort(), healthPath: '/' });
+  const durableDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amochan-bench-durable-'));
+  const durable = await startChild({
+    name: 'durable-http',
+    script: path.join(__dirname, 'lib', 'durable-server.js'),
+    port: await freePort(),
+    healthPath: '/',
+    env: { SECRET: bench.secret, DB_FILE: path.join(durableDir, 'hooks.sqlite') },
+  });
   const world = await startWorld({ template, name: 'ingest', emulator: bench, sink, cpuProfDir: ctx.cpuProfDir, env: ctx.serverEnv });
   try {
     const prefix = `ing${Date.now().toString(36)}`;
@@ -71,36 +85,52 @@ module.exports = async function ingest(ctx) {
 
     // Warm-up: JIT, connection pools, SQLite page cache. Not measured.
     await load(bare.url, warm, 2, 10);
+    await load(durable.url, warm, 2, 10);
     await load(world.server.url, warm, 2);
 
     const bareRuns = [];
+    const durableRuns = [];
     const ourRuns = [];
     for (let r = 0; r < rounds; r += 1) {
       bareRuns.push(await load(bare.url, pools[r], seconds, 10));
+      durableRuns.push(await load(durable.url, pools[r], seconds, 10));
       ourRuns.push(await load(world.server.url, pools[r], seconds));
-      log(`ingest round ${r + 1}: bare ${round(bareRuns[r].rps, 0)} req/s, ours ${round(ourRuns[r].rps, 0)} req/s (p99 ${ourRuns[r].p99_ms} ms, non-2xx ${ourRuns[r].non2xx})`);
+      log(
+        `ingest round ${r + 1}: bare ${round(bareRuns[r].rps, 0)} req/s, durable ${round(durableRuns[r].rps, 0)} req/s (non-2xx ${durableRuns[r].non2xx}), ` +
+          `ours ${round(ourRuns[r].rps, 0)} req/s (p99 ${ourRuns[r].p99_ms} ms, non-2xx ${ourRuns[r].non2xx})`,
+      );
     }
     const best = (runs) => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
     const ours = best(ourRuns);
     const base = best(bareRuns);
+    const dur = best(durableRuns);
     const failed = ourRuns.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+    // A baseline that refused hooks (bad signature, storage) would look fast for the wrong reason.
+    const durableFailed = durableRuns.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+    if (durableFailed > 0) throw new Error(`the durable baseline failed ${durableFailed} requests: its figure would not be comparable`);
     return {
       ours_rps: round(ours.rps, 0),
       baseline_rps: round(base.rps, 0),
       ratio: ratio(ours.rps, base.rps),
+      durable_baseline_rps: round(dur.rps, 0),
+      durable_ratio: ratio(ours.rps, dur.rps),
       p50_ms: ours.p50_ms,
       p99_ms: ours.p99_ms,
       baseline_p50_ms: base.p50_ms,
       baseline_p99_ms: base.p99_ms,
+      durable_baseline_p50_ms: dur.p50_ms,
+      durable_baseline_p99_ms: dur.p99_ms,
       connections: CONNECTIONS,
       seconds_per_round: seconds,
       rounds,
       failed_requests: failed,
       status_codes: ours.status,
-      runs: { ours: ourRuns.map(slim), baseline: bareRuns.map(slim) },
+      runs: { ours: ourRuns.map(slim), baseline: bareRuns.map(slim), durable_baseline: durableRuns.map(slim) },
     };
   } finally {
     await bare.stop();
+    await durable.stop();
+    fs.rmSync(durableDir, { recursive: true, force: true });
     await world.server.stop();
     dropDatabase(world.file);
   }

@@ -49,7 +49,10 @@ function evaluate(r) {
   const has = (x) => x !== null && x !== undefined && !(typeof x === 'number' && Number.isNaN(x));
   const check = (value, ok) => (has(value) ? ok(value) : false);
   const t = {};
-  if (r.ingest) t.ingest_ratio = { target: 'ours/bare ≥ 0.5', value: r.ingest.ratio, pass: check(r.ingest.ratio, (v) => v >= 0.5) };
+  if (r.ingest) {
+    t.ingest_ratio = { target: 'ours/bare ≥ 0.5', value: r.ingest.ratio, pass: check(r.ingest.ratio, (v) => v >= 0.5) };
+    t.ingest_durable_ratio = { target: 'ours/durable ≥ 0.5', value: r.ingest.durable_ratio, pass: check(r.ingest.durable_ratio, (v) => v >= 0.5) };
+  }
   if (r.relay) {
     t.relay_mps = { target: '≥ 1000 msg/s end to end', value: r.relay.ours_mps, pass: check(r.relay.ours_mps, (v) => v >= 1000) };
     t.relay_ratio = { target: 'ours/naive ≥ 0.8', value: r.relay.ratio, pass: check(r.relay.ratio, (v) => v >= 0.8) };
@@ -75,6 +78,7 @@ function tableRows(all, t, quick) {
   const pass = (k) => (t[k] ? t[k].pass : null);
   if (r.ingest) {
     rows.push({ benchmark: 'ingest webhooks (req/s)', ours: r.ingest.ours_rps, baseline: r.ingest.baseline_rps, ratio: r.ingest.ratio, target: '≥ 0.5× bare http', pass: pass('ingest_ratio') });
+    rows.push({ benchmark: 'ingest vs durable intake', ours: r.ingest.ours_rps, baseline: r.ingest.durable_baseline_rps, ratio: r.ingest.durable_ratio, target: '≥ 0.5× durable', pass: pass('ingest_durable_ratio') });
     rows.push({ benchmark: 'ingest p50 / p99 (ms)', ours: pair(r.ingest.p50_ms, r.ingest.p99_ms), baseline: pair(r.ingest.baseline_p50_ms, r.ingest.baseline_p99_ms), ratio: null, target: 'info', pass: 'info' });
   }
   if (r.relay) {

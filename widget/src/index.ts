@@ -10,6 +10,7 @@ import { createSettingsController } from './settings-controller';
 const SERVER_URL = typeof __AMOCHAN_SERVER_URL__ === 'string' ? __AMOCHAN_SERVER_URL__ : 'http://localhost:3000';
 
 function AmochanWidget(this: WidgetSelf): WidgetSelf {
+  // biome-ignore lint/complexity/noUselessThisAlias: amoCRM's widget object, handed on by name to the controllers
   const self = this;
   // globalThis is window in a browser; in the validator's Node host it still holds the fakes.
   const win = globalThis as HostWindow;

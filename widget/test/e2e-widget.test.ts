@@ -1,6 +1,8 @@
 // End to end: the built widget.zip in real Chromium (amoCRM host harness) → the real server
 // (server/dist/main.js) → the amojo emulator. Needs `pnpm -r build` first; without the built
-// server it skips loudly on a developer machine and fails in CI.
+// server it skips loudly on a developer machine and fails in CI. Its screenshot goes to a temp
+// directory unless AMOCHAN_SCREENSHOT_DIR says otherwise (`npm run screenshots`): tests never
+// rewrite tracked files.
 import { randomUUID } from 'crypto';
 import fs from 'fs';
 import os from 'os';
@@ -17,7 +19,6 @@ const REPO = path.join(__dirname, '..', '..');
 const SERVER_MAIN = path.join(REPO, 'server', 'dist', 'main.js');
 const SERVER_CLI = path.join(REPO, 'server', 'dist', 'cli.js');
 const EMULATOR_SRC = path.join(REPO, 'packages', 'amojo-emulator', 'src', 'index.ts');
-const SCREENSHOT = path.join(REPO, 'docs', 'images', 'widget-connected.png');
 
 const LOGIN = 'e2e-provider-login';
 const PASSWORD = 'e2e pass phrase 7781';
@@ -54,6 +55,7 @@ if (gate.failure) {
 (gate.run ? describe : describe.skip)('widget ⇄ real server ⇄ amojo emulator, in Chromium', () => {
   const files = new Map<string, Buffer>();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amochan-widget-e2e-'));
+  const SCREENSHOT = path.join(process.env.AMOCHAN_SCREENSHOT_DIR || dataDir, 'widget-connected.png');
   const config: HostConfig = {
     lang: 'en',
     subdomain: 'e2etest',

@@ -189,7 +189,9 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
       if (denied) throw denied;
       if (!matched) throw new AppError('not_found', `no route for ${method} ${path}`);
       const params: Record<string, string> = {};
-      matched.route.names.forEach((name, i) => (params[name] = decodeParam(matched.groups[i]!)));
+      matched.route.names.forEach((name, i) => {
+        params[name] = decodeParam(matched.groups[i]!);
+      });
       const queryIndex = url.indexOf('?');
       request = {
         method,

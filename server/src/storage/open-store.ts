@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config';
 import { createMemoryStore } from './memory/store';
@@ -54,8 +54,13 @@ export function parseDatabaseUrl(databaseUrl: string, cwd: string = process.cwd(
 /** Never echo a password that may sit in a URL's user-info part. */
 const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
 
+/** A directory we create holds only the database: owner-only (0700), whatever the umask. An existing one is left as the operator made it. */
 function prepareFile(filename: string): void {
-  if (filename !== ':memory:') mkdirSync(path.dirname(filename), { recursive: true });
+  if (filename === ':memory:') return;
+  const dir = path.dirname(filename);
+  if (existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
 
 /**

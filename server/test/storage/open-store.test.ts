@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { migrateDatabase, openStore, parseDatabaseUrl } from '../../src/storage/open-store';
@@ -52,6 +52,41 @@ describe('openStore', () => {
     await store.ping();
     await store.close();
     expect(existsSync(file)).toBe(true);
+  });
+
+  describe('keeps the database private whatever the umask', () => {
+    let umask: number;
+    beforeEach(() => {
+      umask = process.umask(0);
+    });
+    afterEach(() => {
+      process.umask(umask);
+    });
+    const mode = (file: string) => statSync(file).mode & 0o777;
+
+    it('creates the directory 0700 and the database, -wal and -shm 0600', async () => {
+      const file = path.join(dir, 'private', 'amochan.sqlite');
+      const store = openStore(`sqlite:${file}`);
+      await store.accounts.upsert({ login: 'a', passwordHash: 'h', createdAt: 1 });
+      expect(mode(path.dirname(file))).toBe(0o700);
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) expect([f, mode(f)]).toEqual([f, 0o600]);
+      await store.close();
+    });
+
+    it('tightens a database left world-readable and leaves an existing directory alone', async () => {
+      const shared = path.join(dir, 'shared');
+      mkdirSync(shared, { mode: 0o755 });
+      chmodSync(shared, 0o755);
+      const file = path.join(shared, 'amochan.sqlite');
+      writeFileSync(file, '', { mode: 0o644 });
+      chmodSync(file, 0o644);
+      migrateDatabase(`sqlite:${file}`);
+      const store = openStore(`sqlite:${file}`);
+      await store.ping();
+      expect(mode(shared)).toBe(0o755);
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) expect([f, mode(f)]).toEqual([f, 0o600]);
+      await store.close();
+    });
   });
 
   it('opens memory: and sqlite::memory: stores', async () => {

@@ -9,6 +9,7 @@ const REQUIRED_CALLBACKS = ['render', 'init', 'bind_actions', 'settings', 'onSav
 const MUST_RETURN_TRUE = ['render', 'init', 'bind_actions'];
 
 function stubModules() {
+  // biome-ignore lint/suspicious/noThenProperty: a stand-in for jQuery's $.ajax, which returns a thenable
   const jquery = Object.assign(() => jquery, { ajax: () => ({ then: () => undefined }) });
   return {
     jquery,

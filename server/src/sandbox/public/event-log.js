@@ -70,7 +70,7 @@
     try {
       var status = JSON.parse(raw).delivery_status;
       return status === undefined ? '' : ' ' + (AMOJO_STATUS[status] || status);
-    } catch (e) {
+    } catch {
       return '';
     }
   }
@@ -79,7 +79,7 @@
     var copy = $.extend({}, data);
     ['requestBody', 'responseBody', 'body'].forEach(function (key) {
       if (typeof copy[key] === 'string') {
-        try { copy[key] = JSON.parse(copy[key]); } catch (e) { /* keep the text */ }
+        try { copy[key] = JSON.parse(copy[key]); } catch { /* keep the text */ }
       }
     });
     return JSON.stringify(copy, null, 2);

@@ -31,8 +31,9 @@ export const pgMigrations: readonly Migration[] = [
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);
 
-// Any constant works; it only has to be the same in every amochan process ("amochan" in ASCII).
-const MIGRATION_LOCK = 0x616d6f6368616e;
+// Any constant works; it only has to be the same in every amochan process ("amoc" in ASCII). It
+// stays below 2^53 so the JavaScript number is exactly the bigint PostgreSQL receives.
+const MIGRATION_LOCK = 0x616d6f63;
 
 /**
  * All pending migrations in ONE transaction under a transaction-scoped advisory lock: instances

@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { conflictError } from '../errors';
 
@@ -19,9 +20,14 @@ export interface SqliteOpenOptions {
  * - foreign_keys: off by default in SQLite; on, so any future REFERENCES is enforced.
  */
 export function openSqliteDatabase(filename: string, options: SqliteOpenOptions = {}): SqliteDatabase {
+  const onDisk = filename !== '' && filename !== ':memory:';
+  if (onDisk) makePrivate(filename, true);
   const db = new Database(filename);
   try {
     db.pragma('journal_mode = WAL');
+    // SQLite gives -wal and -shm the main file's mode; set it explicitly anyway, so no umask or
+    // older file left 0644 keeps them readable.
+    if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivate(filename + suffix, false);
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     db.pragma('foreign_keys = ON');
@@ -32,6 +38,21 @@ export function openSqliteDatabase(filename: string, options: SqliteOpenOptions 
     throw err;
   }
   return db;
+}
+
+/**
+ * The database holds password hashes and every message: owner-only (0600), whatever the umask.
+ * The file is created (or tightened, if an older install left it readable) before SQLite opens it.
+ */
+function makePrivate(file: string, create: boolean): void {
+  if (create && !existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  if (!existsSync(file) || (statSync(file).mode & 0o777) === 0o600) return;
+  try {
+    chmodSync(file, 0o600);
+  } catch (err) {
+    // Another user's file that we may write (group access): theirs to tighten, not a reason to refuse.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
 }
 
 const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);

@@ -51,7 +51,10 @@ export function createWriteQueue(db: SqliteDatabase, maxBatch = 500): WriteQueue
         for (const job of jobs) job.reject(error);
         continue;
       }
-      outcomes.forEach((o, i) => (o.ok ? jobs[i]!.resolve(o.value) : jobs[i]!.reject(o.error)));
+      outcomes.forEach((o, i) => {
+        if (o.ok) jobs[i]!.resolve(o.value);
+        else jobs[i]!.reject(o.error);
+      });
     }
   };
 

@@ -22,7 +22,10 @@ const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinit
 export function checkMessageContent(m: Record<string, unknown>, ctx: z.RefinementCtx, mode: 'new' | 'edit'): void {
   const issue = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
   const type = m.type;
-  if (typeof type !== 'string' || !DOCUMENTED_TYPES.includes(type)) return issue('type', `expected one of ${DOCUMENTED_TYPES.join(', ')}`);
+  if (typeof type !== 'string' || !DOCUMENTED_TYPES.includes(type)) {
+    issue('type', `expected one of ${DOCUMENTED_TYPES.join(', ')}`);
+    return;
+  }
   if (m.text !== undefined && typeof m.text !== 'string') issue('text', 'expected a string');
   if (type === 'text' && !str(m.text)) issue('text', 'required for a text message');
   if (m.media !== undefined && !(typeof m.media === 'string' && /^https?:\/\/\S+$/i.test(m.media))) issue('media', 'expected an http(s) URL');
