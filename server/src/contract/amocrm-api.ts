@@ -4,7 +4,11 @@ import { z } from 'zod';
  * What amoCRM sends us (/amocrm/v1): the OAuth callback after an install and the disable hook
  * after an uninstall. Query strings, so every value is a string; unknown parameters are kept out.
  */
-const param = (name: string, max: number) => z.string({ message: `is required (amoCRM sends ${name})` }).min(1, 'must not be empty').max(max);
+const param = (name: string, max: number) =>
+  z
+    .string({ message: `is required (amoCRM sends ${name})` })
+    .min(1, 'must not be empty')
+    .max(max);
 
 export const oauthCallbackQuerySchema = z.object({
   code: param('the authorization code', 4096),

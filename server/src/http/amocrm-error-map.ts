@@ -1,4 +1,4 @@
-import { AmocrmError } from '../amocrm/errors';
+import type { AmocrmError } from '../amocrm/errors';
 import { AppError } from '../lib/errors';
 
 /**
@@ -12,7 +12,9 @@ export function fromAmocrmError(err: AmocrmError): AppError {
     case 'invalid_referer':
       return new AppError('invalid_referer', err.message, { cause: err });
     case 'oauth_refused':
-      return new AppError('invalid_grant', `${err.message}; start the install again from amoCRM (an authorization code is single-use and lives 20 minutes)`, { cause: err });
+      return new AppError('invalid_grant', `${err.message}; start the install again from amoCRM (an authorization code is single-use and lives 20 minutes)`, {
+        cause: err,
+      });
     case 'not_installed':
     case 'reauthorization_required':
       return new AppError('install_required', `${err.message}; an administrator must install (or re-install) the integration in amoCRM`, options);

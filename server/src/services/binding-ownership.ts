@@ -52,7 +52,7 @@ export const installationState = (caller: Caller): 'active' | 'reauthorization_r
 /** OAuth connects need the install first: only then does the server know the account's amojo_id. */
 export function requireVerified(caller: Caller): asserts caller is Extract<Caller, { kind: 'verified' }> {
   if (caller.kind === 'verified') return;
-  if (caller.kind === 'anonymous') throw new AppError('invalid_token', 'X-Auth-Token header is required (call the server with the widget\'s $authorizedAjax)');
+  if (caller.kind === 'anonymous') throw new AppError('invalid_token', "X-Auth-Token header is required (call the server with the widget's $authorizedAjax)");
   throw new AppError(
     'install_required',
     'the integration is not installed in this amoCRM account yet: an administrator must install (or re-install) it from amoCRM → Settings → Integrations, then connect again',
@@ -67,11 +67,15 @@ export function targetAmojoId(caller: Caller, requested: string | undefined): st
   if (caller.kind === 'verified') {
     const own = caller.installation.amojoId.toLowerCase();
     if (requested !== undefined && requested.toLowerCase() !== own) {
-      throw new AppError('amojo_id_mismatch', 'this amojo_id is not the one amoCRM reported for the account of the X-Auth-Token; open the widget from the amoCRM account you want to connect');
+      throw new AppError(
+        'amojo_id_mismatch',
+        'this amojo_id is not the one amoCRM reported for the account of the X-Auth-Token; open the widget from the amoCRM account you want to connect',
+      );
     }
     return own;
   }
-  if (requested === undefined) throw new AppError('invalid_request', 'amojo_id: is required (the server knows it only once the integration is installed with OAuth)');
+  if (requested === undefined)
+    throw new AppError('invalid_request', 'amojo_id: is required (the server knows it only once the integration is installed with OAuth)');
   return requested.toLowerCase();
 }
 

@@ -80,15 +80,36 @@ export function createInstallationService(deps: InstallationServiceDeps): Instal
 
     async install(input) {
       const side = deps.amocrm();
-      if (!side) throw new AppError('not_found', 'OAuth install is not configured on this server (AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI)');
+      if (!side)
+        throw new AppError('not_found', 'OAuth install is not configured on this server (AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI)');
       if (input.clientId !== undefined && deps.clientId && input.clientId !== deps.clientId) {
-        throw new AppError('invalid_grant', 'this authorization code was issued for another integration (client_id differs from AMOCRM_CLIENT_ID); check the redirect URI registered in amoCRM');
+        throw new AppError(
+          'invalid_grant',
+          'this authorization code was issued for another integration (client_id differs from AMOCRM_CLIENT_ID); check the redirect URI registered in amoCRM',
+        );
       }
       const { installation, reinstalled } = await installIntegration(
-        { oauth: side.oauth, http: side.http, installations: store.installations, cipher: side.cipher, baseUrlFor: side.baseUrlFor, clock: deps.clock, ...(side.withAccountLock ? { withAccountLock: side.withAccountLock } : {}) },
+        {
+          oauth: side.oauth,
+          http: side.http,
+          installations: store.installations,
+          cipher: side.cipher,
+          baseUrlFor: side.baseUrlFor,
+          clock: deps.clock,
+          ...(side.withAccountLock ? { withAccountLock: side.withAccountLock } : {}),
+        },
         input,
       );
-      logger.info({ amocrmAccountId: installation.amocrmAccountId, amojoId: installation.amojoId, domain: installation.domain, reinstalled, fromWidget: input.fromWidget ?? false }, 'amoCRM integration installed');
+      logger.info(
+        {
+          amocrmAccountId: installation.amocrmAccountId,
+          amojoId: installation.amojoId,
+          domain: installation.domain,
+          reinstalled,
+          fromWidget: input.fromWidget ?? false,
+        },
+        'amoCRM integration installed',
+      );
       return { status: 'installed', amocrm_account_id: installation.amocrmAccountId, amojo_id: installation.amojoId, domain: installation.domain, reinstalled };
     },
 
@@ -103,7 +124,10 @@ export function createInstallationService(deps: InstallationServiceDeps): Instal
         verifyDisableSignature({ clientSecret: secret, clientUuid: input.clientUuid, accountId: input.accountId, signature: input.signature });
       if (!valid) {
         logger.warn({ accountId: input.accountId }, 'disable hook refused: the signature does not verify');
-        throw new AppError('invalid_signature', 'the disable hook signature does not verify (hex HMAC-SHA256 with the client secret over "<client_uuid>|<account_id>")');
+        throw new AppError(
+          'invalid_signature',
+          'the disable hook signature does not verify (hex HMAC-SHA256 with the client secret over "<client_uuid>|<account_id>")',
+        );
       }
       const installation = await store.installations.get(accountId);
       // Tokens go first (the row stays, uninstalled, so a reinstall is recognised): nothing queued by

@@ -41,7 +41,10 @@ export function createTokenKeeper(deps: TokenKeeperDeps): PeriodicTask<TokenKeep
         } catch (err) {
           report.failed += 1;
           if (!isAmocrmError(err, 'reauthorization_required')) {
-            deps.logger.warn({ amocrmAccountId: inst.amocrmAccountId, code: isAmocrmError(err) ? err.code : undefined, err: err instanceof Error ? err.message : String(err) }, 'could not refresh an amoCRM token; will try again');
+            deps.logger.warn(
+              { amocrmAccountId: inst.amocrmAccountId, code: isAmocrmError(err) ? err.code : undefined, err: err instanceof Error ? err.message : String(err) },
+              'could not refresh an amoCRM token; will try again',
+            );
           }
         }
       }

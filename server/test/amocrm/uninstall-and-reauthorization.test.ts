@@ -20,7 +20,11 @@ afterEach(async () => {
 async function installAndConnect(subdomain: string) {
   const account = rig.account(subdomain);
   await rig.install(account).expect(200);
-  await request(rig.oauth.app).post('/widget/v1/connect').set('X-Auth-Token', rig.token(account.id)).send({ login: 'alice', password: 'alice-pass' }).expect(200);
+  await request(rig.oauth.app)
+    .post('/widget/v1/connect')
+    .set('X-Auth-Token', rig.token(account.id))
+    .send({ login: 'alice', password: 'alice-pass' })
+    .expect(200);
   return account;
 }
 
@@ -31,8 +35,18 @@ describe('uninstall (GET /amocrm/v1/disable)', () => {
     const account = await installAndConnect('leaving');
     const now = Date.now();
     await rig.store.amocrmSources.save({
-      amocrmAccountId: account.id, login: 'alice', channelId: '', externalId: 'amc_x', amocrmSourceId: 7, pipelineId: null,
-      name: 'alice', isDefault: true, state: 'created', lastError: null, createdAt: now, updatedAt: now,
+      amocrmAccountId: account.id,
+      login: 'alice',
+      channelId: '',
+      externalId: 'amc_x',
+      amocrmSourceId: 7,
+      pipelineId: null,
+      name: 'alice',
+      isDefault: true,
+      state: 'created',
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
     });
 
     const hook = await rig.emulator.amocrm.sendDisableHook({ accountId: account.id, url: disableUrl() });
@@ -43,7 +57,9 @@ describe('uninstall (GET /amocrm/v1/disable)', () => {
     expect(await rig.store.installations.get(account.id)).toMatchObject({ status: 'uninstalled', accessTokenEnc: null, refreshTokenEnc: null });
     expect(await rig.store.amocrmSources.listByAccount(account.id)).toEqual([]);
     const disconnected = (await providerEvents(rig.store)).filter((e) => e.type === 'account.disconnected');
-    expect(disconnected).toEqual([expect.objectContaining({ account: 'alice', data: expect.objectContaining({ amojo_id: account.amojoId, reason: 'uninstalled' }) })]);
+    expect(disconnected).toEqual([
+      expect.objectContaining({ account: 'alice', data: expect.objectContaining({ amojo_id: account.amojoId, reason: 'uninstalled' }) }),
+    ]);
 
     // amoCRM may send it twice: same answer, nothing more happens.
     const again = await rig.emulator.amocrm.sendDisableHook({ accountId: account.id, url: disableUrl() });
@@ -51,10 +67,17 @@ describe('uninstall (GET /amocrm/v1/disable)', () => {
     expect((await providerEvents(rig.store)).filter((e) => e.type === 'account.disconnected')).toHaveLength(1);
 
     // The widget now asks for an install, and a reinstall + connect brings it back.
-    const refused = await request(rig.oauth.app).post('/widget/v1/connect').set('X-Auth-Token', rig.token(account.id)).send({ login: 'alice', password: 'alice-pass' });
+    const refused = await request(rig.oauth.app)
+      .post('/widget/v1/connect')
+      .set('X-Auth-Token', rig.token(account.id))
+      .send({ login: 'alice', password: 'alice-pass' });
     expect([refused.status, refused.body.error.code]).toEqual([409, 'install_required']);
     await rig.install(account).expect(200);
-    await request(rig.oauth.app).post('/widget/v1/connect').set('X-Auth-Token', rig.token(account.id)).send({ login: 'alice', password: 'alice-pass' }).expect(200);
+    await request(rig.oauth.app)
+      .post('/widget/v1/connect')
+      .set('X-Auth-Token', rig.token(account.id))
+      .send({ login: 'alice', password: 'alice-pass' })
+      .expect(200);
   });
 
   it('a bad signature: 401 invalid_signature and nothing changes', async () => {
@@ -95,7 +118,9 @@ describe('reauthorization', () => {
     rig.oauth.clock.advance(2 * 3600_000); // past the access token's expiry: the next call refreshes
     await expect(readAccount(amocrm.rest.forAccount(account.id))).rejects.toMatchObject({ code: 'reauthorization_required' });
 
-    const status = await request(rig.oauth.app).get('/widget/v1/status').set('X-Auth-Token', rig.token(account.id, 6 * 3600));
+    const status = await request(rig.oauth.app)
+      .get('/widget/v1/status')
+      .set('X-Auth-Token', rig.token(account.id, 6 * 3600));
     expect(status.body).toMatchObject({ status: 'connected', login: 'alice', installation: 'reauthorization_required' });
 
     const metrics = await request(rig.oauth.app).get('/metrics');
@@ -104,7 +129,12 @@ describe('reauthorization', () => {
 
     const events = await providerEvents(rig.store);
     const reauth = events.filter((e) => e.type === 'account.reauthorization_required');
-    expect(reauth).toEqual([expect.objectContaining({ account: 'alice', data: { amojo_id: account.amojoId, scope_id: expect.any(String), amocrm_account_id: account.id, domain: 'stale.amocrm.ru' } })]);
+    expect(reauth).toEqual([
+      expect.objectContaining({
+        account: 'alice',
+        data: { amojo_id: account.amojoId, scope_id: expect.any(String), amocrm_account_id: account.id, domain: 'stale.amocrm.ru' },
+      }),
+    ]);
     const entry = (await rig.store.outbox.list({})).find((e) => (e.payload as { type: string }).type === 'account.reauthorization_required');
     expect(entry!.payload).toMatchObject({ id: expect.stringMatching(/^evt_/), channel: null, created_at: expect.any(Number) });
 
@@ -117,7 +147,9 @@ describe('reauthorization', () => {
 
     // Reinstall: active again.
     await rig.install(account).expect(200);
-    const after = await request(rig.oauth.app).get('/widget/v1/status').set('X-Auth-Token', rig.token(account.id, 6 * 3600));
+    const after = await request(rig.oauth.app)
+      .get('/widget/v1/status')
+      .set('X-Auth-Token', rig.token(account.id, 6 * 3600));
     expect(after.body.installation).toBe('active');
   });
 });

@@ -17,7 +17,10 @@ afterEach(() => rig.close());
 const connect = (app: OAuthRig['oauth']['app'], token: string, body: Record<string, unknown>) =>
   request(app).post('/widget/v1/connect').set('X-Auth-Token', token).send(body);
 const status = (app: OAuthRig['oauth']['app'], token: string, amojoId?: string) =>
-  request(app).get('/widget/v1/status').query(amojoId ? { amojo_id: amojoId } : {}).set('X-Auth-Token', token);
+  request(app)
+    .get('/widget/v1/status')
+    .query(amojoId ? { amojo_id: amojoId } : {})
+    .set('X-Auth-Token', token);
 
 describe('bindings amoCRM vouches for (OAuth on)', () => {
   it("a valid login with another account's token can neither take nor squat a binding: 403 amojo_id_mismatch", async () => {
@@ -43,10 +46,18 @@ describe('bindings amoCRM vouches for (OAuth on)', () => {
     expect(peek.status).toBe(403);
     expect(peek.body).toEqual({ error: { code: 'amojo_id_mismatch', message: expect.any(String) } });
     expect(JSON.stringify(peek.body)).not.toMatch(/alice/);
-    const move = await request(rig.oauth.app).post('/widget/v1/source').set('X-Auth-Token', rig.token(attacker.id)).send({ amojo_id: victim.amojoId, pipeline_id: 1 });
+    const move = await request(rig.oauth.app)
+      .post('/widget/v1/source')
+      .set('X-Auth-Token', rig.token(attacker.id))
+      .send({ amojo_id: victim.amojoId, pipeline_id: 1 });
     expect(move.status).toBe(403);
 
-    expect(await rig.store.connections.getByAmojoAccount(victim.amojoId)).toMatchObject({ login: 'alice', status: 'connected', amocrmAccountId: victim.id, pipelineId: null });
+    expect(await rig.store.connections.getByAmojoAccount(victim.amojoId)).toMatchObject({
+      login: 'alice',
+      status: 'connected',
+      amocrmAccountId: victim.id,
+      pipelineId: null,
+    });
     const own = await status(rig.oauth.app, rig.token(victim.id));
     expect(own.body).toMatchObject({ status: 'connected', login: 'alice', installation: 'active' });
   });
@@ -76,7 +87,11 @@ describe('bindings amoCRM vouches for (OAuth on)', () => {
 
     // Before OAuth: the first token-bearing connect owned the binding, so the attacker got it…
     await connect(rig.tokensOnly.app, rig.token(attacker.id), { login: 'bob', password: 'bob-pass', amojo_id: victim.amojoId }).expect(200);
-    await request(rig.tokensOnly.app).post('/widget/v1/source').set('X-Auth-Token', rig.token(attacker.id)).send({ amojo_id: victim.amojoId, pipeline_id: 666 }).expect(200);
+    await request(rig.tokensOnly.app)
+      .post('/widget/v1/source')
+      .set('X-Auth-Token', rig.token(attacker.id))
+      .send({ amojo_id: victim.amojoId, pipeline_id: 666 })
+      .expect(200);
     // …and the real owner was refused on its own account.
     const refused = await connect(rig.tokensOnly.app, rig.token(victim.id), { login: 'alice', password: 'alice-pass', amojo_id: victim.amojoId });
     expect(refused.status).toBe(403);
@@ -93,10 +108,18 @@ describe('bindings amoCRM vouches for (OAuth on)', () => {
     await rig.install(victim).expect(200);
     const back = await connect(rig.oauth.app, rig.token(victim.id), { login: 'alice', password: 'alice-pass', amojo_id: victim.amojoId });
     expect(back.status).toBe(200);
-    expect(await rig.store.connections.getByAmojoAccount(victim.amojoId)).toMatchObject({ login: 'alice', status: 'connected', amocrmAccountId: victim.id, pipelineId: null });
+    expect(await rig.store.connections.getByAmojoAccount(victim.amojoId)).toMatchObject({
+      login: 'alice',
+      status: 'connected',
+      amocrmAccountId: victim.id,
+      pipelineId: null,
+    });
     expect(await rig.store.connections.getConnectedByLogin('bob')).toBeNull();
     const events = await providerEvents(rig.store);
-    expect(events.filter((e) => e.account === 'bob').map((e) => `${e.type}:${String(e.data.reason ?? '')}`)).toEqual(['account.connected:', 'account.disconnected:replaced']);
+    expect(events.filter((e) => e.account === 'bob').map((e) => `${e.type}:${String(e.data.reason ?? '')}`)).toEqual([
+      'account.connected:',
+      'account.disconnected:replaced',
+    ]);
 
     // The squatter's login can no longer send into that account's chats.
     const sent = await request(rig.oauth.app)
