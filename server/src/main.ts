@@ -17,11 +17,12 @@ import { observeDeliveries } from './outbox/delivery-metrics';
 import { createRelayWorker } from './outbox/relay-worker';
 import type { SandboxMode } from './sandbox';
 import { buildAmocrmServices } from './services/amocrm-services';
-import { buildServices } from './services/build-services';
+import { buildServices, type Services } from './services/build-services';
 import { createCredentialVerifier } from './services/credentials';
 import { createReconciler } from './services/reconciler';
 import { createRetentionJob } from './services/retention';
 import { createSingleRunner, type LeadJob } from './services/single-runner';
+import { createTokenKeeper } from './services/token-keeper';
 import { openStore } from './storage/open-store';
 
 /**
@@ -59,6 +60,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const effectiveConfig: Config = sandbox?.config ?? config;
     const amojoOptions = { baseUrl: target.baseUrl, channelId: target.channelId, secret: target.secret, timeoutMs: config.AMOJO_TIMEOUT_MS };
 
+    let services: Services | undefined;
     const infra = {
       config: effectiveConfig,
       store,
@@ -67,16 +69,26 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       ids: createId,
       amojo: createAmojoClient(amojoOptions),
       // A registry per app (never prom-client's global one), with process metrics.
-      metrics: createMetrics({ outbox: store.outbox, defaultMetrics: true }),
+      metrics: createMetrics({ outbox: store.outbox, installations: store.installations, defaultMetrics: true }),
       verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
       outboxSignal: createWakeSignal(),
       lifecycle,
-      amocrm: buildAmocrmServices({ config: effectiveConfig, store, clock: systemClock, logger }),
+      amocrm: buildAmocrmServices({
+        config: effectiveConfig,
+        store,
+        clock: systemClock,
+        logger,
+        withAccountLock: (id, work) => store.shared.locks.withLock(`amocrm-token:${id}`, work),
+        // The services are built from these deps, so the notifier reaches them once they exist.
+        onReauthorizationRequired: (installation) => services?.installations.reauthorizationRequired(installation),
+      }),
     };
     // Work committed by another instance wakes this one's worker too (LISTEN/NOTIFY on PostgreSQL).
     const unlisten = store.onOutboxWork?.(() => infra.outboxSignal.wake());
     if (unlisten) lifecycle.onShutdown('outbox listener', async () => unlisten());
-    const deps: AppDeps = { ...infra, services: buildServices(infra) };
+    services = buildServices(infra);
+    const deps: AppDeps = { ...infra, services };
+    warnAboutBindings(effectiveConfig, logger);
     await sandbox?.prepare(deps);
     // Built before we listen: from the first live hook on, a chat's messages recovered at start
     // are committed before its later live ones (services/recovery-gate.ts).
@@ -127,6 +139,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     if (reconciler) {
       lifecycle.onShutdown('reconciler', leadOnly('reconciler', reconciler));
     }
+    // Keeps amoCRM tokens (and so their refresh tokens) alive even when no REST call needs them.
+    const amocrm = deps.amocrm;
+    if (amocrm && config.AMOCRM_TOKEN_CHECK_INTERVAL_MS > 0) {
+      const keeper = createTokenKeeper({ installations: store.installations, tokens: amocrm.tokens, clock: deps.clock, logger, intervalMs: config.AMOCRM_TOKEN_CHECK_INTERVAL_MS });
+      // On one instance only: refreshes racing across instances would spend a single-use refresh token twice.
+      lifecycle.onShutdown('amoCRM token keeper', leadOnly('amocrm-token-keeper', keeper));
+    }
     // Purges done outbox entries and old webhook receipts (first pass a minute after start, then hourly).
     const retention = createRetentionJob({
       store,
@@ -154,6 +173,20 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     await store.close();
     throw err;
   }
+}
+
+/** Said at every start, since it is a choice an operator must keep making knowingly. */
+function warnAboutBindings(config: Config, logger: Logger): void {
+  if (config.sandbox) return;
+  if (config.oauth) {
+    logger.info({ oauth: true }, 'OAuth install on: widget connects must name the amojo_id amoCRM reported for their account');
+    return;
+  }
+  logger.warn(
+    { oauth: false, allowUnverifiedBindings: true },
+    'ALLOW_UNVERIFIED_BINDINGS=true: OAuth install is not configured, so ANY provider login can bind ANY amojo_id (and take over that amoCRM account\'s chats); ' +
+      'set AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI and TOKEN_ENCRYPTION_KEY to have amoCRM vouch for every binding',
+  );
 }
 
 function listen(listener: RequestListener, config: Pick<Config, 'PORT' | 'HOST' | 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_BODY_TIMEOUT_MS'>): Promise<Server> {

@@ -1,7 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { AmojoError } from '@amochan/amojo';
+import { AmocrmError } from '../amocrm/errors';
 import { AppError, fromAmojoError, type AppErrorCode } from '../lib/errors';
+import { fromAmocrmError } from './amocrm-error-map';
 import { StorageError } from '../storage/errors';
 import type { Logger } from '../lib/logger';
 import { createLogThrottle, type ThrottledLog } from '../lib/log-throttle';
@@ -73,6 +75,7 @@ export function toAppError(err: unknown): AppError | null {
     return new AppError(err.code, err.message, { cause: err, ...(retryAfter !== undefined ? { retryAfter } : {}) });
   }
   if (err instanceof AmojoError) return fromAmojoError('call', err);
+  if (err instanceof AmocrmError) return fromAmocrmError(err);
   if (err && typeof err === 'object') return fromBodyParserError(err as BodyParserError);
   return null;
 }
