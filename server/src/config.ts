@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeEncryptionKey } from './amocrm/token-crypto';
 
 /**
  * Configuration comes from the environment only and is validated once at start; every problem is
@@ -48,9 +49,13 @@ const envSchema = z.object({
   AMOCRM_CLIENT_SECRET: optionalString,
   AMOCRM_CLIENT_ID: optionalString,
   AMOCRM_TOKEN_AUDIENCE: optionalString,
+  // With the client id and secret: OAuth install, bindings amoCRM vouches for (README "Going live").
   AMOCRM_REDIRECT_URI: optionalUrl,
   AMOCRM_API_BASE_URL: optionalUrl,
   TOKEN_ENCRYPTION_KEY: optionalString,
+  ALLOW_UNVERIFIED_BINDINGS: bool(false),
+  // How often stored amoCRM tokens close to expiry are refreshed (0: only when a call needs one).
+  AMOCRM_TOKEN_CHECK_INTERVAL_MS: int(600_000, 0, 86_400_000),
   ALLOWED_ORIGINS: z.preprocess(emptyToUndefined, z.string().default('')),
   // Operational knobs (documented in README "Going live"); defaults suit a single small server.
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
@@ -75,6 +80,14 @@ const envSchema = z.object({
   // Per request to amojo (the SDK's own default is the same 10 s).
   AMOJO_TIMEOUT_MS: int(10_000, 100, 120_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  // A client has this long to send its request headers, and its whole request (headers and body);
+  // a slow or stalled sender is answered 408 and cut off instead of holding a socket and a buffer.
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  HTTP_BODY_TIMEOUT_MS: int(30_000, 100, 600_000),
+  // Request bodies being received at once, by count and by declared size (a chunked body counts
+  // as 1 MiB, the largest any route takes); past either, 503 at once without reading the body.
+  HTTP_MAX_BODIES_IN_FLIGHT: int(256, 1, 100_000),
+  HTTP_MAX_BODY_BYTES_IN_FLIGHT: int(8 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
   // 0 turns the reconciler off. It re-reads chat history of conversations active within the
   // lookback window to recover manager messages whose hook never reached us.
   RECONCILE_INTERVAL_MS: int(60_000, 0, 86_400_000),
@@ -95,6 +108,11 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config extends Env {
   /** No channel configured: the embedded emulator plays amojo. */
   sandbox: boolean;
+  /**
+   * OAuth install is configured (client id + secret + redirect URI + key): the server learns each amoCRM
+   * account's amojo_id from amoCRM and checks the widget's claim against it.
+   */
+  oauth: boolean;
   allowedOrigins: string[];
 }
 
@@ -127,11 +145,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.CREDENTIALS_VERIFIER === 'http' && !e.PROVIDER_AUTH_URL) problems.push('PROVIDER_AUTH_URL: required when CREDENTIALS_VERIFIER=http');
   // Without an expected audience, a token minted for any other integration that shares nothing but
   // the signing algorithm would be checked on signature alone; the sandbox mints its own tokens.
-  if (!sandbox && e.AMOCRM_CLIENT_SECRET && !e.AMOCRM_TOKEN_AUDIENCE)
-    problems.push("AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set (the scheme://host of the integration's redirect URI, the widget token's aud)");
+  const oauthConfigured = Boolean(e.AMOCRM_CLIENT_ID && e.AMOCRM_CLIENT_SECRET && e.AMOCRM_REDIRECT_URI);
+  problems.push(...oauthProblems(e, sandbox, oauthConfigured));
+  // Tokens need a key to be stored: a sandbox without one runs without OAuth (config refuses this elsewhere).
+  const oauth = oauthConfigured && Boolean(e.TOKEN_ENCRYPTION_KEY);
+  if (!sandbox && e.AMOCRM_CLIENT_SECRET && !e.AMOCRM_TOKEN_AUDIENCE && !e.AMOCRM_REDIRECT_URI)
+    problems.push("AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set without AMOCRM_REDIRECT_URI (the scheme://host of the integration's redirect URI, the widget token's aud)");
   // A lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider
   // POST) would let the same entry be claimed again while its first delivery is still running.
   if (parsed.success) {
+    // Node refuses a headers timeout longer than the whole-request timeout.
+    if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_BODY_TIMEOUT_MS)
+      problems.push(`HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_BODY_TIMEOUT_MS (${e.HTTP_BODY_TIMEOUT_MS}), which bounds the whole request`);
     const slowest = Math.max(2 * e.AMOJO_TIMEOUT_MS, e.PROVIDER_WEBHOOK_TIMEOUT_MS);
     if (e.OUTBOX_LEASE_MS < 2 * slowest)
       problems.push(`OUTBOX_LEASE_MS: must be at least ${2 * slowest} (twice the slowest delivery: 2 × AMOJO_TIMEOUT_MS or PROVIDER_WEBHOOK_TIMEOUT_MS)`);
@@ -145,5 +170,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const allowedOrigins = e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
-  return { ...e, sandbox, allowedOrigins };
+  // amoCRM's widget tokens carry the redirect URI's scheme://host as aud: the default audience.
+  const audience = e.AMOCRM_TOKEN_AUDIENCE ?? (e.AMOCRM_CLIENT_SECRET && e.AMOCRM_REDIRECT_URI ? new URL(e.AMOCRM_REDIRECT_URI).origin : undefined);
+  return { ...e, AMOCRM_TOKEN_AUDIENCE: audience, sandbox, oauth, allowedOrigins };
+}
+
+/**
+ * Without OAuth nothing ties a widget token's amoCRM account to the amojo_id it claims, so a
+ * production server refuses to start that way unless the operator accepts it explicitly; with OAuth
+ * the stored tokens must be encrypted with a key the operator keeps (a random one would be lost on
+ * restart, and every account would have to reinstall).
+ */
+function oauthProblems(e: Env, sandbox: boolean, oauth: boolean): string[] {
+  const problems: string[] = [];
+  if (e.AMOCRM_REDIRECT_URI && (!e.AMOCRM_CLIENT_ID || !e.AMOCRM_CLIENT_SECRET))
+    problems.push('AMOCRM_REDIRECT_URI: needs AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET (the integration\'s id and secret key) to turn on OAuth install');
+  if (e.TOKEN_ENCRYPTION_KEY) {
+    try {
+      decodeEncryptionKey(e.TOKEN_ENCRYPTION_KEY);
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message.replace(/^TOKEN_ENCRYPTION_KEY:? ?/, 'TOKEN_ENCRYPTION_KEY: ') : String(err));
+    }
+  }
+  if (sandbox) return problems;
+  if (oauth && !e.TOKEN_ENCRYPTION_KEY)
+    problems.push('TOKEN_ENCRYPTION_KEY: required with OAuth (it encrypts the stored amoCRM tokens); generate one with `openssl rand -hex 32` and keep it');
+  // On the raw-strings path (schema failed) the flag is still a string.
+  const allowUnverified = ['true', '1', 'yes'].includes(String(e.ALLOW_UNVERIFIED_BINDINGS));
+  if (!oauth && !e.AMOCRM_REDIRECT_URI && !allowUnverified)
+    problems.push(
+      'AMOCRM_REDIRECT_URI: OAuth install is not configured (AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI), so nothing would check which amoCRM account owns an amojo_id; ' +
+        'configure it, or set ALLOW_UNVERIFIED_BINDINGS=true to accept that any provider login can bind any amojo_id',
+    );
+  return problems;
 }

@@ -5,6 +5,7 @@ import { createAmojoClient, noRetry } from '@amochan/amojo';
 import { ConfigError, loadConfig, type Config } from './config';
 import type { AppDeps } from './deps';
 import { createRequestListener } from './http/app';
+import { createGracefulClose } from './http/graceful-close';
 import { systemClock } from './lib/clock';
 import { createHttpFetch } from './lib/http-fetch';
 import { createId } from './lib/ids';
@@ -16,11 +17,12 @@ import { observeDeliveries } from './outbox/delivery-metrics';
 import { createRelayWorker } from './outbox/relay-worker';
 import type { SandboxMode } from './sandbox';
 import { buildAmocrmServices } from './services/amocrm-services';
-import { buildServices } from './services/build-services';
+import { buildServices, type Services } from './services/build-services';
 import { createCredentialVerifier } from './services/credentials';
 import { createReconciler } from './services/reconciler';
 import { createRetentionJob } from './services/retention';
 import { createSingleRunner, type LeadJob } from './services/single-runner';
+import { createTokenKeeper } from './services/token-keeper';
 import { openStore } from './storage/open-store';
 
 /**
@@ -58,6 +60,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const effectiveConfig: Config = sandbox?.config ?? config;
     const amojoOptions = { baseUrl: target.baseUrl, channelId: target.channelId, secret: target.secret, timeoutMs: config.AMOJO_TIMEOUT_MS };
 
+    let services: Services | undefined;
     const infra = {
       config: effectiveConfig,
       store,
@@ -66,18 +69,46 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       ids: createId,
       amojo: createAmojoClient(amojoOptions),
       // A registry per app (never prom-client's global one), with process metrics.
-      metrics: createMetrics({ outbox: store.outbox, defaultMetrics: true }),
+      metrics: createMetrics({ outbox: store.outbox, installations: store.installations, defaultMetrics: true }),
       verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
       outboxSignal: createWakeSignal(),
       lifecycle,
-      amocrm: buildAmocrmServices({ config: effectiveConfig, store, clock: systemClock, logger }),
+      amocrm: buildAmocrmServices({
+        config: effectiveConfig,
+        store,
+        clock: systemClock,
+        logger,
+        withAccountLock: (id, work) => store.shared.locks.withLock(`amocrm-token:${id}`, work),
+        // The services are built from these deps, so the notifier reaches them once they exist.
+        onReauthorizationRequired: (installation) => services?.installations.reauthorizationRequired(installation),
+      }),
     };
     // Work committed by another instance wakes this one's worker too (LISTEN/NOTIFY on PostgreSQL).
     const unlisten = store.onOutboxWork?.(() => infra.outboxSignal.wake());
     if (unlisten) lifecycle.onShutdown('outbox listener', async () => unlisten());
-    const deps: AppDeps = { ...infra, services: buildServices(infra) };
+    services = buildServices(infra);
+    const deps: AppDeps = { ...infra, services };
+    warnAboutBindings(effectiveConfig, logger);
     await sandbox?.prepare(deps);
-    const server = await listen(createRequestListener(deps, sandbox?.http(deps)), config.PORT, config.HOST);
+    // Built before we listen: from the first live hook on, a chat's messages recovered at start
+    // are committed before its later live ones (services/recovery-gate.ts).
+    const reconciler =
+      config.RECONCILE_INTERVAL_MS > 0
+        ? createReconciler({
+            store,
+            amojo: deps.amojo,
+            hooks: deps.services.hooks,
+            gate: deps.services.recovery,
+            clock: deps.clock,
+            logger,
+            metrics: infra.metrics,
+            lookbackMs: config.RECONCILE_LOOKBACK_MS,
+            intervalMs: config.RECONCILE_INTERVAL_MS,
+            graceMs: config.RECONCILE_GRACE_MS,
+          })
+        : null;
+    const graceful = createGracefulClose(createRequestListener(deps, sandbox?.http(deps)));
+    const server = await listen(graceful.listener, config);
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
     // Created after listen because in sandbox mode PROVIDER_WEBHOOK_URL defaults to our own demo
@@ -102,21 +133,18 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     observeDeliveries(worker, deps.metrics!);
     sandbox?.attach({ worker, port });
     worker.start();
-    // Recovers manager messages whose hook never reached us (first pass now: hooks sent while we
-    // were down). Registered after the worker, so it stops first on shutdown.
-    if (config.RECONCILE_INTERVAL_MS > 0) {
-      const reconciler = createReconciler({
-        store,
-        amojo: deps.amojo,
-        hooks: deps.services.hooks,
-        clock: deps.clock,
-        logger,
-        metrics: infra.metrics,
-        lookbackMs: config.RECONCILE_LOOKBACK_MS,
-        intervalMs: config.RECONCILE_INTERVAL_MS,
-        graceMs: config.RECONCILE_GRACE_MS,
-      });
+    // Recovers manager messages whose hook never reached us (first pass at start: hooks sent while
+    // we were down), on the one instance that leads the job. Registered after the worker, so it
+    // stops first on shutdown.
+    if (reconciler) {
       lifecycle.onShutdown('reconciler', leadOnly('reconciler', reconciler));
+    }
+    // Keeps amoCRM tokens (and so their refresh tokens) alive even when no REST call needs them.
+    const amocrm = deps.amocrm;
+    if (amocrm && config.AMOCRM_TOKEN_CHECK_INTERVAL_MS > 0) {
+      const keeper = createTokenKeeper({ installations: store.installations, tokens: amocrm.tokens, clock: deps.clock, logger, intervalMs: config.AMOCRM_TOKEN_CHECK_INTERVAL_MS });
+      // On one instance only: refreshes racing across instances would spend a single-use refresh token twice.
+      lifecycle.onShutdown('amoCRM token keeper', leadOnly('amocrm-token-keeper', keeper));
     }
     // Purges done outbox entries and old webhook receipts (first pass a minute after start, then hourly).
     const retention = createRetentionJob({
@@ -135,10 +163,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const stop = () =>
       (stopping ??= (async () => {
         sandbox?.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await graceful.close(server);
         await lifecycle.shutdown((name, err) => logger.error({ err, hook: name }, 'shutdown hook failed'));
         await store.close();
       })());
@@ -150,11 +175,31 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   }
 }
 
-function listen(listener: RequestListener, port: number, host: string): Promise<Server> {
+/** Said at every start, since it is a choice an operator must keep making knowingly. */
+function warnAboutBindings(config: Config, logger: Logger): void {
+  if (config.sandbox) return;
+  if (config.oauth) {
+    logger.info({ oauth: true }, 'OAuth install on: widget connects must name the amojo_id amoCRM reported for their account');
+    return;
+  }
+  logger.warn(
+    { oauth: false, allowUnverifiedBindings: true },
+    'ALLOW_UNVERIFIED_BINDINGS=true: OAuth install is not configured, so ANY provider login can bind ANY amojo_id (and take over that amoCRM account\'s chats); ' +
+      'set AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI and TOKEN_ENCRYPTION_KEY to have amoCRM vouch for every binding',
+  );
+}
+
+function listen(listener: RequestListener, config: Pick<Config, 'PORT' | 'HOST' | 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_BODY_TIMEOUT_MS'>): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(listener);
+    // Node checks these timeouts every connectionsCheckingInterval (30 s by default, which would
+    // let a stalled sender hold its socket that much longer); once a second keeps them close to exact.
+    const server = createServer({
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: config.HTTP_BODY_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
+    }, listener);
     server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
+    server.listen(config.PORT, config.HOST, () => resolve(server));
   });
 }
 

@@ -16,15 +16,17 @@ const login = z
 // Passwords are taken byte for byte: never trimmed.
 const password = z.string({ message: 'is required' }).min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
 
-export const connectSchema = z.object({ login, password, amojo_id: amojoId, title: z.string().trim().min(1).max(255).optional() });
+// amojo_id may be omitted once the account installed the integration with OAuth: the server then
+// knows it from amoCRM (and checks it when sent); without that the service answers 400 naming it.
+export const connectSchema = z.object({ login, password, amojo_id: amojoId.optional(), title: z.string().trim().min(1).max(255).optional() });
 // Password first: without tokens it is what a caller most likely left out (the widget disabling itself).
 export const disconnectSchema = z.object({ password, login, amojo_id: amojoId });
 // With widget tokens a token may stand in for the credentials; the connection service decides
 // whether it does (only for the amoCRM account bound to that amojo account).
-export const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId });
-export const statusQuerySchema = z.object({ amojo_id: amojoId });
+export const tokenDisconnectSchema = z.object({ login: login.optional(), password: password.optional(), amojo_id: amojoId.optional() });
+export const statusQuerySchema = z.object({ amojo_id: amojoId.optional() });
 export const sourceSchema = z.object({
-  amojo_id: amojoId,
+  amojo_id: amojoId.optional(),
   pipeline_id: z.coerce.number({ message: 'must be a number' }).int().positive(),
   /** One channel's source only; absent = every source of the account. '' or null = the implicit channel. */
   channel: z.string().max(64).nullable().optional(),

@@ -20,6 +20,11 @@ export function amojoHooksMount(services: Pick<Services, 'hooks'>): Mount {
         method: 'POST',
         pattern: '/:scope_id',
         body: 'raw',
+        // amojo always signs and only posts to scopes we connected: anything else is refused
+        // before its body is read, so an unauthenticated sender cannot make us buffer it.
+        async precheck(req) {
+          await services.hooks.precheck({ scopeId: req.params.scope_id!, signature: req.headers['x-signature'] });
+        },
         async handle(req) {
           const signature = req.headers['x-signature'];
           const outcome = await services.hooks.receive({

@@ -3,7 +3,9 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import helmet from 'helmet';
 import type { AppDeps } from '../deps';
 import { createMetrics } from '../lib/metrics';
+import { createAmocrmRouter } from './amocrm-routes';
 import { amojoHooksMount } from './amojo-hooks-route';
+import { createBodyBudget } from './body-budget';
 import { createClientIp, parseTrustProxy } from './client-ip';
 import { createErrorHandler } from './error-handler';
 import { tapExchanges } from './exchange-tap';
@@ -59,14 +61,20 @@ type WithMetrics = AppDeps & { metrics: NonNullable<AppDeps['metrics']> };
 
 function createHotRoutes(deps: WithMetrics, plugin: HttpPlugin): RawHandler {
   return createPipeline(
-    { logger: deps.logger, metrics: deps.metrics, clientIp: createClientIp(deps.config.TRUST_PROXY), ...(plugin.tap ? { tap: plugin.tap } : {}) },
+    {
+      logger: deps.logger,
+      metrics: deps.metrics,
+      clientIp: createClientIp(deps.config.TRUST_PROXY),
+      bodyBudget: createBodyBudget({ maxBodies: deps.config.HTTP_MAX_BODIES_IN_FLIGHT, maxBytes: deps.config.HTTP_MAX_BODY_BYTES_IN_FLIGHT }),
+      ...(plugin.tap ? { tap: plugin.tap } : {}),
+    },
     [amojoHooksMount(deps.services), providerApiMount({ token: deps.config.PROVIDER_API_TOKEN, services: deps.services })],
   );
 }
 
 // A registry per app, so hand-built deps without one still answer GET /metrics without sharing names.
 const withMetrics = (appDeps: AppDeps): WithMetrics =>
-  appDeps.metrics ? (appDeps as WithMetrics) : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox }) };
+  appDeps.metrics ? (appDeps as WithMetrics) : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox, installations: appDeps.store.installations }) };
 
 /** The pipeline as the first express middleware. */
 function asMiddleware(handler: RawHandler) {
@@ -90,6 +98,7 @@ function buildApp(deps: WithMetrics, hot: RawHandler, plugin: HttpPlugin): Expre
   app.use(createMetricsRouter(deps.metrics));
   if (plugin.tap) app.use('/widget/v1', tapExchanges('widget_api', plugin.tap));
   app.use('/widget/v1', createWidgetRouter(deps));
+  app.use('/amocrm/v1', createAmocrmRouter(deps.services));
   for (const route of plugin.routes ?? []) app.use(route.path, route.handler);
 
   app.use(notFoundHandler);

@@ -1,15 +1,27 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { AmojoError } from '@amochan/amojo';
+import { AmocrmError } from '../amocrm/errors';
 import { AppError, fromAmojoError, type AppErrorCode } from '../lib/errors';
+import { fromAmocrmError } from './amocrm-error-map';
 import { StorageError } from '../storage/errors';
 import type { Logger } from '../lib/logger';
+import { createLogThrottle, type ThrottledLog } from '../lib/log-throttle';
 
 /**
  * The one place errors become HTTP answers: `{"error":{"code","message"}}` with the status from
  * STATUS_BY_CODE. Anything unrecognised is a bug on our side: logged with its stack, answered 500
  * without internals.
  */
+
+export const STORAGE_RETRY_AFTER_S = 5;
+const STORAGE_LOG_INTERVAL_MS = 10_000;
+const storageLogs = new WeakMap<Logger, ThrottledLog>();
+const storageLog = (logger: Logger): ThrottledLog => {
+  let log = storageLogs.get(logger);
+  if (!log) storageLogs.set(logger, (log = createLogThrottle(logger, STORAGE_LOG_INTERVAL_MS)));
+  return log;
+};
 
 export interface ErrorBody {
   error: { code: AppErrorCode; message: string; [extra: string]: unknown };
@@ -56,9 +68,14 @@ function fromBodyParserError(err: BodyParserError): AppError | null {
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZodError(err);
-  // Storage codes are named after the answer they deserve: conflict 409, not_found 404, storage_unavailable 503.
-  if (err instanceof StorageError) return new AppError(err.code, err.message, { cause: err, retryAfter: err.retryAfter });
+  // Storage codes are named after the answer they deserve: conflict 409, not_found 404, and
+  // storage_unavailable 503 with a time to come back (the store's, or a default one).
+  if (err instanceof StorageError) {
+    const retryAfter = err.retryAfter ?? (err.code === 'storage_unavailable' ? STORAGE_RETRY_AFTER_S : undefined);
+    return new AppError(err.code, err.message, { cause: err, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+  }
   if (err instanceof AmojoError) return fromAmojoError('call', err);
+  if (err instanceof AmocrmError) return fromAmocrmError(err);
   if (err && typeof err === 'object') return fromBodyParserError(err as BodyParserError);
   return null;
 }
@@ -72,7 +89,10 @@ export function toAppError(err: unknown): AppError | null {
 export function normaliseError(err: unknown, logger: Logger, where: { method: string; path: string }): AppError {
   const appError = toAppError(err);
   if (appError) {
-    if (appError.status >= 500 && appError.code !== 'overloaded') logger.warn({ code: appError.code, err: appError.cause ?? undefined, path: where.path }, appError.message);
+    // While storage is down every write fails the same way: one line per interval says it all.
+    if (appError.code === 'storage_unavailable') storageLog(logger)('warn', { code: appError.code, err: appError.cause ?? undefined, path: where.path }, appError.message);
+    // Backpressure and readiness are the system working as designed (the health route logs its own cause).
+    else if (appError.status >= 500 && appError.code !== 'overloaded' && appError.code !== 'not_ready') logger.warn({ code: appError.code, err: appError.cause ?? undefined, path: where.path }, appError.message);
     return appError;
   }
   logger.error({ err, method: where.method, path: where.path }, 'unhandled error');

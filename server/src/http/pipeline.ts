@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger';
 import { AppError } from '../lib/errors';
 import { findJsonViolation, violationError, type JsonLimits } from '../lib/json-limits';
 import { secondsSince, type Metrics } from '../lib/metrics';
+import type { BodyBudget } from './body-budget';
 import { errorBody, headersFor, normaliseError } from './error-handler';
 import { statusClass } from './metrics';
 import { readBody } from './read-body';
@@ -44,6 +45,12 @@ export interface RouteSpec {
   pattern: string;
   /** raw: any content type, bytes untouched (the HMAC covers them); json: application/json only. */
   body?: 'raw' | 'json';
+  /**
+   * Runs before the body is read, on the headers and path alone: what can be refused without the
+   * body (a missing signature, an unknown scope) is refused at once, before an unauthenticated
+   * sender's bytes are buffered.
+   */
+  precheck?(req: RouteRequest): Promise<void> | void;
   handle(req: RouteRequest): Promise<Reply>;
 }
 
@@ -76,6 +83,8 @@ export interface PipelineDeps {
   metrics: Metrics;
   clientIp: (req: IncomingMessage) => string | undefined;
   tap?: ExchangeTap;
+  /** Caps the bodies read at once (503 past it); without one, no cap. */
+  bodyBudget?: BodyBudget;
 }
 
 /** Returns true when it took the request; anything else goes on to express. */
@@ -202,19 +211,30 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
         headers: req.headers,
         ip: deps.clientIp(req),
       };
-      if (matched.route.spec.body === 'raw') request.rawBody = await readBody(req, mount.bodyLimitBytes, { inflate: false });
-      else if (matched.route.spec.body === 'json') request.body = await parseJsonBody(req, mount);
+      await matched.route.spec.precheck?.(request);
+      if (matched.route.spec.body && hasBody(req)) {
+        const release = deps.bodyBudget?.take(req, mount.bodyLimitBytes);
+        try {
+          if (matched.route.spec.body === 'raw') request.rawBody = await readBody(req, mount.bodyLimitBytes, { inflate: false });
+          else request.body = await parseJsonBody(req, mount);
+        } finally {
+          release?.();
+        }
+      } else if (matched.route.spec.body === 'json') request.body = await parseJsonBody(req, mount);
       const reply = await matched.route.spec.handle(request);
       status = reply.status;
       responseBody = reply.body;
       sendJson(res, status, reply.body);
     } catch (err) {
+      // Refused before its body arrived: the rest is discarded as it comes (never buffered), and
+      // the connection ends with this answer rather than waiting on a sender we already refused.
+      const unread = !req.complete;
       req.resume();
       const appError = normaliseError(err, deps.logger, { method, path });
       status = appError.status;
       deps.metrics.httpErrors.inc({ code: appError.code });
       responseBody = errorBody(appError);
-      sendJson(res, status, responseBody, headersFor(appError));
+      sendJson(res, status, responseBody, { ...headersFor(appError), ...(unread ? { Connection: 'close' } : {}) });
     }
     deps.metrics.httpDuration.observe({ route: label, method, status_class: statusClass(status) }, secondsSince(started));
     const ip = request?.ip ?? deps.clientIp(req);

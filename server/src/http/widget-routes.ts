@@ -49,6 +49,12 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
     perLogin: config.WIDGET_RATE_LIMIT_PER_LOGIN,
   });
 
+  // Without OAuth only the widget can say which amojo_id it means; with it, amoCRM already did.
+  const withAmojoId = <T extends { amojo_id?: string | undefined }>(input: T, where: 'body' | 'query'): T => {
+    if (!config.oauth && input.amojo_id === undefined) throw new AppError('invalid_request', `${where}.amojo_id: is required`);
+    return input;
+  };
+
   const router = Router();
   router.use(createWidgetCors(config.allowedOrigins));
   // Answers are read by a script on the amoCRM page, so they must be readable cross-origin.
@@ -66,11 +72,11 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
   router.use(createWidgetAuth({ config, clock: deps.clock, logger: deps.logger, cache: options.replayCache ?? createReplayCache(deps.store.shared) }));
 
   router.post('/connect', limits.perLogin, async (req, res) => {
-    const body = parse(connectSchema, req.body, 'body');
+    const body = withAmojoId(parse(connectSchema, req.body, 'body'), 'body');
     const result = await connections.connect({
       login: body.login,
       password: body.password,
-      amojoAccountId: body.amojo_id.toLowerCase(),
+      amojoAccountId: body.amojo_id?.toLowerCase(),
       title: body.title,
       amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
     });
@@ -78,27 +84,27 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
   });
 
   router.post('/disconnect', limits.perLogin, async (req, res) => {
-    const body = parse(config.AMOCRM_CLIENT_SECRET ? tokenDisconnectSchema : disconnectSchema, req.body, 'body');
+    const body = withAmojoId(parse(config.AMOCRM_CLIENT_SECRET ? tokenDisconnectSchema : disconnectSchema, req.body, 'body'), 'body');
     res.json(
       await connections.disconnect({
         login: body.login,
         password: body.password,
-        amojoAccountId: body.amojo_id.toLowerCase(),
+        amojoAccountId: body.amojo_id?.toLowerCase(),
         amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
       }),
     );
   });
 
   router.get('/status', async (req, res) => {
-    const query = parse(statusSchema, req.query, 'query');
-    res.json(await connections.status({ amojoAccountId: query.amojo_id.toLowerCase(), amocrmAccountId: widgetCaller(res.locals).amocrmAccountId }));
+    const query = withAmojoId(parse(statusSchema, req.query, 'query'), 'query');
+    res.json(await connections.status({ amojoAccountId: query.amojo_id?.toLowerCase(), amocrmAccountId: widgetCaller(res.locals).amocrmAccountId }));
   });
 
   router.post('/source', async (req, res) => {
-    const body = parse(sourceSchema, req.body, 'body');
+    const body = withAmojoId(parse(sourceSchema, req.body, 'body'), 'body');
     res.json(
       await connections.setSource({
-        amojoAccountId: body.amojo_id.toLowerCase(),
+        amojoAccountId: body.amojo_id?.toLowerCase(),
         pipelineId: body.pipeline_id,
         ...(body.channel !== undefined ? { channel: body.channel } : {}),
         amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,

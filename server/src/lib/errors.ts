@@ -32,13 +32,22 @@ export type AppErrorCode =
   | 'rate_limited'
   | 'overloaded'
   | 'amojo_error'
+  // OAuth: the widget's amojo_id is not the one amoCRM reported for the token's account.
+  | 'amojo_id_mismatch'
+  // OAuth: the token's amoCRM account has not installed the integration (or uninstalled it).
+  | 'install_required'
+  // Install callback: the referer is not an amoCRM/Kommo account host (refused before any request).
+  | 'invalid_referer'
+  // Install callback: amoCRM refused the authorization code (bad, used or expired).
+  | 'invalid_grant'
   /** The provider named a channel its login has not declared. */
   | 'unknown_channel'
   /** amoCRM's REST API failed or refused (details.amocrm_code says how). */
   | 'amocrm_error'
   | 'provider_auth_unavailable'
   | 'not_ready'
-  // The database is unreachable (restart, failover): 503 + Retry-After, never a crash.
+  // The database cannot be reached or written (restart, failover, disk full, I/O error): 503 +
+  // Retry-After, never a crash.
   | 'storage_unavailable'
   | 'internal_error';
 
@@ -64,6 +73,10 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   rate_limited: 429,
   overloaded: 503,
   amojo_error: 502,
+  amojo_id_mismatch: 403,
+  install_required: 409,
+  invalid_referer: 400,
+  invalid_grant: 400,
   unknown_channel: 422,
   amocrm_error: 502,
   provider_auth_unavailable: 502,

@@ -19,6 +19,12 @@ export interface OutboxDepthSource {
   countByState(): Promise<Array<{ destination: string; state: string; count: number }>>;
 }
 
+/** Where the installations gauge reads from at scrape time (the installations repository fits). */
+export interface InstallationStatusSource {
+  list(): Promise<Array<{ status: string }>>;
+}
+export const INSTALLATION_STATUSES = ['active', 'reauthorization_required', 'uninstalled'] as const;
+
 /** delivered + duplicate = arrived; duplicate = amojo already had the msgid (a send repeated after a crash). */
 export type DeliveryOutcomeLabel = 'delivered' | 'retried' | 'dead' | 'duplicate';
 export type ReceiptKindLabel = 'message' | 'typing' | 'reaction' | 'unknown';
@@ -45,6 +51,8 @@ export type RetentionTableLabel = 'outbox_done' | 'webhook_receipts';
 export interface MetricsOptions {
   /** Outbox depth is read from it at scrape time (countByState is a cheap counters lookup). */
   outbox?: OutboxDepthSource;
+  /** amoCRM installations by status, read at scrape time (one row per amoCRM account). */
+  installations?: InstallationStatusSource;
   /** Process metrics (CPU, memory, event loop lag, GC): on in main.ts, off in tests. */
   defaultMetrics?: boolean;
   registry?: Registry;
@@ -69,6 +77,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       // Every series is written each scrape (zeros included) so alerts see 0, not a vanished series.
       for (const destination of DESTINATIONS) for (const state of STATES) this.set({ destination, state }, 0);
       for (const r of rows) this.set({ destination: r.destination, state: r.state }, r.count);
+    },
+  });
+
+  const installations = options.installations;
+  new Gauge({
+    name: 'amochan_amocrm_installations',
+    help: 'amoCRM accounts by install status (reauthorization_required: an administrator must install the integration again).',
+    labelNames: ['status'] as const,
+    registers,
+    async collect() {
+      if (!installations) return;
+      const counts = new Map<string, number>(INSTALLATION_STATUSES.map((s) => [s, 0]));
+      for (const i of await installations.list()) counts.set(i.status, (counts.get(i.status) ?? 0) + 1);
+      for (const [status, count] of counts) this.set({ status }, count);
     },
   });
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock';
+import { createLogThrottle } from '../lib/log-throttle';
 import type { Logger } from '../lib/logger';
 import type { OutboxEntry, OutboxRepo } from '../storage/types';
 
@@ -44,6 +45,7 @@ export interface ClaimAhead {
 
 export function createClaimAhead(options: ClaimAheadOptions): ClaimAhead {
   const { outbox, clock, logger, leaseMs, prefetch } = options;
+  const claimFailed = createLogThrottle(logger, 30_000);
   const queue: OutboxEntry[] = [];
   let stopped = true;
   let again = false;
@@ -79,7 +81,8 @@ export function createClaimAhead(options: ClaimAheadOptions): ClaimAhead {
         }
       } while (again && wantMore());
     } catch (err) {
-      logger.error({ err }, 'outbox claim failed; retrying at the next poll');
+      // Logged once per interval: a full disk fails every poll, and the log may share that disk.
+      claimFailed('error', { err }, 'outbox claim failed; retrying at the next poll');
     }
     options.onIdle();
   }

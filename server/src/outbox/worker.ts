@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock';
+import { createLogThrottle } from '../lib/log-throttle';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { OutboxEntry, OutboxRepo } from '../storage/types';
@@ -70,6 +71,8 @@ export const DEFAULT_LEASE_MS = 120_000;
 
 export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const { outbox, handler, clock, logger } = options;
+  // A store that cannot be written fails every outcome the same way: once per interval is enough.
+  const outcomeFailed = createLogThrottle(logger, 30_000);
   const concurrency = Math.max(1, options.concurrency);
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const backoff = options.backoff ?? defaultBackoff;
@@ -148,7 +151,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
     } catch (err) {
       // The lease expires and the entry is claimed again; receivers deduplicate (msgid, event id).
-      logger.error({ ...log, err }, 'recording the outbox outcome failed; the entry will be retried after its lease');
+      outcomeFailed('error', { ...log, err }, 'recording the outbox outcome failed; the entry will be retried after its lease');
     }
   }
 

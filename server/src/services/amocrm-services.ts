@@ -3,7 +3,7 @@ import { createOAuthClient, type OAuthClient } from '../amocrm/oauth-client';
 import { createBaseUrlResolver, type BaseUrlResolver } from '../amocrm/referer';
 import { createAmocrmRestClient, type AmocrmRestClient } from '../amocrm/rest-client';
 import { createTokenCipher, type TokenCipher } from '../amocrm/token-crypto';
-import { createTokenManager, type TokenManager, type TokenManagerDeps } from '../amocrm/token-manager';
+import { createTokenManager, type AccountLock, type TokenManager, type TokenManagerDeps } from '../amocrm/token-manager';
 import type { Clock } from '../lib/clock';
 import type { FetchFn } from '../lib/http-fetch';
 import type { Logger } from '../lib/logger';
@@ -22,6 +22,8 @@ export interface AmocrmServices {
   baseUrlFor: BaseUrlResolver;
   tokens: TokenManager;
   rest: AmocrmRestClient;
+  /** The lock refreshes (and installs) of one account run under. */
+  withAccountLock?: AccountLock;
 }
 
 export interface AmocrmServicesConfig {
@@ -39,6 +41,11 @@ export function buildAmocrmServices(deps: {
   logger: Logger;
   fetch?: FetchFn;
   onReauthorizationRequired?: TokenManagerDeps['onReauthorizationRequired'];
+  /**
+   * Serialises one account's refreshes across every instance on the database (a refresh token is
+   * single-use: two instances refreshing at once lose the account). Default: in-process only.
+   */
+  withAccountLock?: AccountLock;
 }): AmocrmServices | undefined {
   const c = deps.config;
   if (!c.AMOCRM_CLIENT_ID || !c.AMOCRM_CLIENT_SECRET || !c.AMOCRM_REDIRECT_URI || !c.TOKEN_ENCRYPTION_KEY) return undefined;
@@ -55,8 +62,9 @@ export function buildAmocrmServices(deps: {
     baseUrlFor,
     clock: deps.clock,
     logger,
+    ...(deps.withAccountLock ? { withAccountLock: deps.withAccountLock } : {}),
     ...(deps.onReauthorizationRequired ? { onReauthorizationRequired: deps.onReauthorizationRequired } : {}),
   });
   const rest = createAmocrmRestClient({ http, tokens, installations: deps.store.installations, baseUrlFor });
-  return { http, oauth, cipher, baseUrlFor, tokens, rest };
+  return { http, oauth, cipher, baseUrlFor, tokens, rest, ...(deps.withAccountLock ? { withAccountLock: deps.withAccountLock } : {}) };
 }

@@ -12,6 +12,7 @@ import type { Connection, Conversation, NewOutboxEntry, StoredMessage, Store, We
 import { touchIfStale } from './activity';
 import { messageCreatedData, reactionData, typingData } from './hook-events';
 import { buildProviderEvent, type ProviderEvent } from './provider-event';
+import type { RecoveryGate } from './recovery-gate';
 import { phoneDigits } from './relay-accounts';
 
 /**
@@ -28,15 +29,30 @@ export interface AmojoHooksDeps {
   outboxSignal: WakeSignal;
   /** The channel secret amojo signs hooks with. */
   channelSecret: string | undefined;
+  /** Holds a live hook of a chat while that chat's messages are being recovered from history. */
+  recoveryGate?: RecoveryGate;
   /** Told the kind and result of every hook (metrics). */
   onReceipt?: (kind: WebhookReceipt['kind'], result: HookReceiptResult) => void;
 }
 
 export type HookOutcome = 'accepted' | 'duplicate' | 'ignored';
 /** For metrics; `stored` includes unknown-kind hooks kept as a receipt only. */
-export type HookReceiptResult = 'stored' | 'duplicate' | 'bad_signature' | 'unknown_scope' | 'malformed';
+export type HookReceiptResult = 'stored' | 'duplicate' | 'bad_signature' | 'unknown_scope' | 'malformed' | 'wrong_account' | 'disconnected';
 
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+
+/** JSON with object keys sorted: two bodies that differ only in formatting or key order hash alike. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value as Record<string, unknown>)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
 
 /**
  * The source a message hook names. amoCRM's docs do not say where a write-first hook carries the
@@ -141,9 +157,11 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     };
   }
 
-  async function plan(connection: Connection, hook: WebhookEvent, raw: Buffer, now: number): Promise<Planned> {
+  async function plan(connection: Connection, hook: WebhookEvent, now: number): Promise<Planned> {
     if (hook.kind === 'message') return planMessage(connection, hook.data, now);
-    const key = `${hook.kind}:${sha256(raw)}`;
+    // Typing and reactions carry no id of their own: the key is their parsed content, so a replay
+    // that only differs in whitespace or key order is still a duplicate.
+    const key = `${hook.kind}:${sha256(canonicalJson(hook.data))}`;
     if (hook.kind === 'typing') {
       const t = hook.data.action.typing;
       const conversation = await findConversation(connection, t.conversation.id, t.conversation.client_id);
@@ -179,6 +197,21 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
   const report = (kind: WebhookReceipt['kind'], result: HookReceiptResult): void => deps.onReceipt?.(kind, result);
 
   return {
+    /**
+     * What can be refused from the request line and headers alone, before the body is read: no
+     * signature at all (401), or a scope no account is connected with (404).
+     */
+    async precheck(input: { scopeId: string; signature: string | string[] | undefined }): Promise<void> {
+      if (typeof input.signature !== 'string' || input.signature === '') {
+        report('unknown', 'bad_signature');
+        throw new AppError('invalid_signature', 'X-Signature is missing: amojo signs every hook with the channel secret');
+      }
+      if (!(await store.connections.getByScope(input.scopeId))) {
+        report('unknown', 'unknown_scope');
+        throw new AppError('unknown_scope', `unknown scope_id "${input.scopeId}": no amoCRM account is connected with it`);
+      }
+    },
+
     /**
      * Signature first, on the raw bytes (nothing is parsed or stored for a bad one), then the
      * scope, then the shape. A hook of a kind we do not know is kept (receipt only) and answered
@@ -218,7 +251,26 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
         report(parsed.kind ?? 'unknown', 'malformed');
         throw new AppError('invalid_request', `malformed amojo hook (${parsed.reason}): ${where}${first?.message ?? 'invalid'}`);
       }
-      const planned = await plan(connection, parsed.hook, input.rawBody, now);
+      // The scope names the binding; the body must be about that binding's amojo account. A body
+      // signed for another account and posted here would otherwise reach this scope's login.
+      if (parsed.hook.data.account_id !== connection.amojoAccountId) {
+        deps.logger.warn({ scopeId: connection.scopeId, kind: parsed.hook.kind }, "refused an amojo hook: its account_id is not the scope's connected account");
+        report(parsed.hook.kind, 'wrong_account');
+        throw new AppError('forbidden', "the hook's account_id is not the account connected with this scope_id");
+      }
+      // amojo may still send a few hooks after a disconnect: nobody is there to receive them, and
+      // refusing would only fill amojo's error log (it never retries).
+      if (connection.status !== 'connected') {
+        deps.logger.info({ scopeId: connection.scopeId, kind: parsed.hook.kind, login: connection.login }, 'ignored an amojo hook for a disconnected binding; not relayed');
+        report(parsed.hook.kind, 'disconnected');
+        return 'ignored';
+      }
+      // Messages and reactions share the conversation's order: anything recovered from this chat's
+      // history that was written before this hook must be committed first.
+      const hook = parsed.hook;
+      const chatId = hook.kind === 'message' ? hook.data.message.conversation.id : hook.kind === 'reaction' ? hook.data.action.reaction.conversation.id : null;
+      if (chatId && deps.recoveryGate) await deps.recoveryGate.beforeLive(connection.scopeId, chatId);
+      const planned = await plan(connection, hook, now);
       const { duplicate } = await commit(connection, planned, raw, now);
       report(planned.receiptKind, duplicate ? 'duplicate' : 'stored');
       if (duplicate) return 'duplicate';

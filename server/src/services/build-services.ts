@@ -3,6 +3,7 @@ import type { RuntimeDeps } from '../outbox/runtime-deps';
 import { sourcesSyncEntry } from '../storage/amocrm-entries';
 import type { AmocrmServices } from './amocrm-services';
 import { createAmojoHooks } from './amojo-hooks';
+import { createBindingOwnership } from './binding-ownership';
 import { createChannelsService, type ChannelsService } from './channels-service';
 import { createConnectionService, type ConnectionService } from './connection-service';
 import type { CredentialVerifier } from './credentials/types';
@@ -10,7 +11,9 @@ import type { FailedMessageEvents } from '../outbox/types';
 import { createCustomerActions, type CustomerActions } from './customer-actions';
 import { createFailedMessageEvents } from './failed-messages';
 import { createInboundMessages } from './inbound-messages';
+import { createInstallationService, type InstallationService } from './installation-service';
 import { createMessageStatus, type MessageStatusService } from './message-status';
+import { createRecoveryGate, type RecoveryGate } from './recovery-gate';
 import { createWidgetSources, type WidgetSources } from './widget-sources';
 
 /**
@@ -27,12 +30,20 @@ export interface Services {
   failedMessages: FailedMessageEvents;
   hooks: ReturnType<typeof createAmojoHooks>;
   connections: ConnectionService;
+  /** Shared by the hooks and the reconciler: a chat's recovered messages go before its later live ones. */
+  recovery: RecoveryGate;
+  /** Install, reauthorization and uninstall as amoCRM reports them. */
+  installations: InstallationService;
   channels: ChannelsService;
   sources: WidgetSources;
 }
 
 export interface ServiceDeps extends RuntimeDeps {
   config: {
+    /** OAuth install configured (config.ts): bindings must be ones amoCRM vouches for. */
+    oauth: boolean;
+    AMOCRM_CLIENT_ID?: string | undefined;
+    AMOCRM_CLIENT_SECRET?: string | undefined;
     /** Refuse new provider messages (503) while this many outbox entries wait. */
     OUTBOX_MAX_PENDING: number;
     /** The secret amojo signs hooks with. */
@@ -60,7 +71,32 @@ export function buildServices(deps: ServiceDeps): Services {
       outboxSignal.wake();
     },
   });
+  const recovery = createRecoveryGate();
+  const connections = createConnectionService({
+    store,
+    amojo: deps.amojo,
+    verifier: deps.verifier,
+    clock,
+    ids,
+    logger,
+    outboxSignal,
+    defaultTitle: config.AMOJO_CHANNEL_TITLE,
+    sources,
+    ownership: createBindingOwnership({ oauth: config.oauth, installations: store.installations }),
+  });
+  const installations = createInstallationService({
+    store,
+    amocrm: () => deps.amocrm,
+    connections,
+    clientId: config.AMOCRM_CLIENT_ID,
+    clientSecret: config.AMOCRM_CLIENT_SECRET,
+    clock,
+    ids,
+    logger,
+    outboxSignal,
+  });
   return {
+    recovery,
     channels: createChannelsService({ store, clock, ids, logger, outboxSignal }),
     sources,
     inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING, botId: config.AMOJO_BOT_ID }),
@@ -74,18 +110,10 @@ export function buildServices(deps: ServiceDeps): Services {
       logger,
       outboxSignal,
       channelSecret: config.AMOJO_CHANNEL_SECRET,
+      recoveryGate: recovery,
       ...(metrics ? { onReceipt: (kind, result) => metrics.webhookReceipts.inc({ kind, result }) } : {}),
     }),
-    connections: createConnectionService({
-      store,
-      amojo: deps.amojo,
-      verifier: deps.verifier,
-      clock,
-      ids,
-      logger,
-      outboxSignal,
-      defaultTitle: config.AMOJO_CHANNEL_TITLE,
-      sources,
-    }),
+    connections,
+    installations,
   };
 }

@@ -6,6 +6,7 @@ import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Connection, NewOutboxEntry, Store } from '../storage/types';
+import { canSee, installationState, notConnected, ownership, requireVerified, targetAmojoId, type BindingOwnership, type Caller } from './binding-ownership';
 import { sourceSyncEntries } from './channels-service';
 import type { CredentialVerifier } from './credentials/types';
 import type { WidgetSources } from './widget-sources';
@@ -18,7 +19,8 @@ import { accountEventEntry, buildProviderEvent } from './provider-event';
  * - re-connecting the same pair is idempotent (amoCRM drops the channel on every uninstall);
  * - connecting the amoCRM account with another login moves the binding (the old login is told);
  * - a login serves one amoCRM account at a time: connecting it elsewhere releases the old one;
- * - with widget tokens, the amoCRM account id of the first connect owns the binding;
+ * - who owns which binding is binding-ownership.ts's rule: with OAuth, the account amoCRM vouches
+ *   for; without, the amoCRM account of the first token-bearing connect.
  * - every change of a binding queues a source sync for the amoCRM account(s) it touches (installed
  *   ones), in the same unit of work, so sources follow connects and disconnects.
  */
@@ -33,6 +35,8 @@ export interface ConnectionServiceDeps {
   outboxSignal?: WakeSignal;
   /** AMOJO_CHANNEL_TITLE: sent on connect when the widget gives no title. */
   defaultTitle?: string;
+  /** Absent: no OAuth, every token account is identified by its token alone. */
+  ownership?: BindingOwnership;
   /** Channels and pipelines in status, and the widget's pipeline picker. */
   sources?: WidgetSources;
 }
@@ -43,7 +47,8 @@ export type AmocrmAccountId = number | null;
 export interface ConnectInput {
   login: string;
   password: string;
-  amojoAccountId: string;
+  /** Optional once amoCRM vouched for the account's amojo_id (OAuth install). */
+  amojoAccountId?: string;
   title?: string;
   amocrmAccountId: AmocrmAccountId;
 }
@@ -56,7 +61,7 @@ export interface ConnectInput {
 export interface DisconnectInput {
   login?: string;
   password?: string;
-  amojoAccountId: string;
+  amojoAccountId?: string;
   amocrmAccountId: AmocrmAccountId;
 }
 
@@ -65,17 +70,26 @@ export type ConnectionStatusView = StatusReply;
 export interface ConnectionService {
   connect(input: ConnectInput): Promise<ConnectReply>;
   disconnect(input: DisconnectInput): Promise<DisconnectReply>;
-  status(input: { amojoAccountId: string; amocrmAccountId: AmocrmAccountId }): Promise<ConnectionStatusView>;
-  setSource(input: { amojoAccountId: string; pipelineId: number; channel?: string | null; amocrmAccountId: AmocrmAccountId }): Promise<SourceReply>;
+  status(input: { amojoAccountId?: string; amocrmAccountId: AmocrmAccountId }): Promise<ConnectionStatusView>;
+  setSource(input: { amojoAccountId?: string; pipelineId: number; channel?: string | null; amocrmAccountId: AmocrmAccountId }): Promise<SourceReply>;
+  /**
+   * Ends a binding on amoCRM's word (the uninstall hook): amojo is told best effort (amoCRM already
+   * drops the channel on uninstall), the binding is marked disconnected and the provider told why.
+   * false when there was no connected binding (idempotent).
+   */
+  release(amojoAccountId: string, reason: DisconnectReason): Promise<boolean>;
 }
 
-export type DisconnectReason = 'widget' | 'replaced' | 'moved';
+export type DisconnectReason = 'widget' | 'replaced' | 'moved' | 'uninstalled';
 
 export function createConnectionService(deps: ConnectionServiceDeps): ConnectionService {
   // One connect/disconnect/move per amojo account at a time on every instance (the store's shared
   // lock): two interleaved ones could leave amojo and our bindings disagreeing.
   const mutex = { run: <T>(key: string, work: () => Promise<T>) => deps.store.shared.locks.withLock(`connection:${key}`, work) };
   const { store, logger } = deps;
+  const oauth = deps.ownership?.oauth ?? false;
+  const identify = (amocrmAccountId: AmocrmAccountId): Promise<Caller> =>
+    deps.ownership ? deps.ownership.identify(amocrmAccountId) : Promise.resolve(amocrmAccountId === null ? { kind: 'anonymous' } : { kind: 'token', amocrmAccountId });
 
   /** Returns the channels the verifier reported for the account, if it reported any. */
   async function checkCredentials(login: string, password: string): Promise<Array<{ id: string; name: string }> | undefined> {
@@ -86,17 +100,20 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     return verdict.channels;
   }
 
-  /** A token from another amoCRM account must not read, move or drop this binding. */
-  function checkOwner(connection: Connection | null, amocrmAccountId: AmocrmAccountId): void {
-    if (connection?.amocrmAccountId != null && amocrmAccountId !== null && connection.amocrmAccountId !== amocrmAccountId) {
+  /**
+   * Connecting without OAuth: a token from another amoCRM account must not move this binding. With
+   * OAuth the caller's amojo_id was already checked against amoCRM's word, and that owner always wins.
+   */
+  function checkOwner(connection: Connection | null, caller: Caller): void {
+    if (connection && caller.kind !== 'verified' && ownership(caller, connection) === 'no') {
       throw new AppError('forbidden', 'this amojo account is bound to another amoCRM account; use the widget of that account');
     }
   }
 
   /** Disconnecting without a password: only the caller's token can vouch, and only for its own binding. */
-  function requireTokenOwnership(connection: Connection, amocrmAccountId: AmocrmAccountId): void {
-    if (amocrmAccountId !== null && connection.amocrmAccountId === amocrmAccountId) return;
-    const why = amocrmAccountId === null
+  function requireTokenOwnership(connection: Connection, caller: Caller): void {
+    if (ownership(caller, connection) === 'yes') return;
+    const why = caller.kind === 'anonymous'
       ? 'widget tokens are not configured (AMOCRM_CLIENT_SECRET)'
       : 'this binding was made before widget tokens were required, so the token does not prove ownership';
     throw new AppError('invalid_request', `body.password: is required: ${why}; enter the provider password to disconnect`);
@@ -129,30 +146,40 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
   }
 
   return {
-    connect(input) {
-      return mutex.run(input.amojoAccountId, async () => {
+    async connect(input) {
+      // amoCRM's word first: a mismatched or uninstalled account is refused before anything is read.
+      const caller = await identify(input.amocrmAccountId);
+      if (oauth) requireVerified(caller);
+      const amojoAccountId = targetAmojoId(caller, input.amojoAccountId);
+      return mutex.run(amojoAccountId, async () => {
         const channels = await checkCredentials(input.login, input.password);
-        const existing = await store.connections.getByAmojoAccount(input.amojoAccountId);
-        checkOwner(existing, input.amocrmAccountId);
+        const existing = await store.connections.getByAmojoAccount(amojoAccountId);
+        checkOwner(existing, caller);
         // Before the binding commits, so the source sync it queues already sees them.
         if (channels) await store.providerChannels.replace(input.login, channels, deps.clock.now());
         const title = input.title ?? deps.defaultTitle;
         let answer;
         try {
-          answer = await deps.amojo.connect({ account_id: input.amojoAccountId, ...(title ? { title } : {}) });
+          answer = await deps.amojo.connect({ account_id: amojoAccountId, ...(title ? { title } : {}) });
         } catch (err) {
           throw amojoFailure('connect', err);
         }
         const now = deps.clock.now();
         const sameBinding = existing?.status === 'connected' && existing.login === input.login && existing.scopeId === answer.scope_id;
+        // Verified: the account amoCRM vouches for becomes the owner, replacing whoever squatted.
+        const owner = caller.kind === 'verified' ? caller.amocrmAccountId : (existing?.amocrmAccountId ?? input.amocrmAccountId);
+        if (existing && existing.amocrmAccountId !== null && existing.amocrmAccountId !== owner) {
+          logger.warn({ amojoId: amojoAccountId, from: existing.amocrmAccountId, to: owner, login: existing.login }, 'binding moved to the amoCRM account amoCRM vouches for');
+        }
         const connection: Connection = {
-          amojoAccountId: input.amojoAccountId,
+          amojoAccountId,
           login: input.login,
           scopeId: answer.scope_id,
           title: answer.title || title || null,
           status: 'connected',
-          amocrmAccountId: existing?.amocrmAccountId ?? input.amocrmAccountId,
-          pipelineId: existing?.pipelineId ?? null,
+          amocrmAccountId: owner,
+          // A pipeline another account picked while it held the binding is not the owner's choice.
+          pipelineId: existing && (existing.amocrmAccountId === null || existing.amocrmAccountId === owner) ? existing.pipelineId : null,
           connectedAt: sameBinding ? existing.connectedAt : now,
           disconnectedAt: null,
           updatedAt: now,
@@ -160,7 +187,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         if (sameBinding) {
           // Re-connect (often after a reinstall): the sync recreates sources amoCRM may have dropped.
           await commit([connection], [], now, 'reconnect');
-          logger.info({ login: input.login, amojoId: input.amojoAccountId, scopeId: answer.scope_id }, 're-connected (unchanged binding)');
+          logger.info({ login: input.login, amojoId: amojoAccountId, scopeId: answer.scope_id }, 're-connected (unchanged binding)');
           return { status: 'connected', scope_id: connection.scopeId, login: connection.login, connected_at: connection.connectedAt };
         }
         const saves: Connection[] = [];
@@ -170,7 +197,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           events.push(disconnectedEvent(existing, 'replaced', now));
         }
         const elsewhere = await store.connections.getConnectedByLogin(input.login);
-        if (elsewhere && elsewhere.amojoAccountId !== input.amojoAccountId) {
+        if (elsewhere && elsewhere.amojoAccountId !== amojoAccountId) {
           const { released, event } = await releaseElsewhere(elsewhere, now);
           saves.push(released);
           events.push(event);
@@ -183,73 +210,97 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
               account: input.login,
               now,
               ids: deps.ids,
-              data: { amojo_id: input.amojoAccountId, scope_id: connection.scopeId, title: connection.title, connected_at: now },
+              data: { amojo_id: amojoAccountId, scope_id: connection.scopeId, title: connection.title, connected_at: now },
             }),
             deps.ids,
           ),
         );
         await commit(saves, events, now, 'connect');
         logger.info(
-          { login: input.login, amojoId: input.amojoAccountId, scopeId: connection.scopeId, movedFrom: existing?.status === 'connected' && existing.login !== input.login ? existing.login : undefined },
+          { login: input.login, amojoId: amojoAccountId, scopeId: connection.scopeId, movedFrom: existing?.status === 'connected' && existing.login !== input.login ? existing.login : undefined },
           'connected',
         );
         return { status: 'connected', scope_id: connection.scopeId, login: connection.login, connected_at: connection.connectedAt };
       });
     },
 
-    disconnect(input) {
-      return mutex.run(input.amojoAccountId, async () => {
+    async disconnect(input) {
+      const caller = await identify(input.amocrmAccountId);
+      const amojoAccountId = targetAmojoId(caller, input.amojoAccountId);
+      return mutex.run(amojoAccountId, async () => {
         if (input.password !== undefined) {
           if (input.login === undefined) throw new AppError('invalid_request', 'body.login: is required with a password');
           await checkCredentials(input.login, input.password);
         }
-        const existing = await store.connections.getByAmojoAccount(input.amojoAccountId);
-        if (!existing) throw new AppError('not_found', 'this amoCRM account has never been connected');
-        checkOwner(existing, input.amocrmAccountId);
-        if (input.password === undefined) requireTokenOwnership(existing, input.amocrmAccountId);
+        const existing = await store.connections.getByAmojoAccount(amojoAccountId);
+        // Another account's binding answers like a missing one: no oracle for foreign amojo ids.
+        if (!existing || ownership(caller, existing) === 'no') throw new AppError('not_found', 'this amoCRM account has never been connected');
+        if (input.password === undefined) requireTokenOwnership(existing, caller);
         if (input.login !== undefined && existing.login !== input.login) {
           throw new AppError('forbidden', 'this amoCRM account is connected with another provider login; disconnect with that login');
         }
         if (existing.status === 'disconnected') return { status: 'disconnected' };
         try {
-          await deps.amojo.disconnect({ account_id: input.amojoAccountId });
+          await deps.amojo.disconnect({ account_id: amojoAccountId });
         } catch (err) {
           // amojo already forgot the account (an uninstall disconnects it): the goal is reached.
           if (!isAmojoNotFound(err)) throw amojoFailure('disconnect', err);
-          logger.info({ amojoId: input.amojoAccountId }, 'amojo did not know the account any more; marking it disconnected');
+          logger.info({ amojoId: amojoAccountId }, 'amojo did not know the account any more; marking it disconnected');
         }
         const now = deps.clock.now();
         await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, 'widget', now)], now, 'disconnect');
-        logger.info({ login: existing.login, amojoId: input.amojoAccountId, scopeId: existing.scopeId }, 'disconnected');
+        logger.info({ login: existing.login, amojoId: amojoAccountId, scopeId: existing.scopeId }, 'disconnected');
         return { status: 'disconnected' };
       });
     },
 
     async status(input) {
-      const connection = await store.connections.getByAmojoAccount(input.amojoAccountId);
-      checkOwner(connection, input.amocrmAccountId);
-      if (!connection || connection.status !== 'connected') return { status: 'disconnected' };
+      const caller = await identify(input.amocrmAccountId);
+      const installation = installationState(caller);
+      // OAuth, nothing vouched for, no amojo_id named: there is nothing this caller could see.
+      if (oauth && caller.kind !== 'verified' && input.amojoAccountId === undefined) return { status: 'disconnected', installation };
+      const amojoAccountId = targetAmojoId(caller, input.amojoAccountId);
+      const connection = await store.connections.getByAmojoAccount(amojoAccountId);
+      if (!connection || connection.status !== 'connected' || !canSee(caller, connection, oauth)) return { status: 'disconnected', installation };
       return {
         status: 'connected',
         login: connection.login,
         scope_id: connection.scopeId,
         connected_at: connection.connectedAt,
         pipeline_id: connection.pipelineId,
+        installation,
         ...(deps.sources ? await deps.sources.view(connection) : {}),
       };
     },
 
-    setSource(input) {
-      return mutex.run(input.amojoAccountId, async () => {
-        const connection = await store.connections.getByAmojoAccount(input.amojoAccountId);
-        if (!connection) throw new AppError('not_found', 'this amoCRM account is not connected; connect it in the widget settings first');
-        checkOwner(connection, input.amocrmAccountId);
+    async setSource(input) {
+      const caller = await identify(input.amocrmAccountId);
+      const amojoAccountId = targetAmojoId(caller, input.amojoAccountId);
+      return mutex.run(amojoAccountId, async () => {
+        const connection = await store.connections.getByAmojoAccount(amojoAccountId);
+        if (!connection || !canSee(caller, connection, oauth)) throw notConnected();
         const now = deps.clock.now();
         // Without a channel it is the account's choice: also where sources of new channels go.
         const next = input.channel === undefined ? { ...connection, pipelineId: input.pipelineId, updatedAt: now } : connection;
         if (input.channel === undefined) await store.connections.save(next);
         const view = deps.sources && next.status === 'connected' ? await deps.sources.move(next, input.pipelineId, input.channel) : {};
         return { status: 'ok', pipeline_id: input.pipelineId, ...view };
+      });
+    },
+
+    release(amojoAccountId, reason) {
+      return mutex.run(amojoAccountId, async () => {
+        const existing = await store.connections.getByAmojoAccount(amojoAccountId);
+        if (!existing || existing.status !== 'connected') return false;
+        try {
+          await deps.amojo.disconnect({ account_id: amojoAccountId });
+        } catch (err) {
+          if (!isAmojoNotFound(err)) logger.warn({ err, amojoId: amojoAccountId }, 'could not disconnect the account at amojo; marked disconnected here anyway');
+        }
+        const now = deps.clock.now();
+        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, reason, now)], now, 'disconnect');
+        logger.info({ login: existing.login, amojoId: amojoAccountId, reason }, 'binding released');
+        return true;
       });
     },
   };

@@ -8,7 +8,14 @@ import type { NewOutboxEntry } from '../storage/types';
  * channel of a login that declared none, and for account-level events.
  * Built here only, so every producer (connection service, webhook intake) agrees on the envelope.
  */
-export type ProviderEventType = 'message.created' | 'message.failed' | 'typing' | 'reaction' | 'account.connected' | 'account.disconnected';
+export type ProviderEventType =
+  | 'message.created'
+  | 'message.failed'
+  | 'typing'
+  | 'reaction'
+  | 'account.connected'
+  | 'account.disconnected'
+  | 'account.reauthorization_required';
 
 export interface ProviderEvent<D = Record<string, unknown>> {
   id: string;

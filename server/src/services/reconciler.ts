@@ -5,7 +5,9 @@ import type { Metrics } from '../lib/metrics';
 import { createPeriodicTask } from '../lib/periodic-task';
 import type { Connection, Conversation, Store } from '../storage/types';
 import { isAmojoNotFound } from '../lib/errors';
+import { createLogThrottle } from '../lib/log-throttle';
 import { historyMessageAt, historyToHook, isManagerMessage } from './history-hook';
+import type { RecoveryGate } from './recovery-gate';
 
 /**
  * Recovers manager messages whose hook never reached us. amojo sends each hook once and never
@@ -28,6 +30,12 @@ export interface ReconcilerDeps {
   metrics?: Metrics;
   /** Conversations active within this window are checked, and messages older than it ignored. */
   lookbackMs: number;
+  /**
+   * Orders recovered messages before later live hooks of the same chat. Attached at creation, so
+   * create the reconciler before the server listens: until the pass at start is done, a live hook
+   * of a chat not reconciled yet has that chat recovered first.
+   */
+  gate?: RecoveryGate;
   /** Between passes; 0 = only the pass at start. */
   intervalMs: number;
   /**
@@ -72,6 +80,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const maxChats = deps.maxChatsPerPass ?? 1_000;
   const maxPages = deps.maxPagesPerChat ?? 10;
   const concurrency = Math.max(1, deps.concurrency ?? 4);
+  // One line per interval when every chat fails alike (storage down, amojo down), not one per chat.
+  const chatFailed = createLogThrottle(logger, 30_000);
   /** conversation id → everything up to this time (server clock) was checked. */
   let checkedUpTo = new Map<string, number>();
   let passes = 0;
@@ -128,11 +138,30 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (previous !== undefined) next.set(conversation.id, previous);
       // amojo no longer knows the chat (e.g. the sandbox emulator restarted empty): nothing to recover.
       if (isAmojoNotFound(err)) logger.debug({ err, chatId: conversation.amojoChatId }, 'chat history not found');
-      else logger.warn({ err, scopeId: conversation.scopeId, chatId: conversation.amojoChatId }, 'could not read chat history; will try again next pass');
+      else chatFailed('warn', { err, scopeId: conversation.scopeId, chatId: conversation.amojoChatId }, 'could not reconcile a chat from its history; will try again next pass');
     }
   }
 
+  /** One chat now, for a live hook arriving before the pass at start reached it. */
+  async function recoverChat(scopeId: string, chatId: string): Promise<void> {
+    const conversation = await store.conversations.getByAmojoChatId(scopeId, chatId);
+    if (!conversation) return;
+    const connection = await store.connections.getByScope(scopeId);
+    if (connection?.status !== 'connected') return;
+    await reconcileChat(conversation, connection, clock.now(), 0, { chats: 0, recovered: 0, errors: 0 }, new Map());
+  }
+  deps.gate?.attach(recoverChat);
+
   async function pass(): Promise<ReconcileReport> {
+    const first = passes === 0;
+    try {
+      return await passOnce();
+    } finally {
+      if (first) deps.gate?.startupDone();
+    }
+  }
+
+  async function passOnce(): Promise<ReconcileReport> {
     const passStart = clock.now();
     const grace = passes++ === 0 ? 0 : graceMs;
     const report: ReconcileReport = { chats: 0, recovered: 0, errors: 0 };
@@ -146,7 +175,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         const connection = connections.get(c.scopeId);
         if (connection?.status !== 'connected') continue;
         report.chats++;
-        await reconcileChat(c, connection, passStart, grace, report, next);
+        const chat = c;
+        const work = () => reconcileChat(chat, connection, passStart, grace, report, next);
+        await (deps.gate ? deps.gate.recovering(chat.scopeId, chat.amojoChatId!, work) : work());
       }
     }
     await Promise.all(Array.from({ length: concurrency }, lane));
@@ -169,5 +200,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     stopWaitMs: STOP_WAIT_MS,
   });
 
-  return { runOnce: task.runOnce, start: task.start, stop: task.stop };
+  return {
+    runOnce: task.runOnce,
+    start: task.start,
+    stop() {
+      deps.gate?.startupDone();
+      return task.stop();
+    },
+  };
 }

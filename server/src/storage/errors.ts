@@ -4,8 +4,9 @@
  * - conflict: a unique key is taken (a concurrent writer, or a reused id); re-read and retry.
  * - not_found: the row the operation names does not exist.
  * - invalid_request: the caller handed the store something it cannot hold (e.g. one id twice).
- * - storage_unavailable: the database does not answer (restart, failover, statement timeout); the
- *   operation did not happen or its outcome is unknown, and retrying after `retryAfter` s is safe.
+ * - storage_unavailable: the database does not answer or cannot be written (restart, failover,
+ *   statement timeout, a full disk, an I/O error); the operation did not happen or its outcome is
+ *   unknown, and retrying after `retryAfter` s is safe.
  */
 export type StorageErrorCode = 'conflict' | 'not_found' | 'invalid_request' | 'storage_unavailable';
 

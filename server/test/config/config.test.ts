@@ -17,15 +17,43 @@ describe('loadConfig', () => {
   });
 
   it('a channel turns sandbox off and needs the provider token', () => {
-    expect(problemsOf({ AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's' })).toEqual([expect.stringMatching(/^PROVIDER_API_TOKEN:/)]);
-    expect(loadConfig({ AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't' }).sandbox).toBe(false);
+    const unverified = { ALLOW_UNVERIFIED_BINDINGS: 'true' };
+    expect(problemsOf({ AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', ...unverified })).toEqual([expect.stringMatching(/^PROVIDER_API_TOKEN:/)]);
+    expect(loadConfig({ AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't', ...unverified }).sandbox).toBe(false);
   });
 
   it('widget tokens need an expected audience outside sandbox mode', () => {
-    const live = { AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't', AMOCRM_CLIENT_SECRET: 'cs' };
+    const live = { AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't', AMOCRM_CLIENT_SECRET: 'cs', ALLOW_UNVERIFIED_BINDINGS: 'true' };
     expect(problemsOf(live)).toEqual([expect.stringMatching(/^AMOCRM_TOKEN_AUDIENCE:/)]);
     expect(loadConfig({ ...live, AMOCRM_TOKEN_AUDIENCE: 'https://integration.example.com' }).AMOCRM_TOKEN_AUDIENCE).toBe('https://integration.example.com');
     expect(loadConfig({ AMOCRM_CLIENT_SECRET: 'cs' }).sandbox).toBe(true);
+  });
+
+  describe('OAuth install and unverified bindings', () => {
+    const live = { AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't' };
+    const oauth = { AMOCRM_CLIENT_ID: 'id', AMOCRM_CLIENT_SECRET: 'cs', AMOCRM_REDIRECT_URI: 'https://amochan.example.com/amocrm/v1/oauth/callback' };
+
+    it('a production server without OAuth refuses to start unless ALLOW_UNVERIFIED_BINDINGS=true', () => {
+      expect(problemsOf(live)).toEqual([expect.stringMatching(/^AMOCRM_REDIRECT_URI: OAuth install is not configured.*ALLOW_UNVERIFIED_BINDINGS=true/)]);
+      expect(loadConfig({ ...live, ALLOW_UNVERIFIED_BINDINGS: 'true' })).toMatchObject({ oauth: false, ALLOW_UNVERIFIED_BINDINGS: true });
+      expect(loadConfig({}).oauth).toBe(false);
+    });
+
+    it('OAuth is on with client id, secret and redirect URI, and then needs TOKEN_ENCRYPTION_KEY', () => {
+      expect(problemsOf({ ...live, ...oauth })).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEY: required with OAuth/)]);
+      const config = loadConfig({ ...live, ...oauth, TOKEN_ENCRYPTION_KEY: 'f'.repeat(64) });
+      // The widget token's audience defaults to the redirect URI's origin.
+      expect(config).toMatchObject({ oauth: true, AMOCRM_TOKEN_AUDIENCE: 'https://amochan.example.com' });
+      // A sandbox without a key has nowhere to keep tokens: it runs without OAuth.
+      expect(loadConfig({ ...oauth }).oauth).toBe(false);
+      expect(loadConfig({ ...oauth, TOKEN_ENCRYPTION_KEY: 'f'.repeat(64) }).oauth).toBe(true);
+    });
+
+    it('a half-configured OAuth or a short key is named', () => {
+      expect(problemsOf({ ...live, AMOCRM_REDIRECT_URI: oauth.AMOCRM_REDIRECT_URI })).toEqual([expect.stringMatching(/^AMOCRM_REDIRECT_URI: needs AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET/)]);
+      expect(problemsOf({ ...live, ...oauth, TOKEN_ENCRYPTION_KEY: 'short' })).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEY: must carry at least 32 bytes/)]);
+      expect(problemsOf({ AMOCRM_API_BASE_URL: 'not a url' })).toEqual([expect.stringMatching(/^AMOCRM_API_BASE_URL:/)]);
+    });
   });
 
   it('lists schema and cross-field problems together, in one pass', () => {

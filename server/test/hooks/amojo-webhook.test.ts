@@ -84,9 +84,11 @@ describe('amojo webhook receiver', () => {
     expect(await h.store.messages.getByAmojoMsgId(hook.message.message.id)).toBeNull();
   });
 
-  it('verifies before anything else: a bad signature on an unknown scope is 401', async () => {
+  it('refuses before reading the body: no signature is 401, an unknown scope 404 whatever the signature', async () => {
+    expect((await postHook('{}', null, 'unknown-scope')).status).toBe(401);
     const res = await postHook('{}', 'deadbeef', 'unknown-scope');
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('unknown_scope');
   });
 
   it('unknown scope → 404 unknown_scope', async () => {

@@ -16,7 +16,7 @@ import { amojoMsgidFor } from '../../src/services/amojo-msgid';
  * that had already reached amojo counted as delivered, not repeated.
  */
 
-const base = { AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't' };
+const base = { AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't', ALLOW_UNVERIFIED_BINDINGS: 'true' };
 
 describe('lease configuration', () => {
   it('refuses a lease shorter than twice the slowest delivery', () => {

@@ -104,7 +104,7 @@ describe('widget tokens in sandbox mode (AMOCRM_CLIENT_SECRET set)', () => {
       const { body } = await json(`${h.url}/sandbox/api/widget-token`);
       const res = await fetch(status, { headers: { 'X-Auth-Token': body.token } });
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ status: 'disconnected' });
+      expect(await res.json()).toEqual({ status: 'disconnected', installation: null });
       // One use only, like amoCRM's (jti).
       expect((await fetch(status, { headers: { 'X-Auth-Token': body.token } })).status).toBe(403);
     } finally {

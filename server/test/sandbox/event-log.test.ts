@@ -113,7 +113,7 @@ describe('sandbox defaults (bootstrap)', () => {
     const own = loadConfig({ DATABASE_URL: 'memory:', PROVIDER_WEBHOOK_URL: 'https://provider.example/hook' });
     expect(withSandboxSecret(own).PROVIDER_WEBHOOK_SECRET).toBeUndefined();
     expect(withDemoProviderUrl(own, 'http://x').PROVIDER_WEBHOOK_URL).toBe('https://provider.example/hook');
-    const live = loadConfig({ DATABASE_URL: 'memory:', AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't' });
+    const live = loadConfig({ DATABASE_URL: 'memory:', AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't', ALLOW_UNVERIFIED_BINDINGS: 'true' });
     expect(withDemoProviderUrl(withSandboxSecret(live), 'http://x')).toEqual(live);
   });
 

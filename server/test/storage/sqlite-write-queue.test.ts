@@ -56,7 +56,7 @@ describe('group-commit write queue', () => {
   });
 
   it('splits large bursts into batches and keeps working afterwards', async () => {
-    const q = createWriteQueue(db, 3);
+    const q = createWriteQueue(db, { maxBatch: 3 });
     await Promise.all(Array.from({ length: 10 }, (_, i) => q.run(insert(`k${i}`))));
     expect(visible()).toHaveLength(10);
     await q.run(insert('later'));

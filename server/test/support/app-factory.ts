@@ -7,7 +7,8 @@ import type { FetchFn } from '../../src/lib/http-fetch';
 import { createId } from '../../src/lib/ids';
 import { createLifecycle } from '../../src/lib/lifecycle';
 import { createWakeSignal } from '../../src/lib/wake-signal';
-import { buildServices } from '../../src/services/build-services';
+import { buildAmocrmServices } from '../../src/services/amocrm-services';
+import { buildServices, type Services } from '../../src/services/build-services';
 import { createCredentialVerifier } from '../../src/services/credentials';
 import { createMemoryStore } from '../../src/storage/memory/store';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
@@ -29,8 +30,12 @@ export const auth = { Authorization: `Bearer ${API_TOKEN}` };
 
 type Emulator = Pick<RunningEmulator, 'url' | 'channelId' | 'secret'>;
 
-/** The channel settings that point the server at this emulator. */
+/**
+ * The channel settings that point the server at this emulator. Without OAuth install, which these
+ * tests do not exercise, a production-mode server only starts with bindings left unverified.
+ */
 export const emulatorEnv = (emulator: Emulator): Record<string, string> => ({
+  ALLOW_UNVERIFIED_BINDINGS: 'true',
   AMOJO_CHANNEL_ID: emulator.channelId,
   AMOJO_CHANNEL_SECRET: emulator.secret,
   AMOJO_BASE_URL: emulator.url,
@@ -66,7 +71,21 @@ export function createTestDeps(input: Pick<AppDeps, 'config' | 'store' | 'logger
     lifecycle: createLifecycle(),
     ...given,
   };
-  return { ...infra, services: services ?? buildServices(infra) };
+  // With OAuth configured, the amoCRM REST side as main.ts builds it (unless the test brought one).
+  let built: Services | undefined = services;
+  const amocrm =
+    given.amocrm ??
+    buildAmocrmServices({
+      config: input.config,
+      store: input.store,
+      clock: infra.clock,
+      logger: input.logger,
+      withAccountLock: (id, work) => input.store.shared.locks.withLock(`amocrm-token:${id}`, work),
+      onReauthorizationRequired: (installation) => built?.installations.reauthorizationRequired(installation),
+    });
+  const withAmocrm = { ...infra, ...(amocrm ? { amocrm } : {}) };
+  built ??= buildServices(withAmocrm);
+  return { ...withAmocrm, services: built };
 }
 
 export interface ServedApp {

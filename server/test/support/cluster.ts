@@ -30,9 +30,10 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(name: string, extraEnv: Record<string, string> = {}, providerDelayMs = 0): Promise<Cluster> {
+/** `dir`: where the database goes (e.g. a small filesystem the test mounted); a fresh temp directory by default. */
+export async function startCluster(name: string, extraEnv: Record<string, string> = {}, providerDelayMs = 0, options: { dir?: string } = {}): Promise<Cluster> {
   assertBuilt();
-  const dir = makeTempDir(name);
+  const dir = options.dir ?? makeTempDir(name);
   const emulator = await startEmulator();
   const provider = await startRecordingProvider(providerDelayMs);
   const env = serverEnv({ dir, emulator, apiToken: TOKEN, providerUrl: provider.url, providerSecret: WEBHOOK_SECRET }, extraEnv);

@@ -110,6 +110,8 @@ export function serverEnv(input: ServerEnvInput, extra: Record<string, string> =
     PROVIDER_WEBHOOK_URL: input.providerUrl,
     PROVIDER_WEBHOOK_SECRET: input.providerSecret,
     LOG_LEVEL: 'info',
+    // The relay tests do not exercise OAuth install; tests of it override this.
+    ALLOW_UNVERIFIED_BINDINGS: 'true',
     ...extra,
   };
 }

@@ -91,14 +91,15 @@ describe('disconnect, status, source', () => {
         scope_id: `${h.emulator.channelId}_${amojoId}`,
         connected_at: h.clock.now(),
         pipeline_id: null,
+        installation: null,
       });
       expect(res.headers['cache-control']).toBe('no-store');
     });
 
     it('disconnected after disconnect, and for an unknown account', async () => {
       await disconnect({ login: 'alice', password: 'alice-pass', amojo_id: amojoId }).expect(200);
-      expect((await request(h.app).get('/widget/v1/status').query({ amojo_id: amojoId })).body).toEqual({ status: 'disconnected' });
-      expect((await request(h.app).get('/widget/v1/status').query({ amojo_id: newAmojoId() })).body).toEqual({ status: 'disconnected' });
+      expect((await request(h.app).get('/widget/v1/status').query({ amojo_id: amojoId })).body).toEqual({ status: 'disconnected', installation: null });
+      expect((await request(h.app).get('/widget/v1/status').query({ amojo_id: newAmojoId() })).body).toEqual({ status: 'disconnected', installation: null });
     });
 
     it('400 without a valid amojo_id', async () => {
@@ -174,10 +175,11 @@ describe('POST /widget/v1/disconnect with widget tokens (the widget disabling it
     await disconnect(OWNER, { login: 'alice', amojo_id: amojoId }).then((r) => expect(r.status).toBe(200));
   });
 
-  it("another amoCRM account's token: 403, still connected", async () => {
+  it("another amoCRM account's token: 404 as for an unbound account (no oracle), still connected", async () => {
     const res = await disconnect(200, { amojo_id: amojoId });
-    expect(res.status).toBe(403);
-    expect(res.body.error.code).toBe('forbidden');
+    const unbound = await disconnect(200, { amojo_id: newAmojoId() });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual(unbound.body);
     expect(h.emulator.control.listConnections()[0]!.connected).toBe(true);
     expect(await providerEvents(h.store)).toHaveLength(1);
   });

@@ -158,7 +158,7 @@ describe('/widget/v1 with AMOCRM_CLIENT_SECRET set', () => {
     expect(res.body.error.message).toMatch(/already used/);
   });
 
-  it("another amoCRM account's token can neither take over nor disconnect the binding, nor read it", async () => {
+  it("another amoCRM account's token can neither take over nor disconnect the binding, nor tell it from an unbound one", async () => {
     const amojoId = newAmojoId();
     await connect(await makeToken({ accountId: 100 }), amojoId).expect(200);
 
@@ -170,10 +170,13 @@ describe('/widget/v1 with AMOCRM_CLIENT_SECRET set', () => {
       .post('/widget/v1/disconnect')
       .set('X-Auth-Token', await makeToken({ accountId: 200 }))
       .send({ login: 'alice', password: 'alice-pass', amojo_id: amojoId });
-    expect(drop.status).toBe(403);
+    expect(drop.status).toBe(404);
 
     const peek = await request(h.app).get('/widget/v1/status').query({ amojo_id: amojoId }).set('X-Auth-Token', await makeToken({ accountId: 200 }));
-    expect(peek.status).toBe(403);
+    const unbound = await request(h.app).get('/widget/v1/status').query({ amojo_id: newAmojoId() }).set('X-Auth-Token', await makeToken({ accountId: 200 }));
+    expect(peek.status).toBe(200);
+    expect(peek.body).toEqual(unbound.body);
+    expect(peek.body).toEqual({ status: 'disconnected', installation: null });
 
     expect(await h.store.connections.getByAmojoAccount(amojoId)).toMatchObject({ login: 'alice', status: 'connected', amocrmAccountId: 100 });
     expect(h.emulator.control.listConnections()[0]!.connected).toBe(true);
@@ -194,7 +197,7 @@ describe('/widget/v1 with AMOCRM_CLIENT_SECRET set', () => {
     expect((await request(h.app).get('/widget/v1/status').query({ amojo_id: newAmojoId() })).status).toBe(403);
     expect((await request(h.app).post('/widget/v1/source').send({ amojo_id: newAmojoId(), pipeline_id: 1 })).status).toBe(403);
     const ok = await request(h.app).get('/widget/v1/status').query({ amojo_id: newAmojoId() }).set('X-Auth-Token', await makeToken());
-    expect(ok.body).toEqual({ status: 'disconnected' });
+    expect(ok.body).toEqual({ status: 'disconnected', installation: null });
   });
 
   it('never logs the token', async () => {

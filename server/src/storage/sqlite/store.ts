@@ -1,4 +1,5 @@
 import type { Store } from '../types';
+import type { SharedState } from '../shared-state-types';
 import { createSqliteAccounts } from './accounts';
 import { createSqliteSharedState } from './shared-state';
 import { createSqliteAmocrmSources, createSqliteInstallations, createSqliteProviderChannels } from './amocrm';
@@ -9,6 +10,8 @@ import { createSqliteMessages } from './messages';
 import { runMigrations } from './migrations';
 import { createSqliteOutbox } from './outbox';
 import { createSqliteReceipts } from './receipts';
+import { StorageError } from '../errors';
+import { createWriteHealth, guardStorage, probeWrite } from './storage-failure';
 import { createWriteQueue } from './write-queue';
 
 export interface SqliteStoreOptions extends SqliteOpenOptions {
@@ -26,15 +29,19 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = openSqliteDatabase(options.filename, options);
   try {
     runMigrations(db);
-    return buildStore(db);
+    return buildStore(db, options.filename);
   } catch (err) {
     db.close();
     throw err;
   }
 }
 
-function buildStore(db: SqliteDatabase): SqliteStore {
-  const queue = createWriteQueue(db);
+/** After a write failed for lack of storage, not ready until writes succeed again or this long passes without a failure. */
+const FAILURE_MEMORY_MS = 10_000;
+
+function buildStore(db: SqliteDatabase, filename: string): SqliteStore {
+  const health = createWriteHealth();
+  const queue = createWriteQueue(db, { health });
   const messages = createSqliteMessages(db, queue);
   const conversations = createSqliteConversations(db, queue);
   const receipts = createSqliteReceipts(db);
@@ -69,18 +76,25 @@ function buildStore(db: SqliteDatabase): SqliteStore {
   };
 
   let closed = false;
+  const guard = <T extends object>(repo: T): T => guardStorage(repo, health);
+  // Shared state is a set of repositories; the process-local locks touch no storage.
+  const guardShared = (shared: SharedState): SharedState => {
+    const out = { ...shared } as Record<string, unknown>;
+    for (const [name, repo] of Object.entries(shared)) if (name !== 'locks' && repo && typeof repo === 'object') out[name] = guard(repo as object);
+    return out as unknown as SharedState;
+  };
   return {
     db,
-    accounts: createSqliteAccounts(db),
-    connections: connections.repo,
-    conversations: conversations.repo,
-    messages: messages.repo,
-    outbox: outbox.repo,
-    receipts: receipts.repo,
-    installations: createSqliteInstallations(db),
-    providerChannels: createSqliteProviderChannels(db),
-    amocrmSources: createSqliteAmocrmSources(db),
-    shared: createSqliteSharedState(db),
+    accounts: guard(createSqliteAccounts(db)),
+    connections: guard(connections.repo),
+    conversations: guard(conversations.repo),
+    messages: guard(messages.repo),
+    outbox: guard(outbox.repo),
+    receipts: guard(receipts.repo),
+    installations: guard(createSqliteInstallations(db)),
+    providerChannels: guard(createSqliteProviderChannels(db)),
+    amocrmSources: guard(createSqliteAmocrmSources(db)),
+    shared: guardShared(createSqliteSharedState(db)),
     async acceptInboundMessage(input) {
       return queue.run(() => acceptInbound(input));
     },
@@ -90,8 +104,15 @@ function buildStore(db: SqliteDatabase): SqliteStore {
     async saveConnection(input) {
       return queue.run(() => saveConnection(input));
     },
+    // Readiness: the database answers, a real write on its disk succeeds, and writes are not
+    // failing for lack of storage (a write into space SQLite already holds can pass on a full disk).
     async ping() {
       ping.get();
+      if (filename !== ':memory:') probeWrite(filename);
+      const failingFor = health.failingForMs();
+      if (failingFor !== null && failingFor < FAILURE_MEMORY_MS) {
+        throw new StorageError('storage_unavailable', `storage unavailable: a write failed ${Math.round(failingFor / 1000)} s ago for lack of storage`);
+      }
     },
     async close() {
       if (closed) return;

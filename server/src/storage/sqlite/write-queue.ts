@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './database';
+import { toStorageUnavailable, type WriteHealth } from './storage-failure';
 
 /**
  * Group commit. Most of a small write's cost is the COMMIT (one WAL frame write per dirty page),
@@ -22,7 +23,20 @@ interface Job {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-export function createWriteQueue(db: SqliteDatabase, maxBatch = 500): WriteQueue {
+export interface WriteQueueOptions {
+  maxBatch?: number;
+  /** Told when a commit succeeds or fails for lack of storage (readiness). */
+  health?: WriteHealth;
+}
+
+export function createWriteQueue(db: SqliteDatabase, options: WriteQueueOptions = {}): WriteQueue {
+  const maxBatch = options.maxBatch ?? 500;
+  // A full disk or an I/O error is storage_unavailable for every job it failed.
+  const mapped = (error: unknown): unknown => {
+    const result = toStorageUnavailable(error);
+    if (result !== error) options.health?.failed();
+    return result;
+  };
   let queue: Job[] = [];
   let scheduled = false;
   const inSavepoint = db.transaction((work: () => unknown) => work());
@@ -48,12 +62,14 @@ export function createWriteQueue(db: SqliteDatabase, maxBatch = 500): WriteQueue
       try {
         outcomes = batchTx.immediate(jobs);
       } catch (error) {
-        for (const job of jobs) job.reject(error);
+        const failure = mapped(error);
+        for (const job of jobs) job.reject(failure);
         continue;
       }
+      options.health?.succeeded();
       outcomes.forEach((o, i) => {
         if (o.ok) jobs[i]!.resolve(o.value);
-        else jobs[i]!.reject(o.error);
+        else jobs[i]!.reject(mapped(o.error));
       });
     }
   };
