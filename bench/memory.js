@@ -28,7 +28,16 @@ module.exports = async function memory(ctx) {
     let elapsed = 0;
     while (relayed < total) {
       const count = Math.min(batch, total - relayed);
-      const r = await sustained({ url: world.server.url, bench, prefix: newPrefix('mem'), accountOf, conversations: CONVERSATIONS, count, maxSeconds: 180, server: world.server });
+      const r = await sustained({
+        url: world.server.url,
+        bench,
+        prefix: newPrefix('mem'),
+        accountOf,
+        conversations: CONVERSATIONS,
+        count,
+        maxSeconds: 180,
+        server: world.server,
+      });
       if (!r.complete) throw new Error(`memory: only ${r.received}/${count} messages reached the emulator`);
       relayed += count;
       elapsed += r.elapsed_s;

@@ -66,19 +66,23 @@ async function sustainedSpread({ urls, bench, prefix, accountOf, count, connecti
   const per = Math.ceil(count / urls.length);
   const runs = urls.map((url, k) => {
     const amount = Math.min(per, count - k * per);
-    const requests = [{
-      method: 'POST',
-      path: '/api/v1/messages',
-      setupRequest(req) {
-        const i = next;
-        next += 1;
-        req.body = providerMessage(i, { prefix, conversations: CONVERSATIONS, accountOf });
-        req.headers = HEADERS;
-        tracker.sentAt(`${prefix}-${i}`, performance.now());
-        return req;
+    const requests = [
+      {
+        method: 'POST',
+        path: '/api/v1/messages',
+        setupRequest(req) {
+          const i = next;
+          next += 1;
+          req.body = providerMessage(i, { prefix, conversations: CONVERSATIONS, accountOf });
+          req.headers = HEADERS;
+          tracker.sentAt(`${prefix}-${i}`, performance.now());
+          return req;
+        },
       },
-    }];
-    return runAutocannon({ url, connections: Math.max(1, Math.floor(connections / urls.length)), pipelining: 1, amount, requests }, maxSeconds * 1000).then(summarizeAutocannon);
+    ];
+    return runAutocannon({ url, connections: Math.max(1, Math.floor(connections / urls.length)), pipelining: 1, amount, requests }, maxSeconds * 1000).then(
+      summarizeAutocannon,
+    );
   });
   const posted = await Promise.all(runs);
   const all = await tracker.waitAll(count, maxSeconds * 1000);
@@ -117,7 +121,15 @@ module.exports = async function postgres(ctx) {
     let sqliteRun;
     try {
       const sqliteAccountOf = (c) => sqlite.accounts[c % sqlite.accounts.length].login;
-      const sqliteJob = (tag, count) => ({ url: sqlite.server.url, bench, prefix: newPrefix(tag), accountOf: sqliteAccountOf, conversations: CONVERSATIONS, count, server: sqlite.server });
+      const sqliteJob = (tag, count) => ({
+        url: sqlite.server.url,
+        bench,
+        prefix: newPrefix(tag),
+        accountOf: sqliteAccountOf,
+        conversations: CONVERSATIONS,
+        count,
+        server: sqlite.server,
+      });
       await sustained(sqliteJob('sw', p.warm));
       sqliteRun = await sustained(sqliteJob('ss', p.count));
     } finally {

@@ -40,7 +40,15 @@ module.exports = async function relay(ctx) {
   const world = await startWorld({ template, name: 'relay', emulator: bench, sink, cpuProfDir: ctx.cpuProfDir, env: ctx.serverEnv });
   const naive = await startNaive(bench, world.accounts);
   const accountOf = (c) => world.accounts[c % world.accounts.length].login;
-  const job = (url, tag, count) => ({ url, bench, prefix: newPrefix(tag), accountOf, conversations: CONVERSATIONS, count, server: url === world.server.url ? world.server : naive });
+  const job = (url, tag, count) => ({
+    url,
+    bench,
+    prefix: newPrefix(tag),
+    accountOf,
+    conversations: CONVERSATIONS,
+    count,
+    server: url === world.server.url ? world.server : naive,
+  });
   let handedOff = false;
   try {
     await sustained(job(naive.url, 'nw', p.warm));

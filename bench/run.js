@@ -27,7 +27,11 @@ function parseArgs(argv) {
     if (arg === '--quick') opts.quick = true;
     else if (arg === '--profile') opts.profile = true;
     else if (arg.startsWith('--only=')) {
-      opts.only = arg.slice(7).split(',').map((s) => s.trim()).filter(Boolean);
+      opts.only = arg
+        .slice(7)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = opts.only.filter((b) => !BENCHES.includes(b));
       if (unknown.length) usage(`unknown benchmark ${unknown.join(', ')}`);
     } else if (arg === '--help' || arg === '-h') usage();
@@ -60,12 +64,24 @@ function evaluate(r) {
   }
   if (r.scale) t.scale_ratio = { target: 'seeded/empty ≥ 0.8', value: r.scale.ratio, pass: check(r.scale.ratio, (v) => v >= 0.8) };
   if (r.widget) {
-    t.widget_gzip = { target: `≤ 15 KB gzip (${WIDGET_MAX_BYTES} B)`, value: r.widget.gzip_bytes, pass: r.widget.missing ? null : check(r.widget.gzip_bytes, (v) => v <= WIDGET_MAX_BYTES) };
+    t.widget_gzip = {
+      target: `≤ 15 KB gzip (${WIDGET_MAX_BYTES} B)`,
+      value: r.widget.gzip_bytes,
+      pass: r.widget.missing ? null : check(r.widget.gzip_bytes, (v) => v <= WIDGET_MAX_BYTES),
+    };
   }
   if (r.postgres) {
     t.postgres_relay_ratio = { target: 'PostgreSQL/SQLite relay ≥ 0.6', value: r.postgres.relay_ratio, pass: check(r.postgres.relay_ratio, (v) => v >= 0.6) };
-    t.postgres_instances2_ratio = { target: '2 instances/1 ≥ 1.0', value: r.postgres.instances2_ratio, pass: check(r.postgres.instances2_ratio, (v) => v >= 1.0) };
-    t.postgres_p99_at_200 = { target: 'p99 < 50 ms at 200 msg/s on PostgreSQL', value: r.postgres.p99_ms_at_200, pass: check(r.postgres.p99_ms_at_200, (v) => v < 50) };
+    t.postgres_instances2_ratio = {
+      target: '2 instances/1 ≥ 1.0',
+      value: r.postgres.instances2_ratio,
+      pass: check(r.postgres.instances2_ratio, (v) => v >= 1.0),
+    };
+    t.postgres_p99_at_200 = {
+      target: 'p99 < 50 ms at 200 msg/s on PostgreSQL',
+      value: r.postgres.p99_ms_at_200,
+      pass: check(r.postgres.p99_ms_at_200, (v) => v < 50),
+    };
   }
   if (r.memory) t.memory_rss = { target: '≤ 250 MB RSS', value: r.memory.rss_mb, pass: check(r.memory.rss_mb, (v) => v <= 250) };
   return t;
@@ -77,31 +93,116 @@ function tableRows(all, t, quick) {
   const r = Object.fromEntries(Object.entries(all).filter(([, v]) => v && !v.error));
   const pass = (k) => (t[k] ? t[k].pass : null);
   if (r.ingest) {
-    rows.push({ benchmark: 'ingest webhooks (req/s)', ours: r.ingest.ours_rps, baseline: r.ingest.baseline_rps, ratio: r.ingest.ratio, target: '≥ 0.5× bare http', pass: pass('ingest_ratio') });
-    rows.push({ benchmark: 'ingest vs durable intake', ours: r.ingest.ours_rps, baseline: r.ingest.durable_baseline_rps, ratio: r.ingest.durable_ratio, target: '≥ 0.5× durable', pass: pass('ingest_durable_ratio') });
-    rows.push({ benchmark: 'ingest p50 / p99 (ms)', ours: pair(r.ingest.p50_ms, r.ingest.p99_ms), baseline: pair(r.ingest.baseline_p50_ms, r.ingest.baseline_p99_ms), ratio: null, target: 'info', pass: 'info' });
+    rows.push({
+      benchmark: 'ingest webhooks (req/s)',
+      ours: r.ingest.ours_rps,
+      baseline: r.ingest.baseline_rps,
+      ratio: r.ingest.ratio,
+      target: '≥ 0.5× bare http',
+      pass: pass('ingest_ratio'),
+    });
+    rows.push({
+      benchmark: 'ingest vs durable intake',
+      ours: r.ingest.ours_rps,
+      baseline: r.ingest.durable_baseline_rps,
+      ratio: r.ingest.durable_ratio,
+      target: '≥ 0.5× durable',
+      pass: pass('ingest_durable_ratio'),
+    });
+    rows.push({
+      benchmark: 'ingest p50 / p99 (ms)',
+      ours: pair(r.ingest.p50_ms, r.ingest.p99_ms),
+      baseline: pair(r.ingest.baseline_p50_ms, r.ingest.baseline_p99_ms),
+      ratio: null,
+      target: 'info',
+      pass: 'info',
+    });
   }
   if (r.relay) {
-    rows.push({ benchmark: 'relay end to end (msg/s)', ours: r.relay.ours_mps, baseline: r.relay.naive_mps, ratio: r.relay.ratio, target: '≥ 1000 msg/s', pass: pass('relay_mps') });
-    rows.push({ benchmark: 'relay vs naive relay', ours: r.relay.ours_mps, baseline: r.relay.naive_mps, ratio: r.relay.ratio, target: '≥ 0.8× naive', pass: pass('relay_ratio') });
-    rows.push({ benchmark: 'relay p99 @200 msg/s (ms)', ours: r.relay.p99_ms_at_200, baseline: r.relay.naive_p99_ms_at_200, ratio: null, target: '< 50 ms', pass: pass('relay_p99_at_200') });
+    rows.push({
+      benchmark: 'relay end to end (msg/s)',
+      ours: r.relay.ours_mps,
+      baseline: r.relay.naive_mps,
+      ratio: r.relay.ratio,
+      target: '≥ 1000 msg/s',
+      pass: pass('relay_mps'),
+    });
+    rows.push({
+      benchmark: 'relay vs naive relay',
+      ours: r.relay.ours_mps,
+      baseline: r.relay.naive_mps,
+      ratio: r.relay.ratio,
+      target: '≥ 0.8× naive',
+      pass: pass('relay_ratio'),
+    });
+    rows.push({
+      benchmark: 'relay p99 @200 msg/s (ms)',
+      ours: r.relay.p99_ms_at_200,
+      baseline: r.relay.naive_p99_ms_at_200,
+      ratio: null,
+      target: '< 50 ms',
+      pass: pass('relay_p99_at_200'),
+    });
   }
   if (r.scale) {
     const size = r.scale.accounts ? `${r.scale.accounts / 1000}k acc/${r.scale.stored_messages / 1000}k msg` : '';
-    rows.push({ benchmark: `scale ${size} (msg/s)`, ours: r.scale.seeded_mps, baseline: r.scale.empty_mps, ratio: r.scale.ratio, target: '≥ 0.8× empty DB', pass: pass('scale_ratio') });
+    rows.push({
+      benchmark: `scale ${size} (msg/s)`,
+      ours: r.scale.seeded_mps,
+      baseline: r.scale.empty_mps,
+      ratio: r.scale.ratio,
+      target: '≥ 0.8× empty DB',
+      pass: pass('scale_ratio'),
+    });
   }
   if (r.widget) {
-    rows.push({ benchmark: 'widget script.js gzip (B)', ours: r.widget.missing ? 'missing' : r.widget.gzip_bytes, baseline: null, ratio: null, target: '≤ 15 KB', pass: r.widget.missing ? 'missing' : pass('widget_gzip') });
+    rows.push({
+      benchmark: 'widget script.js gzip (B)',
+      ours: r.widget.missing ? 'missing' : r.widget.gzip_bytes,
+      baseline: null,
+      ratio: null,
+      target: '≤ 15 KB',
+      pass: r.widget.missing ? 'missing' : pass('widget_gzip'),
+    });
   }
   if (r.memory) {
-    rows.push({ benchmark: `memory RSS after ${r.memory.messages ? r.memory.messages / 1000 + 'k' : '?'} msgs (MB)`, ours: r.memory.rss_mb, baseline: null, ratio: null, target: '≤ 250 MB', pass: pass('memory_rss') });
+    rows.push({
+      benchmark: `memory RSS after ${r.memory.messages ? r.memory.messages / 1000 + 'k' : '?'} msgs (MB)`,
+      ours: r.memory.rss_mb,
+      baseline: null,
+      ratio: null,
+      target: '≤ 250 MB',
+      pass: pass('memory_rss'),
+    });
   }
   if (r.postgres) {
-    rows.push({ benchmark: 'relay on PostgreSQL (msg/s)', ours: r.postgres.relay_mps, baseline: r.postgres.sqlite_relay_mps, ratio: r.postgres.relay_ratio, target: '≥ 0.6× SQLite', pass: pass('postgres_relay_ratio') });
-    rows.push({ benchmark: '2 instances on one PostgreSQL (msg/s)', ours: r.postgres.instances2_mps, baseline: r.postgres.relay_mps, ratio: r.postgres.instances2_ratio, target: '≥ 1.0× one instance', pass: pass('postgres_instances2_ratio') });
-    rows.push({ benchmark: 'PostgreSQL p99 @200 msg/s (ms)', ours: r.postgres.p99_ms_at_200, baseline: null, ratio: null, target: '< 50 ms', pass: pass('postgres_p99_at_200') });
+    rows.push({
+      benchmark: 'relay on PostgreSQL (msg/s)',
+      ours: r.postgres.relay_mps,
+      baseline: r.postgres.sqlite_relay_mps,
+      ratio: r.postgres.relay_ratio,
+      target: '≥ 0.6× SQLite',
+      pass: pass('postgres_relay_ratio'),
+    });
+    rows.push({
+      benchmark: '2 instances on one PostgreSQL (msg/s)',
+      ours: r.postgres.instances2_mps,
+      baseline: r.postgres.relay_mps,
+      ratio: r.postgres.instances2_ratio,
+      target: '≥ 1.0× one instance',
+      pass: pass('postgres_instances2_ratio'),
+    });
+    rows.push({
+      benchmark: 'PostgreSQL p99 @200 msg/s (ms)',
+      ours: r.postgres.p99_ms_at_200,
+      baseline: null,
+      ratio: null,
+      target: '< 50 ms',
+      pass: pass('postgres_p99_at_200'),
+    });
   }
-  for (const [name, res] of Object.entries(all)) if (res && res.error) rows.push({ benchmark: name, ours: null, baseline: null, ratio: null, target: res.error.split('\n')[0].slice(0, 70), pass: 'error' });
+  for (const [name, res] of Object.entries(all))
+    if (res && res.error) rows.push({ benchmark: name, ours: null, baseline: null, ratio: null, target: res.error.split('\n')[0].slice(0, 70), pass: 'error' });
   if (quick) rows.push({ benchmark: '(--quick: reduced sizes)', ours: null, baseline: null, ratio: null, target: '', pass: 'info' });
   return rows;
 }
@@ -119,8 +220,16 @@ const pair = (a, b) => (a === null || a === undefined ? null : `${a} / ${b}`);
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const machine = { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? null, node: process.version, platform: `${os.platform()} ${os.release()}`, loadavg_start: os.loadavg().map((x) => Math.round(x * 100) / 100) };
-  console.log(`amochan bench${opts.quick ? ' --quick' : ''}: ${opts.only.join(', ')} on ${machine.cpus} cpus, node ${machine.node}, load ${machine.loadavg_start.join(' ')}`);
+  const machine = {
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? null,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadavg_start: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+  console.log(
+    `amochan bench${opts.quick ? ' --quick' : ''}: ${opts.only.join(', ')} on ${machine.cpus} cpus, node ${machine.node}, load ${machine.loadavg_start.join(' ')}`,
+  );
 
   const needsServer = opts.only.some((b) => b !== 'widget');
   const results = {};
@@ -131,7 +240,16 @@ async function main() {
       const bench = await startBenchEmulator();
       const sink = await startSink();
       const template = createTemplate(LIVE_ACCOUNTS);
-      ctx = { quick: opts.quick, bench, sink, template, log, cpuProfDir: opts.profile ? PROFILES : null, serverEnv: serverEnvOverrides(), handoff: opts.only.includes('memory') ? {} : null };
+      ctx = {
+        quick: opts.quick,
+        bench,
+        sink,
+        template,
+        log,
+        cpuProfDir: opts.profile ? PROFILES : null,
+        serverEnv: serverEnvOverrides(),
+        handoff: opts.only.includes('memory') ? {} : null,
+      };
     } catch (err) {
       for (const b of opts.only) if (b !== 'widget') results[b] = { error: err.message };
       console.error(`✖ setup failed: ${err.message}`);
@@ -172,7 +290,9 @@ async function main() {
   };
   fs.writeFileSync(RESULTS, JSON.stringify(out, null, 2) + '\n');
   console.log('\n' + renderTable(tableRows(results, targets, opts.quick)));
-  const misses = Object.entries(targets).filter(([, v]) => v.pass === false).map(([k]) => k);
+  const misses = Object.entries(targets)
+    .filter(([, v]) => v.pass === false)
+    .map(([k]) => k);
   console.log(`\n${misses.length ? `missed: ${misses.join(', ')}` : 'all measured targets met'} — ${out.duration_s} s, results in bench/results.json`);
   process.exit(Object.values(results).some((r) => r && r.error) ? 1 : 0);
 }

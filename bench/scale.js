@@ -28,7 +28,9 @@ module.exports = async function scale(ctx) {
     env: ctx.serverEnv,
     prepare: async (file) => {
       seedInfo = seedDatabase(file, { channelId: bench.channelId, ...size });
-      log(`scale: seeded ${size.accounts} accounts, ${seedInfo.messages} messages, ${seedInfo.conversations} conversations in ${seedInfo.seconds.toFixed(1)} s`);
+      log(
+        `scale: seeded ${size.accounts} accounts, ${seedInfo.messages} messages, ${seedInfo.conversations} conversations in ${seedInfo.seconds.toFixed(1)} s`,
+      );
       const t = Date.now();
       await connectEmulator(bench, seedInfo.accounts);
       log(`scale: ${size.accounts} accounts connected in the emulator in ${((Date.now() - t) / 1000).toFixed(1)} s`);
@@ -37,7 +39,15 @@ module.exports = async function scale(ctx) {
   const emptyWorld = await startWorld({ template, name: 'scale-empty', emulator: bench, sink, env: ctx.serverEnv });
   const seededOf = (c) => seededLogin((c * 7919) % size.accounts);
   const liveOf = (c) => emptyWorld.accounts[c % emptyWorld.accounts.length].login;
-  const job = (world, accountOf, tag, count) => ({ url: world.server.url, bench, prefix: newPrefix(tag), accountOf, conversations: CONVERSATIONS, count, server: world.server });
+  const job = (world, accountOf, tag, count) => ({
+    url: world.server.url,
+    bench,
+    prefix: newPrefix(tag),
+    accountOf,
+    conversations: CONVERSATIONS,
+    count,
+    server: world.server,
+  });
   try {
     await sustained(job(emptyWorld, liveOf, 'ew', p.warm));
     await sustained(job(seededWorld, seededOf, 'sw', p.warm));

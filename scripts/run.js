@@ -71,7 +71,12 @@ const PACKAGES = [
   { dir: 'packages/amojo-emulator', output: 'dist/index.js' },
   { dir: 'server', output: 'dist/main.js' },
   // The server URL is baked into the widget's script at build time.
-  { dir: 'widget', output: 'dist/widget.zip', extra: ['templates', 'i18n', 'images', 'manifest.json', 'scripts', 'webpack.config.js'], env: ['WIDGET_SERVER_URL'] },
+  {
+    dir: 'widget',
+    output: 'dist/widget.zip',
+    extra: ['templates', 'i18n', 'images', 'manifest.json', 'scripts', 'webpack.config.js'],
+    env: ['WIDGET_SERVER_URL'],
+  },
   { dir: 'bench', output: null },
 ].map((p) => ({ ...p, manifest: JSON.parse(fs.readFileSync(path.join(ROOT, p.dir, 'package.json'), 'utf8')) }));
 
@@ -176,7 +181,16 @@ function lint() {
   // Layers only point down (DESIGN.md): an import cycle is the first sign one started pointing up.
   console.log('• import cycles (madge)');
   const madge = require.resolve('madge/bin/cli.js', { paths: [ROOT] });
-  const cycles = run(process.execPath, [madge, '--circular', '--extensions', 'ts', 'server/src', 'packages/amojo/src', 'packages/amojo-emulator/src', 'widget/src']);
+  const cycles = run(process.execPath, [
+    madge,
+    '--circular',
+    '--extensions',
+    'ts',
+    'server/src',
+    'packages/amojo/src',
+    'packages/amojo-emulator/src',
+    'widget/src',
+  ]);
   if (cycles !== 0) fail('an import cycle was found (see above): move the shared piece down a layer so imports only point down.');
 }
 

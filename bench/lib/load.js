@@ -20,14 +20,11 @@ function runAutocannon(opts, maxMs) {
     let timer = null;
     let started = null;
     let lastResponse = null;
-    const instance = autocannon(
-      { sampleInt: 100, ...opts, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false },
-      (err, result) => {
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve({ ...result, elapsedMs: started !== null && lastResponse !== null ? lastResponse - started : result.duration * 1000 });
-      },
-    );
+    const instance = autocannon({ sampleInt: 100, ...opts, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false }, (err, result) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve({ ...result, elapsedMs: started !== null && lastResponse !== null ? lastResponse - started : result.duration * 1000 });
+    });
     instance.on('start', () => {
       started = performance.now();
     });

@@ -156,4 +156,14 @@ async function startServer({ emulator, databaseUrl, providerWebhookUrl, env = {}
 
 const BENCH_TOKEN = 'bench-provider-token';
 
-module.exports = { freePort, startChild, startServer, runCli, readRss, waitHealthy, sleep, BENCH_TOKEN, BASELINES_DIR: path.join(__dirname, '..', 'baselines') };
+module.exports = {
+  freePort,
+  startChild,
+  startServer,
+  runCli,
+  readRss,
+  waitHealthy,
+  sleep,
+  BENCH_TOKEN,
+  BASELINES_DIR: path.join(__dirname, '..', 'baselines'),
+};

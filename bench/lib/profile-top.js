@@ -37,7 +37,12 @@ for (const [id, t] of self) {
   const loc = where(cf.url);
   const key = `${cf.functionName || '(anonymous)'}  ${loc}:${cf.lineNumber + 1}`;
   fn.set(key, (fn.get(key) || 0) + t);
-  const group = loc.startsWith('node:') ? 'node core' : loc.split('/').slice(0, loc.startsWith('server/') ? 2 : 1).join('/');
+  const group = loc.startsWith('node:')
+    ? 'node core'
+    : loc
+        .split('/')
+        .slice(0, loc.startsWith('server/') ? 2 : 1)
+        .join('/');
   pkg.set(group, (pkg.get(group) || 0) + t);
 }
 const pct = (t) => `${((t / total) * 100).toFixed(1).padStart(5)}%`;

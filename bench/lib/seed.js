@@ -27,11 +27,64 @@ const DONE_OUTBOX_FOR = 6.5 * DAY;
 
 const COLUMNS = {
   provider_accounts: ['login', 'password_hash', 'created_at'],
-  connections: ['amojo_account_id', 'login', 'scope_id', 'title', 'status', 'amocrm_account_id', 'pipeline_id', 'connected_at', 'disconnected_at', 'updated_at'],
-  conversations: ['id', 'login', 'scope_id', 'conversation_id', 'amojo_chat_id', 'client_id', 'client_ref_id', 'phone', 'state', 'ref_bound', 'created_at', 'updated_at', 'last_activity_at'],
-  messages: ['id', 'direction', 'login', 'scope_id', 'conversation_id', 'amojo_chat_id', 'msgid', 'amojo_msg_id', 'status', 'last_error', 'payload', 'created_at', 'updated_at'],
+  connections: [
+    'amojo_account_id',
+    'login',
+    'scope_id',
+    'title',
+    'status',
+    'amocrm_account_id',
+    'pipeline_id',
+    'connected_at',
+    'disconnected_at',
+    'updated_at',
+  ],
+  conversations: [
+    'id',
+    'login',
+    'scope_id',
+    'conversation_id',
+    'amojo_chat_id',
+    'client_id',
+    'client_ref_id',
+    'phone',
+    'state',
+    'ref_bound',
+    'created_at',
+    'updated_at',
+    'last_activity_at',
+  ],
+  messages: [
+    'id',
+    'direction',
+    'login',
+    'scope_id',
+    'conversation_id',
+    'amojo_chat_id',
+    'msgid',
+    'amojo_msg_id',
+    'status',
+    'last_error',
+    'payload',
+    'created_at',
+    'updated_at',
+  ],
   webhook_receipts: ['key', 'scope_id', 'kind', 'raw', 'received_at'],
-  outbox: ['id', 'destination', 'kind', 'ordering_key', 'payload', 'message_id', 'state', 'attempts', 'next_attempt_at', 'lease_until', 'last_error', 'created_at', 'updated_at'],
+  outbox: [
+    'id',
+    'destination',
+    'kind',
+    'ordering_key',
+    'payload',
+    'message_id',
+    'state',
+    'attempts',
+    'next_attempt_at',
+    'lease_until',
+    'last_error',
+    'created_at',
+    'updated_at',
+  ],
 };
 
 /** uuid-shaped ids, sequential so the B-trees fill in order (seeding speed; depth is the same). */
@@ -53,7 +106,8 @@ function checkSchema(db) {
     }
     const have = new Set(info.map((c) => c.name));
     for (const c of cols) if (!have.has(c)) problems.push(`${table}.${c} is gone`);
-    for (const c of info) if (c.notnull && c.dflt_value === null && !c.pk && !cols.includes(c.name)) problems.push(`${table}.${c.name} (NOT NULL) is not seeded`);
+    for (const c of info)
+      if (c.notnull && c.dflt_value === null && !c.pk && !cols.includes(c.name)) problems.push(`${table}.${c.name} (NOT NULL) is not seeded`);
   }
   if (problems.length > 0) {
     throw new Error(`bench/lib/seed.js no longer mirrors server/src/storage/sqlite/migrations.ts: ${problems.join('; ')}. Update seed.js.`);
@@ -96,8 +150,16 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
       seeded.push({ login, amojoId, scopeId });
       ins.provider_accounts.run({ login, password_hash: 'seeded-by-bench:no-login', created_at: connectedAt });
       ins.connections.run({
-        amojo_account_id: amojoId, login, scope_id: scopeId, title: `Seeded ${a}`, status: 'connected',
-        amocrm_account_id: null, pipeline_id: null, connected_at: connectedAt, disconnected_at: null, updated_at: connectedAt,
+        amojo_account_id: amojoId,
+        login,
+        scope_id: scopeId,
+        title: `Seeded ${a}`,
+        status: 'connected',
+        amocrm_account_id: null,
+        pipeline_id: null,
+        connected_at: connectedAt,
+        disconnected_at: null,
+        updated_at: connectedAt,
       });
       for (let k = 0; k < convsPerAccount && msgNo < messages; k += 1) {
         const g = a * convsPerAccount + k;
@@ -110,8 +172,19 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
         const last = t0 + (inConv - 1) * 60_000;
         conversationsCount += 1;
         ins.conversations.run({
-          id: `cv-${a}-${k}`, login, scope_id: scopeId, conversation_id: convId, amojo_chat_id: chatId, client_id: `seed-cust-${a}-${k}`,
-          client_ref_id: clientRef, phone: null, state: 'active', ref_bound: 0, created_at: t0, updated_at: last, last_activity_at: last,
+          id: `cv-${a}-${k}`,
+          login,
+          scope_id: scopeId,
+          conversation_id: convId,
+          amojo_chat_id: chatId,
+          client_id: `seed-cust-${a}-${k}`,
+          client_ref_id: clientRef,
+          phone: null,
+          state: 'active',
+          ref_bound: 0,
+          created_at: t0,
+          updated_at: last,
+          last_activity_at: last,
         });
         for (let j = 0; j < inConv && msgNo < messages; j += 1) {
           const i = msgNo;
@@ -121,35 +194,83 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
           const withOutbox = now - at < DONE_OUTBOX_FOR;
           if (j % 2 === 0) {
             const payload = JSON.stringify({
-              account: login, conversation_id: convId, msgid: `seed-${i}`,
+              account: login,
+              conversation_id: convId,
+              msgid: `seed-${i}`,
               sender: { id: `seed-cust-${a}-${k}`, name: `Customer ${k}` },
               message: { type: 'text', text: `Seeded customer message ${i}: is the order still available?` },
             });
             ins.messages.run({
-              id: `sm-${i}`, direction: 'inbound', login, scope_id: scopeId, conversation_id: convId, amojo_chat_id: chatId,
-              msgid: `seed-${i}`, amojo_msg_id: amojoMsgId, status: 'sent', last_error: null, payload, created_at: at, updated_at: at + 50,
+              id: `sm-${i}`,
+              direction: 'inbound',
+              login,
+              scope_id: scopeId,
+              conversation_id: convId,
+              amojo_chat_id: chatId,
+              msgid: `seed-${i}`,
+              amojo_msg_id: amojoMsgId,
+              status: 'sent',
+              last_error: null,
+              payload,
+              created_at: at,
+              updated_at: at + 50,
             });
             if (withOutbox) {
               outboxNo += 1;
               ins.outbox.run({
-                id: `obx_sm-${i}`, destination: 'amojo', kind: 'new_message', ordering_key: `conv:${login}:${convId}`,
-                payload: JSON.stringify({ scopeId, conversationRef: `cv-${a}-${k}`, message: { msgid: `seed-${i}` } }), message_id: `sm-${i}`,
-                state: 'done', attempts: 1, next_attempt_at: at, lease_until: null, last_error: null, created_at: at, updated_at: at + 50,
+                id: `obx_sm-${i}`,
+                destination: 'amojo',
+                kind: 'new_message',
+                ordering_key: `conv:${login}:${convId}`,
+                payload: JSON.stringify({ scopeId, conversationRef: `cv-${a}-${k}`, message: { msgid: `seed-${i}` } }),
+                message_id: `sm-${i}`,
+                state: 'done',
+                attempts: 1,
+                next_attempt_at: at,
+                lease_until: null,
+                last_error: null,
+                created_at: at,
+                updated_at: at + 50,
               });
             }
           } else {
             const raw = JSON.stringify({
-              account_id: amojoId, time: Math.floor(at / 1000),
+              account_id: amojoId,
+              time: Math.floor(at / 1000),
               message: {
-                receiver: { id: clientRef, client_id: `seed-cust-${a}-${k}` }, sender: { id: uuid(0x3a9, a), name: 'Manager' },
-                conversation: { id: chatId, client_id: convId }, source: { external_id: '' },
-                timestamp: Math.floor(at / 1000), msec_timestamp: at,
-                message: { id: amojoMsgId, type: 'text', text: `Seeded manager answer ${i}: yes.`, markup: null, tag: '', media: '', thumbnail: '', file_name: '', file_size: 0 },
+                receiver: { id: clientRef, client_id: `seed-cust-${a}-${k}` },
+                sender: { id: uuid(0x3a9, a), name: 'Manager' },
+                conversation: { id: chatId, client_id: convId },
+                source: { external_id: '' },
+                timestamp: Math.floor(at / 1000),
+                msec_timestamp: at,
+                message: {
+                  id: amojoMsgId,
+                  type: 'text',
+                  text: `Seeded manager answer ${i}: yes.`,
+                  markup: null,
+                  tag: '',
+                  media: '',
+                  thumbnail: '',
+                  file_name: '',
+                  file_size: 0,
+                },
               },
             });
             ins.messages.run({
-              id: `sm-${i}`, direction: 'outbound', login, scope_id: scopeId, conversation_id: convId, amojo_chat_id: chatId,
-              msgid: null, amojo_msg_id: amojoMsgId, status: 'delivered', last_error: null, payload: raw, created_at: at, updated_at: at + 50,
+              id: `sm-${i}`,
+              direction: 'outbound',
+              login,
+              scope_id: scopeId,
+              conversation_id: convId,
+              amojo_chat_id: chatId,
+              msgid: null,
+              amojo_msg_id: amojoMsgId,
+              status: 'delivered',
+              last_error: null,
+              payload: raw,
+              created_at: at,
+              updated_at: at + 50,
             });
             if (now - at < RECEIPTS_FOR) {
               receiptsNo += 1;
@@ -158,9 +279,19 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
             if (withOutbox) {
               outboxNo += 1;
               ins.outbox.run({
-                id: `obx_sm-${i}`, destination: 'provider', kind: 'event', ordering_key: `conv:${scopeId}:${chatId}`,
-                payload: JSON.stringify({ id: `evt-${i}`, type: 'message.created', account: login }), message_id: `sm-${i}`,
-                state: 'done', attempts: 1, next_attempt_at: at, lease_until: null, last_error: null, created_at: at, updated_at: at + 50,
+                id: `obx_sm-${i}`,
+                destination: 'provider',
+                kind: 'event',
+                ordering_key: `conv:${scopeId}:${chatId}`,
+                payload: JSON.stringify({ id: `evt-${i}`, type: 'message.created', account: login }),
+                message_id: `sm-${i}`,
+                state: 'done',
+                attempts: 1,
+                next_attempt_at: at,
+                lease_until: null,
+                last_error: null,
+                created_at: at,
+                updated_at: at + 50,
               });
             }
           }
@@ -171,7 +302,14 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
   run();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
-  return { accounts: seeded, conversations: conversationsCount, messages: msgNo, outbox_done: outboxNo, receipts: receiptsNo, seconds: (Date.now() - started) / 1000 };
+  return {
+    accounts: seeded,
+    conversations: conversationsCount,
+    messages: msgNo,
+    outbox_done: outboxNo,
+    receipts: receiptsNo,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** Connects every seeded account in the emulator through the signed API (bounded concurrency). */

@@ -19,14 +19,7 @@ function verdict(pass) {
 
 /** rows: [{benchmark, ours, baseline, ratio, target, pass}] where pass is true/false/null (not measured). */
 function renderTable(rows) {
-  const cells = rows.map((r) => [
-    r.benchmark,
-    fmt(r.ours),
-    fmt(r.baseline),
-    fmt(r.ratio),
-    r.target,
-    verdict(r.pass),
-  ]);
+  const cells = rows.map((r) => [r.benchmark, fmt(r.ours), fmt(r.baseline), fmt(r.ratio), r.target, verdict(r.pass)]);
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => c.map((v, i) => v.padEnd(widths[i])).join('  ');
   return [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');

@@ -47,9 +47,7 @@ export function usage(commands: CliCommand[] = COMMANDS): string {
 
 /** Longest command path that prefixes argv wins, so `outbox retry` beats a hypothetical `outbox`. */
 function findCommand(argv: string[], commands: CliCommand[]): CliCommand | undefined {
-  return commands
-    .filter((c) => c.path.every((word, i) => argv[i] === word))
-    .sort((a, b) => b.path.length - a.path.length)[0];
+  return commands.filter((c) => c.path.every((word, i) => argv[i] === word)).sort((a, b) => b.path.length - a.path.length)[0];
 }
 
 export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -15,12 +15,14 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/amochan.sqlite';
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyToUndefined, z.string().url().optional());
-const int = (def: number, min: number, max: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+const int = (def: number, min: number, max: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
 const bool = (def: boolean) =>
   z.preprocess(
     emptyToUndefined,
-    z.enum(['1', '0', 'true', 'false', 'yes', 'no']).default(def ? 'true' : 'false').transform((v) => ['1', 'true', 'yes'].includes(v)),
+    z
+      .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+      .default(def ? 'true' : 'false')
+      .transform((v) => ['1', 'true', 'yes'].includes(v)),
   );
 
 const envSchema = z.object({
@@ -28,9 +30,12 @@ const envSchema = z.object({
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   DATABASE_URL: z.preprocess(
     emptyToUndefined,
-    z.string().default(DEFAULT_DATABASE_URL).refine((v) => v.startsWith('sqlite:') || v.startsWith('postgres://') || v.startsWith('postgresql://') || v === 'memory:', {
-      message: 'must be sqlite:<path>, memory: or postgres://…',
-    }),
+    z
+      .string()
+      .default(DEFAULT_DATABASE_URL)
+      .refine((v) => v.startsWith('sqlite:') || v.startsWith('postgres://') || v.startsWith('postgresql://') || v === 'memory:', {
+        message: 'must be sqlite:<path>, memory: or postgres://…',
+      }),
   ),
   // PostgreSQL only: connections per instance, and the per-statement cap.
   DATABASE_POOL_SIZE: int(10, 1, 1000),
@@ -150,7 +155,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Tokens need a key to be stored: a sandbox without one runs without OAuth (config refuses this elsewhere).
   const oauth = oauthConfigured && Boolean(e.TOKEN_ENCRYPTION_KEY);
   if (!sandbox && e.AMOCRM_CLIENT_SECRET && !e.AMOCRM_TOKEN_AUDIENCE && !e.AMOCRM_REDIRECT_URI)
-    problems.push("AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set without AMOCRM_REDIRECT_URI (the scheme://host of the integration's redirect URI, the widget token's aud)");
+    problems.push(
+      "AMOCRM_TOKEN_AUDIENCE: required when AMOCRM_CLIENT_SECRET is set without AMOCRM_REDIRECT_URI (the scheme://host of the integration's redirect URI, the widget token's aud)",
+    );
   // A lease shorter than the slowest delivery (createChat + new_message to amojo, or one provider
   // POST) would let the same entry be claimed again while its first delivery is still running.
   if (parsed.success) {
@@ -169,7 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  const allowedOrigins = e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  const allowedOrigins = e.ALLOWED_ORIGINS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // amoCRM's widget tokens carry the redirect URI's scheme://host as aud: the default audience.
   const audience = e.AMOCRM_TOKEN_AUDIENCE ?? (e.AMOCRM_CLIENT_SECRET && e.AMOCRM_REDIRECT_URI ? new URL(e.AMOCRM_REDIRECT_URI).origin : undefined);
   return { ...e, AMOCRM_TOKEN_AUDIENCE: audience, sandbox, oauth, allowedOrigins };
@@ -184,7 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function oauthProblems(e: Env, sandbox: boolean, oauth: boolean): string[] {
   const problems: string[] = [];
   if (e.AMOCRM_REDIRECT_URI && (!e.AMOCRM_CLIENT_ID || !e.AMOCRM_CLIENT_SECRET))
-    problems.push('AMOCRM_REDIRECT_URI: needs AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET (the integration\'s id and secret key) to turn on OAuth install');
+    problems.push("AMOCRM_REDIRECT_URI: needs AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET (the integration's id and secret key) to turn on OAuth install");
   if (e.TOKEN_ENCRYPTION_KEY) {
     try {
       decodeEncryptionKey(e.TOKEN_ENCRYPTION_KEY);

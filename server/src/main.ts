@@ -142,7 +142,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     // Keeps amoCRM tokens (and so their refresh tokens) alive even when no REST call needs them.
     const amocrm = deps.amocrm;
     if (amocrm && config.AMOCRM_TOKEN_CHECK_INTERVAL_MS > 0) {
-      const keeper = createTokenKeeper({ installations: store.installations, tokens: amocrm.tokens, clock: deps.clock, logger, intervalMs: config.AMOCRM_TOKEN_CHECK_INTERVAL_MS });
+      const keeper = createTokenKeeper({
+        installations: store.installations,
+        tokens: amocrm.tokens,
+        clock: deps.clock,
+        logger,
+        intervalMs: config.AMOCRM_TOKEN_CHECK_INTERVAL_MS,
+      });
       // On one instance only: refreshes racing across instances would spend a single-use refresh token twice.
       lifecycle.onShutdown('amoCRM token keeper', leadOnly('amocrm-token-keeper', keeper));
     }
@@ -184,7 +190,7 @@ function warnAboutBindings(config: Config, logger: Logger): void {
   }
   logger.warn(
     { oauth: false, allowUnverifiedBindings: true },
-    'ALLOW_UNVERIFIED_BINDINGS=true: OAuth install is not configured, so ANY provider login can bind ANY amojo_id (and take over that amoCRM account\'s chats); ' +
+    "ALLOW_UNVERIFIED_BINDINGS=true: OAuth install is not configured, so ANY provider login can bind ANY amojo_id (and take over that amoCRM account's chats); " +
       'set AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI and TOKEN_ENCRYPTION_KEY to have amoCRM vouch for every binding',
   );
 }
@@ -193,11 +199,14 @@ function listen(listener: RequestListener, config: Pick<Config, 'PORT' | 'HOST' 
   return new Promise((resolve, reject) => {
     // Node checks these timeouts every connectionsCheckingInterval (30 s by default, which would
     // let a stalled sender hold its socket that much longer); once a second keeps them close to exact.
-    const server = createServer({
-      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
-      requestTimeout: config.HTTP_BODY_TIMEOUT_MS,
-      connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
-    }, listener);
+    const server = createServer(
+      {
+        headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+        requestTimeout: config.HTTP_BODY_TIMEOUT_MS,
+        connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
+      },
+      listener,
+    );
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve(server));
   });

@@ -29,13 +29,7 @@ async function validateZip(buffer) {
     return [`widget.zip: not a readable zip archive (${error.message})`];
   }
   const { problems: textProblems, json } = checkText(files);
-  return [
-    ...checkLayout(files),
-    ...textProblems,
-    ...checkManifest(json, files),
-    ...checkImages(files),
-    ...(await checkScript(files)),
-  ];
+  return [...checkLayout(files), ...textProblems, ...checkManifest(json, files), ...checkImages(files), ...(await checkScript(files))];
 }
 
 async function main() {

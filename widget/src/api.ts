@@ -1,6 +1,14 @@
 import { classifyFailure, WidgetError } from './errors';
 import type { AjaxOptions, Thenable } from './host';
-import type { ConnectReply, ConnectRequest, DisconnectReply, DisconnectRequest, SourceReply, SourceRequest, StatusReply } from '../../server/src/contract/widget-api';
+import type {
+  ConnectReply,
+  ConnectRequest,
+  DisconnectReply,
+  DisconnectRequest,
+  SourceReply,
+  SourceRequest,
+  StatusReply,
+} from '../../server/src/contract/widget-api';
 
 /** Sends one request: the host's `$authorizedAjax` (adds X-Auth-Token) or plain `$.ajax`. */
 export type Send = (options: AjaxOptions) => Thenable;
@@ -52,14 +60,10 @@ export function createApi(baseUrl: string, send: Send) {
   }
 
   return {
-    status: (amojoId: string) =>
-      request<StatusReply>('GET', `/widget/v1/status?amojo_id=${encodeURIComponent(amojoId)}`),
-    connect: (body: ConnectRequest) =>
-      request<ConnectReply>('POST', '/widget/v1/connect', body),
-    disconnect: (body: DisconnectRequest) =>
-      request<DisconnectReply>('POST', '/widget/v1/disconnect', body),
-    addSource: (body: SourceRequest) =>
-      request<SourceReply | undefined>('POST', '/widget/v1/source', body),
+    status: (amojoId: string) => request<StatusReply>('GET', `/widget/v1/status?amojo_id=${encodeURIComponent(amojoId)}`),
+    connect: (body: ConnectRequest) => request<ConnectReply>('POST', '/widget/v1/connect', body),
+    disconnect: (body: DisconnectRequest) => request<DisconnectReply>('POST', '/widget/v1/disconnect', body),
+    addSource: (body: SourceRequest) => request<SourceReply | undefined>('POST', '/widget/v1/source', body),
   };
 }
 

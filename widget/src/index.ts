@@ -16,8 +16,7 @@ function AmochanWidget(this: WidgetSelf): WidgetSelf {
   const win = globalThis as HostWindow;
   // Prefer the host's $authorizedAjax: it adds the X-Auth-Token the server verifies. Plain
   // $.ajax is the fallback for hosts without it (the server then refuses unless auth is off).
-  const send = (options: AjaxOptions) =>
-    typeof self.$authorizedAjax === 'function' ? self.$authorizedAjax(options) : $.ajax(options);
+  const send = (options: AjaxOptions) => (typeof self.$authorizedAjax === 'function' ? self.$authorizedAjax(options) : $.ajax(options));
   const api = createApi(SERVER_URL, send);
   const settings = createSettingsController({ self, api, win, $ });
 

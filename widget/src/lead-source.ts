@@ -8,10 +8,7 @@ import { errorText, pickTexts } from './texts';
  * onAddAsSource: the manager added the channel as a lead source of a pipeline. The server records
  * the pipeline so new chats of this account create their leads there.
  */
-export async function addAsSource(
-  deps: { self: WidgetSelf; api: Api; win: HostWindow },
-  pipelineId: string | number,
-): Promise<boolean> {
+export async function addAsSource(deps: { self: WidgetSelf; api: Api; win: HostWindow }, pipelineId: string | number): Promise<boolean> {
   const texts = pickTexts(deps.self, deps.win);
   try {
     const amojoId = readAmojoId(deps.win);

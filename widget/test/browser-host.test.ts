@@ -149,7 +149,11 @@ if (gate.failure) {
     await pickers.nth(1).selectOption('10');
     await moved;
     await page.locator('select.amochan-settings__pipeline:not([disabled])').first().waitFor();
-    expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/widget/v1/source', body: { amojo_id: config.amojoId, pipeline_id: 10, channel: 'tg-bot' } });
+    expect(api.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/widget/v1/source',
+      body: { amojo_id: config.amojoId, pipeline_id: 10, channel: 'tg-bot' },
+    });
     expect(await values()).toEqual(['7781', '10']);
     await openHost('en');
     expect(await values()).toEqual(['7781', '10']);
@@ -167,7 +171,12 @@ if (gate.failure) {
     await connectWith(LOGIN, PASSWORD);
     expect(api.connections.has(config.amojoId)).toBe(true);
     await page.evaluate(() => (window as any).amoHost.save('N'));
-    expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/widget/v1/disconnect', body: { amojo_id: config.amojoId }, claims: { account_id: config.accountId } });
+    expect(api.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/widget/v1/disconnect',
+      body: { amojo_id: config.amojoId },
+      claims: { account_id: config.accountId },
+    });
     expect(api.requests.at(-1)!.body).toEqual({ amojo_id: config.amojoId });
     expect(api.connections.has(config.amojoId)).toBe(false);
     expect(await statusText()).toBe('Not connected');

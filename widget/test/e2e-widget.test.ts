@@ -180,7 +180,12 @@ if (gate.failure) {
   });
 
   step('adds the channel as a lead source (onAddAsSource)', async () => {
-    const result = await page.evaluate(() => (window as any).amoHost.addAsSource(5150).then(() => 'ok', (e: any) => `failed: ${e && e.code}`));
+    const result = await page.evaluate(() =>
+      (window as any).amoHost.addAsSource(5150).then(
+        () => 'ok',
+        (e: any) => `failed: ${e && e.code}`,
+      ),
+    );
     expect(result).toBe('ok');
   });
 

@@ -54,19 +54,27 @@ describe('templates/settings.twig', () => {
     const el = render({
       state: 'connected',
       login: 'bob',
-      pipelines: [{ id: 1, name: 'Sales', is_main: true }, { id: 2, name: 'Support', is_main: false }],
+      pipelines: [
+        { id: 1, name: 'Sales', is_main: true },
+        { id: 2, name: 'Support', is_main: false },
+      ],
       channels: [
         { index: 0, name: 'WhatsApp', state: 'created', selected: 2, listed: true, movable: true, saving: false },
         { index: 1, name: 'Bot', state: 'pending', selected: null, listed: false, movable: false, saving: false },
       ],
     });
     const selects = el.querySelectorAll<HTMLSelectElement>('select.amochan-settings__pipeline');
-    expect(Array.from(selects, (s) => [s.value, s.disabled])).toEqual([['2', false], ['', true]]);
+    expect(Array.from(selects, (s) => [s.value, s.disabled])).toEqual([
+      ['2', false],
+      ['', true],
+    ]);
     expect(selects[0].getAttribute('aria-label')).toBe('Pipeline for new leads of WhatsApp');
   });
 
   it('warns about re-authorization above the rest, only when told to', () => {
-    expect(render({ state: 'connected', reauth: true }).querySelector('.amochan-settings__warning')?.textContent).toContain('Reinstall the amochan integration');
+    expect(render({ state: 'connected', reauth: true }).querySelector('.amochan-settings__warning')?.textContent).toContain(
+      'Reinstall the amochan integration',
+    );
     expect(render({ state: 'connected', reauth: false }).querySelector('.amochan-settings__warning')).toBeNull();
   });
 

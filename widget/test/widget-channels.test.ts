@@ -28,19 +28,30 @@ function connectedWith(extra: Record<string, unknown>): Reply {
 
 const rows = () => host.root().find('.amochan-settings__channel');
 const picker = (index: number) => rows().eq(index).find('select.amochan-settings__pipeline');
-const pickerValues = () => rows().map((_i, row) => String(host.root().find(row).find('select').val())).get();
+const pickerValues = () =>
+  rows()
+    .map((_i, row) => String(host.root().find(row).find('select').val()))
+    .get();
 const sourceCalls = () => host.calls.filter((c) => c.path === '/widget/v1/source');
 
 describe('the channel list (servers that report channels)', () => {
   it('lists each channel with the pipeline amoCRM reports selected', async () => {
-    host = createFakeHost({ respond: routes({ 'GET /widget/v1/status': connectedWith({ channels: [WHATSAPP, TELEGRAM], pipelines: PIPELINES, installation: 'active' }) }) });
+    host = createFakeHost({
+      respond: routes({ 'GET /widget/v1/status': connectedWith({ channels: [WHATSAPP, TELEGRAM], pipelines: PIPELINES, installation: 'active' }) }),
+    });
     await openSettings(host);
-    expect(rows().map((_i, row) => host.root().find(row).find('.amochan-settings__channel-name').text()).get()).toEqual([
-      'WhatsApp +7 900 000-00-01',
-      'Telegram bot',
-    ]);
+    expect(
+      rows()
+        .map((_i, row) => host.root().find(row).find('.amochan-settings__channel-name').text())
+        .get(),
+    ).toEqual(['WhatsApp +7 900 000-00-01', 'Telegram bot']);
     expect(pickerValues()).toEqual(['20', '10']);
-    expect(picker(0).find('option').map((_i, o) => o.textContent).get()).toEqual(['Sales (main)', 'Support', 'Wholesale']);
+    expect(
+      picker(0)
+        .find('option')
+        .map((_i, o) => o.textContent)
+        .get(),
+    ).toEqual(['Sales (main)', 'Support', 'Wholesale']);
     expect(picker(0).prop('disabled')).toBe(false);
     expect(host.root().find('.amochan-settings__warning')).toHaveLength(0);
     expect(host.text()).toContain('Connected as bob');
@@ -162,7 +173,9 @@ describe('the channel list (servers that report channels)', () => {
   });
 
   it('shows a pipeline amoCRM reports but does not list, instead of pretending another one', async () => {
-    host = createFakeHost({ respond: routes({ 'GET /widget/v1/status': connectedWith({ channels: [channel('wa-1', 'WhatsApp', 77)], pipelines: PIPELINES }) }) });
+    host = createFakeHost({
+      respond: routes({ 'GET /widget/v1/status': connectedWith({ channels: [channel('wa-1', 'WhatsApp', 77)], pipelines: PIPELINES }) }),
+    });
     await openSettings(host);
     expect(picker(0).find('option:selected').text()).toBe('Pipeline 77');
     expect(picker(0).find('option')).toHaveLength(4);
@@ -171,7 +184,10 @@ describe('the channel list (servers that report channels)', () => {
   it('shows channels not yet in amoCRM with their state and no picker to use', async () => {
     host = createFakeHost({
       respond: routes({
-        'GET /widget/v1/status': connectedWith({ channels: [channel('wa-2', 'New number', null, 'pending'), channel('bot', 'Bot', null, 'error')], pipelines: PIPELINES }),
+        'GET /widget/v1/status': connectedWith({
+          channels: [channel('wa-2', 'New number', null, 'pending'), channel('bot', 'Bot', null, 'error')],
+          pipelines: PIPELINES,
+        }),
       }),
     });
     await openSettings(host);
@@ -183,11 +199,17 @@ describe('the channel list (servers that report channels)', () => {
 
   it('without pipelines (no amoCRM tokens on the server) shows the pipeline as text, without a picker', async () => {
     host = createFakeHost({
-      respond: routes({ 'GET /widget/v1/status': connectedWith({ channels: [WHATSAPP, channel('tg-bot', 'Telegram bot', null)], pipelines: null, installation: null }) }),
+      respond: routes({
+        'GET /widget/v1/status': connectedWith({ channels: [WHATSAPP, channel('tg-bot', 'Telegram bot', null)], pipelines: null, installation: null }),
+      }),
     });
     await openSettings(host);
     expect(host.root().find('select')).toHaveLength(0);
-    expect(rows().map((_i, row) => host.root().find(row).find('.amochan-settings__pipeline-text').text()).get()).toEqual(['Pipeline 20', 'Main pipeline']);
+    expect(
+      rows()
+        .map((_i, row) => host.root().find(row).find('.amochan-settings__pipeline-text').text())
+        .get(),
+    ).toEqual(['Pipeline 20', 'Main pipeline']);
   });
 
   it('lists the channels right after connecting, from the status that follows', async () => {
@@ -213,7 +235,10 @@ describe('the channel list (servers that report channels)', () => {
   it('escapes channel and pipeline names', async () => {
     host = createFakeHost({
       respond: routes({
-        'GET /widget/v1/status': connectedWith({ channels: [channel('x', '<img src=x onerror=alert(1)>', 1)], pipelines: [{ id: 1, name: '<b>Sales</b>', is_main: true }] }),
+        'GET /widget/v1/status': connectedWith({
+          channels: [channel('x', '<img src=x onerror=alert(1)>', 1)],
+          pipelines: [{ id: 1, name: '<b>Sales</b>', is_main: true }],
+        }),
       }),
     });
     await openSettings(host);
@@ -247,7 +272,13 @@ describe('servers without channels, pipelines or installation', () => {
     await openSettings(host);
     expect(host.text()).toContain('Connected as bob');
     expect(host.root().find('.amochan-settings__channels, .amochan-settings__warning, select')).toHaveLength(0);
-    expect(host.root().find('button').map((_i, b) => b.className).get()).toEqual(['amochan-settings__disconnect button-input']);
+    expect(
+      host
+        .root()
+        .find('button')
+        .map((_i, b) => b.className)
+        .get(),
+    ).toEqual(['amochan-settings__disconnect button-input']);
   });
 
   it('an empty channel list shows no list either', async () => {

@@ -29,7 +29,12 @@ describe('onAddAsSource(pipeline_id)', () => {
     host = createFakeHost({ respond: routes({ 'POST /widget/v1/source': { status: 200, body: {} } }) });
     await expect(host.callbacks.onAddAsSource(4242)).resolves.toBe(true);
     expect(host.calls).toEqual([
-      expect.objectContaining({ type: 'POST', url: `${SERVER}/widget/v1/source`, contentType: 'application/json', body: { amojo_id: 'amojo-acc-1', pipeline_id: 4242 } }),
+      expect.objectContaining({
+        type: 'POST',
+        url: `${SERVER}/widget/v1/source`,
+        contentType: 'application/json',
+        body: { amojo_id: 'amojo-acc-1', pipeline_id: 4242 },
+      }),
     ]);
     expect(host.notifications).toEqual([{ header: 'amochan', text: 'The chat channel now creates leads in this pipeline.' }]);
   });

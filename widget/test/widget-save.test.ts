@@ -25,7 +25,10 @@ describe('onSave({active, fields})', () => {
 
   it("with active 'Y' rejects on failure and shows why", async () => {
     host = createFakeHost({
-      respond: routes({ 'GET /widget/v1/status': disconnected, 'POST /widget/v1/connect': { status: 429, body: { error: { code: 'rate_limited', message: 'x' } } } }),
+      respond: routes({
+        'GET /widget/v1/status': disconnected,
+        'POST /widget/v1/connect': { status: 429, body: { error: { code: 'rate_limited', message: 'x' } } },
+      }),
     });
     await openSettings(host);
     host.type('.amochan-settings__login-input', 'alice');

@@ -119,7 +119,10 @@ describe('connecting from the form', () => {
   it('connects on Enter in the password field', async () => {
     host.type('.amochan-settings__login-input', 'alice');
     host.type('.amochan-settings__password', 'pw');
-    host.root().find('.amochan-settings__password').trigger($.Event('keydown', { key: 'Enter', which: 13 }));
+    host
+      .root()
+      .find('.amochan-settings__password')
+      .trigger($.Event('keydown', { key: 'Enter', which: 13 }));
     await settle();
     expect(host.text()).toContain('Connected as alice');
   });
@@ -135,8 +138,20 @@ describe('server errors, in the user language', () => {
     ['amoCRM error', 502, 'amojo_error', 'amoCRM did not accept', 'amoCRM не принял'],
     ['invalid token', 403, 'invalid_token', 'amoCRM could not confirm', 'amoCRM не подтвердил'],
     ['invalid request', 400, 'invalid_request', 'Enter both the login', 'Введите логин и пароль'],
-    ['amojo_id not the one amoCRM reported', 403, 'amojo_id_mismatch', 'does not match the one amoCRM reported for it. Reinstall', 'не совпадает с тем, который сообщил amoCRM. Переустановите'],
-    ['integration not installed yet', 409, 'install_required', 'finish installing amochan (allow access), then try again', 'завершите установку amochan (разрешите доступ)'],
+    [
+      'amojo_id not the one amoCRM reported',
+      403,
+      'amojo_id_mismatch',
+      'does not match the one amoCRM reported for it. Reinstall',
+      'не совпадает с тем, который сообщил amoCRM. Переустановите',
+    ],
+    [
+      'integration not installed yet',
+      409,
+      'install_required',
+      'finish installing amochan (allow access), then try again',
+      'завершите установку amochan (разрешите доступ)',
+    ],
   ];
 
   for (const lang of ['en', 'ru'] as const) {

@@ -64,7 +64,9 @@ export function createEmulatorApp(opts: EmulatorOptions = {}): EmulatorApp {
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 500;
     const description = err instanceof Error ? err.message : 'internal error';
-    res.status(status).json({ status: 0, error_code: status, error_type: status < 500 ? 'ORIGIN_INVALID_REQUEST' : 'ORIGIN_INTERNAL_ERROR', error_description: description });
+    res
+      .status(status)
+      .json({ status: 0, error_code: status, error_type: status < 500 ? 'ORIGIN_INVALID_REQUEST' : 'ORIGIN_INTERNAL_ERROR', error_description: description });
   });
   return { app, control, channelId: o.channelId, secret: o.secret, amocrm: amocrm.control };
 }

@@ -44,22 +44,13 @@ export function amojoErrorBody(status: number, type: string, description: string
   return { status: 0, error_code: status, error_type: type, error_description: description };
 }
 
-export const invalidSignature = (reason: string): AmojoApiError =>
-  new AmojoApiError(403, 'ORIGIN_INVALID_SIGNATURE', 'invalid signature', reason);
+export const invalidSignature = (reason: string): AmojoApiError => new AmojoApiError(403, 'ORIGIN_INVALID_SIGNATURE', 'invalid signature', reason);
 
-export const badRequest = (description: string): AmojoApiError =>
-  new AmojoApiError(400, 'ORIGIN_INVALID_REQUEST', description);
+export const badRequest = (description: string): AmojoApiError => new AmojoApiError(400, 'ORIGIN_INVALID_REQUEST', description);
 
-export const duplicateMsgid = (): AmojoApiError =>
-  new AmojoApiError(400, 'ORIGIN_DUPLICATE_MSGID', 'message with this msgid already exists');
+export const duplicateMsgid = (): AmojoApiError => new AmojoApiError(400, 'ORIGIN_DUPLICATE_MSGID', 'message with this msgid already exists');
 
-export type EmulatorErrorCode =
-  | 'invalid_argument'
-  | 'unknown_channel'
-  | 'unknown_scope'
-  | 'unknown_chat'
-  | 'unknown_message'
-  | 'channel_exists';
+export type EmulatorErrorCode = 'invalid_argument' | 'unknown_channel' | 'unknown_scope' | 'unknown_chat' | 'unknown_message' | 'channel_exists';
 
 export class EmulatorError extends Error {
   constructor(

@@ -35,7 +35,9 @@ describe('emulated amoCRM OAuth', () => {
     const stale = h.emu.amocrm.issueAuthorizationCode({ accountId: account.id }).code;
     const fresh = h.emu.amocrm.issueAuthorizationCode({ accountId: account.id }).code;
     expect((await h.post('/oauth2/access_token', grant({ grant_type: 'authorization_code', code: fresh, client_secret: 'nope' }))).status).toBe(401);
-    expect((await h.post('/oauth2/access_token', grant({ grant_type: 'authorization_code', code: fresh, redirect_uri: 'https://evil.test/' }))).status).toBe(400);
+    expect((await h.post('/oauth2/access_token', grant({ grant_type: 'authorization_code', code: fresh, redirect_uri: 'https://evil.test/' }))).status).toBe(
+      400,
+    );
     h.clock.now += 20 * 60 * 1000;
     expect((await h.post('/oauth2/access_token', grant({ grant_type: 'authorization_code', code: stale }))).status).toBe(400);
   });
@@ -83,7 +85,10 @@ describe('emulated amoCRM OAuth', () => {
     const r = await h.call('GET', '/api/v4/leads/pipelines', t.access);
     expect(r.status).toBe(200);
     const pipelines = r.json._embedded.pipelines;
-    expect(pipelines.map((p: any) => [p.name, p.is_main])).toEqual([['Sales', true], ['Support', false]]);
+    expect(pipelines.map((p: any) => [p.name, p.is_main])).toEqual([
+      ['Sales', true],
+      ['Support', false],
+    ]);
     expect(pipelines[1]._embedded.statuses.map((s: any) => s.name)).toEqual(['New', 'Done']);
   });
 
@@ -141,9 +146,17 @@ describe('emulated amoCRM control', () => {
     const id = created.json.id;
     const code = await h.post(`/_emulator/amocrm/accounts/${id}/authorization-code`, {});
     expect(code.json.callbackUrl).toContain('referer=web.amocrm.ru');
-    expect((await h.post(`/_emulator/amocrm/accounts/${id}/expire-access-token`, {})).json).toEqual({ error: expect.objectContaining({ code: 'not_installed' }) });
+    expect((await h.post(`/_emulator/amocrm/accounts/${id}/expire-access-token`, {})).json).toEqual({
+      error: expect.objectContaining({ code: 'not_installed' }),
+    });
     const i = (await h.call('GET', '/_emulator/amocrm/integration')).json;
-    await h.post('/oauth2/access_token', { client_id: i.clientId, client_secret: i.clientSecret, redirect_uri: i.redirectUri, grant_type: 'authorization_code', code: code.json.code });
+    await h.post('/oauth2/access_token', {
+      client_id: i.clientId,
+      client_secret: i.clientSecret,
+      redirect_uri: i.redirectUri,
+      grant_type: 'authorization_code',
+      code: code.json.code,
+    });
     expect((await h.post(`/_emulator/amocrm/accounts/${id}/expire-access-token`, {})).status).toBe(200);
     expect((await h.call('GET', `/_emulator/amocrm/accounts/${id}/token-refreshes`)).json).toEqual({ count: 0 });
     expect((await h.post(`/_emulator/amocrm/accounts/${id}/widget-token`, { audience: 'https://a.test' })).json.token).toMatch(/^ey/);

@@ -37,7 +37,16 @@ beforeAll(() => {
 });
 
 test('prints URL, channel id, secret and the server env, serves signed requests, and exits 0 on SIGTERM', async () => {
-  const cli = startCli(['--port', '0', '--channel-id', 'c0ffee00-0000-4000-8000-000000000001', '--secret', 'a'.repeat(40), '--webhook-url', 'http://127.0.0.1:9/hook/:scope_id']);
+  const cli = startCli([
+    '--port',
+    '0',
+    '--channel-id',
+    'c0ffee00-0000-4000-8000-000000000001',
+    '--secret',
+    'a'.repeat(40),
+    '--webhook-url',
+    'http://127.0.0.1:9/hook/:scope_id',
+  ]);
   try {
     const [, url] = await cli.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
     await cli.waitFor(/AMOJO_CHANNEL_SECRET=/);

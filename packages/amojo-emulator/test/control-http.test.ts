@@ -36,7 +36,9 @@ test('webhook-url, manager-reply, write-first, typing and react drive signed hoo
   const wf = await call<{ chatId: string; userId: string }>('POST', '/write-first', { scopeId, phone: '+79001112233', text: 'hello' });
   expect(wf.status).toBe(200);
   expect((await call('POST', '/typing', { scopeId, chatId: sent.new_message.conversation_id })).status).toBe(200);
-  expect((await call('POST', '/react', { scopeId, chatId: sent.new_message.conversation_id, messageId: sent.new_message.msgid, emoji: '👍' })).status).toBe(200);
+  expect((await call('POST', '/react', { scopeId, chatId: sent.new_message.conversation_id, messageId: sent.new_message.msgid, emoji: '👍' })).status).toBe(
+    200,
+  );
   expect(rx.hooks).toHaveLength(4);
   for (const hook of rx.hooks) expect(verifyWebhookSignature(hook.body, hook.headers['x-signature'] as string, h.emu.secret)).toBe(true);
   const log = await call<Array<{ kind: string }>>('GET', '/webhooks');

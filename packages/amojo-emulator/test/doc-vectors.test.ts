@@ -37,7 +37,7 @@ async function send(method: string, path: string, headers: Record<string, string
   return fetch(`${emu.url}${path}`, { method, headers: { 'Content-Type': 'application/json', ...headers }, ...(body === undefined ? {} : { body }) });
 }
 
-test('the docs\' connect request', async () => {
+test("the docs' connect request", async () => {
   const res = await send(
     'POST',
     `/v2/origin/custom/${CHANNEL_A}/connect`,
@@ -48,7 +48,7 @@ test('the docs\' connect request', async () => {
   expect(await res.json()).toMatchObject({ account_id: ACCOUNT_A, scope_id: `${CHANNEL_A}_${ACCOUNT_A}`, title: 'ChatsIntegration', hook_api_version: 'v2' });
 });
 
-test('the docs\' new_message request (PHP-escaped bytes)', async () => {
+test("the docs' new_message request (PHP-escaped bytes)", async () => {
   const res = await send(
     'POST',
     `/v2/origin/custom/${CHANNEL_A}_${ACCOUNT_A}`,
@@ -64,7 +64,7 @@ test('the docs\' new_message request (PHP-escaped bytes)', async () => {
   expect(user).toMatchObject({ name: 'Вася клиент', phone: '79151112233', clientId: 'my_int-1376265f-86df-4c49-a0c3-a4816df41af8' });
 });
 
-test('the docs\' history GET (query sent, not signed) on a second channel with its own secret', async () => {
+test("the docs' history GET (query sent, not signed) on a second channel with its own secret", async () => {
   now = Date.parse('Mon, 03 Aug 2020 16:20:00 +0000');
   const connect = JSON.stringify({ account_id: ACCOUNT_B, hook_api_version: 'v2' });
   const { signRequest } = await import('@amochan/amojo');
@@ -79,15 +79,15 @@ test('the docs\' history GET (query sent, not signed) on a second channel with i
   const chat = await fetch(`${emu.url}${chatPath}`, { method: 'POST', headers: { ...chatSigned }, body: chatBody });
   expect(((await chat.json()) as { id: string }).id).toBe(CHAT_B);
 
-  const res = await send(
-    'GET',
-    `/v2/origin/custom/${CHANNEL_B}_${ACCOUNT_B}/chats/${CHAT_B}/history?limit=50&offset=0`,
-    { Date: 'Mon, 03 Aug 2020 16:23:14 +0000', 'Content-MD5': 'd41d8cd98f00b204e9800998ecf8427e', 'X-Signature': '5693447e362dcb3bc77abeb27888ff4a0ca53a1c' },
-  );
+  const res = await send('GET', `/v2/origin/custom/${CHANNEL_B}_${ACCOUNT_B}/chats/${CHAT_B}/history?limit=50&offset=0`, {
+    Date: 'Mon, 03 Aug 2020 16:23:14 +0000',
+    'Content-MD5': 'd41d8cd98f00b204e9800998ecf8427e',
+    'X-Signature': '5693447e362dcb3bc77abeb27888ff4a0ca53a1c',
+  });
   expect(res.status).toBe(204); // no messages yet
 });
 
-test('the docs\' connect signature does not verify against the other channel\'s secret', async () => {
+test("the docs' connect signature does not verify against the other channel's secret", async () => {
   const res = await send(
     'POST',
     `/v2/origin/custom/${CHANNEL_B}/connect`,

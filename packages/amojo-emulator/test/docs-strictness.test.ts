@@ -20,7 +20,8 @@ afterAll(() => h.close());
 
 const lastReason = (): string | null => reasons[reasons.length - 1] ?? null;
 const post = (path: string, body: unknown) => rawCall(h.emu, h.clock, { method: 'POST', path, body: JSON.stringify(body) });
-const newMessage = (payload: object) => post(messagePath, { event_type: 'new_message', payload: { timestamp: 1714557600, msec_timestamp: 1714557600000, ...payload } });
+const newMessage = (payload: object) =>
+  post(messagePath, { event_type: 'new_message', payload: { timestamp: 1714557600, msec_timestamp: 1714557600000, ...payload } });
 
 describe('request bodies as the reference describes them', () => {
   test('create chat needs user.name', async () => {
@@ -66,7 +67,13 @@ describe('request bodies as the reference describes them', () => {
     const conv = uniq('conv-edit');
     const msg = { ...textMessage(conv), message: { type: 'picture', media: 'https://cdn.example.com/p.jpg', file_name: 'p.jpg', file_size: 10, text: 'old' } };
     expect((await newMessage(msg)).status).toBe(200);
-    const edit = { timestamp: 1714557601, msec_timestamp: 1714557601000, msgid: msg.msgid, conversation_id: conv, message: { type: 'picture', text: 'new caption' } };
+    const edit = {
+      timestamp: 1714557601,
+      msec_timestamp: 1714557601000,
+      msgid: msg.msgid,
+      conversation_id: conv,
+      message: { type: 'picture', text: 'new caption' },
+    };
     expect((await post(messagePath, { event_type: 'edit_message', payload: edit })).status).toBe(200);
     const textEdit = { ...edit, message: { type: 'text' } };
     expect((await post(messagePath, { event_type: 'edit_message', payload: textEdit })).status).toBe(400);

@@ -46,7 +46,7 @@ test('429 with Retry-After reaches the client as a rate-limit error carrying the
   expect(err).toMatchObject({ status: 429, retryAfterMs: 7000 });
 });
 
-test('a custom failure body is sent verbatim (a proxy\'s HTML page, say)', async () => {
+test("a custom failure body is sent verbatim (a proxy's HTML page, say)", async () => {
   h.emu.control.failNext(1, 502, '<html>Bad Gateway</html>');
   const res = await fetch(`${h.emu.url}/v2/origin/custom/${scopeId}`, { method: 'POST', body: '{}' });
   expect(res.status).toBe(502);
@@ -75,7 +75,12 @@ test('the request event reports method, path, endpoint, signature headers, statu
     endpoint: 'message',
     scopeId,
     status: 200,
-    headers: { contentType: 'application/json', date: expect.stringMatching(/\+0000$/), contentMd5: expect.stringMatching(/^[0-9a-f]{32}$/), signature: expect.stringMatching(/^[0-9a-f]{40}$/) },
+    headers: {
+      contentType: 'application/json',
+      date: expect.stringMatching(/\+0000$/),
+      contentMd5: expect.stringMatching(/^[0-9a-f]{32}$/),
+      signature: expect.stringMatching(/^[0-9a-f]{40}$/),
+    },
     errorType: null,
     injected: false,
   });

@@ -18,14 +18,28 @@ const control = () => h.emu.control;
 describe('connect / disconnect', () => {
   test('connect answers the scope and is idempotent; disconnect makes the scope unknown; reconnect restores it', async () => {
     const again = await client().connect({ account_id: ACCOUNT_ID, title: 'again', is_time_window_disabled: true });
-    expect(again).toEqual({ account_id: ACCOUNT_ID, scope_id: `${h.emu.channelId}_${ACCOUNT_ID}`, title: 'again', hook_api_version: 'v2', is_time_window_disabled: true });
+    expect(again).toEqual({
+      account_id: ACCOUNT_ID,
+      scope_id: `${h.emu.channelId}_${ACCOUNT_ID}`,
+      title: 'again',
+      hook_api_version: 'v2',
+      is_time_window_disabled: true,
+    });
     const other = await client().connect({ account_id: 'acc-disc' });
     await client().sendMessage(other.scope_id, textMessage('conv-disc'));
     await client().disconnect({ account_id: 'acc-disc' });
-    expect(control().listConnections().find((c) => c.scopeId === other.scope_id)).toMatchObject({ connected: false, connectCount: 1 });
+    expect(
+      control()
+        .listConnections()
+        .find((c) => c.scopeId === other.scope_id),
+    ).toMatchObject({ connected: false, connectCount: 1 });
     await expect(client().sendMessage(other.scope_id, textMessage('conv-disc'))).rejects.toMatchObject({ code: 'not_found', status: 404 });
     await client().connect({ account_id: 'acc-disc' });
-    expect(control().listConnections().find((c) => c.scopeId === other.scope_id)).toMatchObject({ connected: true, connectCount: 2 });
+    expect(
+      control()
+        .listConnections()
+        .find((c) => c.scopeId === other.scope_id),
+    ).toMatchObject({ connected: true, connectCount: 2 });
     // Chats survive a reconnect, as in amoCRM.
     expect(control().listChats(other.scope_id)).toHaveLength(1);
   });
@@ -47,16 +61,29 @@ describe('create chat', () => {
     };
     const first = await client().createChat(scopeId, body);
     expect(first.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(first.user).toEqual({ id: expect.any(String), client_id: 'client-create', name: 'Петя', avatar: 'https://x.test/a.png', phone: '79161234567', email: 'p@x.test' });
+    expect(first.user).toEqual({
+      id: expect.any(String),
+      client_id: 'client-create',
+      name: 'Петя',
+      avatar: 'https://x.test/a.png',
+      phone: '79161234567',
+      email: 'p@x.test',
+    });
     const second = await client().createChat(scopeId, { ...body, user: { id: 'client-create', name: 'Петя' } });
     expect(second).toEqual(first);
-    const chat = control().listChats(scopeId).find((c) => c.id === first.id)!;
+    const chat = control()
+      .listChats(scopeId)
+      .find((c) => c.id === first.id)!;
     expect(chat).toMatchObject({ conversationId: 'conv-create', sourceExternalId: 'line-1', origin: 'create_chat', leadId: null });
     // The first customer message in it opens the unsorted lead and lands in the same chat.
     const sent = await client().sendMessage(scopeId, textMessage('conv-create', 'hi', 'client-create'));
     expect(sent.new_message.conversation_id).toBe(first.id);
     expect(sent.new_message.sender_id).toBe(first.user.id);
-    expect(control().listLeads(scopeId).filter((l) => l.chatId === first.id)).toEqual([expect.objectContaining({ status: 'unsorted' })]);
+    expect(
+      control()
+        .listLeads(scopeId)
+        .filter((l) => l.chatId === first.id),
+    ).toEqual([expect.objectContaining({ status: 'unsorted' })]);
   });
 });
 
@@ -98,7 +125,11 @@ describe('new_message', () => {
 
   test('source.external_id is kept on the chat and the message', async () => {
     const res = await client().sendMessage(scopeId, { ...textMessage(uniq('conv-src')), source: { external_id: 'shop-42' } });
-    expect(control().listChats(scopeId).find((c) => c.id === res.new_message.conversation_id)!.sourceExternalId).toBe('shop-42');
+    expect(
+      control()
+        .listChats(scopeId)
+        .find((c) => c.id === res.new_message.conversation_id)!.sourceExternalId,
+    ).toBe('shop-42');
     expect(control().getMessage(res.new_message.msgid)!.sourceExternalId).toBe('shop-42');
   });
 
@@ -115,7 +146,9 @@ describe('new_message', () => {
   test('a manager message imported with receiver: sender.ref_id must be an amoCRM user or the bot', async () => {
     const conv = uniq('conv-import');
     await client().sendMessage(scopeId, textMessage(conv, 'hi', 'client-imp'));
-    const managerId = control().listConnections().find((c) => c.scopeId === scopeId)!.managerId;
+    const managerId = control()
+      .listConnections()
+      .find((c) => c.scopeId === scopeId)!.managerId;
     const res = await client().sendMessage(scopeId, {
       msgid: uniq('m'),
       conversation_id: conv,
@@ -139,7 +172,9 @@ describe('new_message', () => {
   test('duplicate msgid through the SDK is the duplicate_message error', async () => {
     const msg = textMessage(uniq('conv-dup'));
     await client().sendMessage(scopeId, msg);
-    const err = await client().sendMessage(scopeId, msg).catch((e: unknown) => e);
+    const err = await client()
+      .sendMessage(scopeId, msg)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AmojoApiError);
     expect(err).toMatchObject({ code: 'duplicate_message', status: 400, errorType: 'ORIGIN_DUPLICATE_MSGID' });
   });
@@ -167,7 +202,9 @@ describe('edit, delivery status, history, typing, react', () => {
     await client().editMessage(scopeId, { id: amojoIds[1]!, conversation_id: conv, message: { type: 'text', text: 'edited too' } });
     expect(control().getMessage(amojoIds[0]!)).toMatchObject({ message: { text: 'edited' }, edits: [{ message: { text: 'm0' } }] });
     expect(control().getMessage(amojoIds[1]!)!.message.text).toBe('edited too');
-    await expect(client().editMessage(scopeId, { msgid: 'nope', conversation_id: conv, message: { type: 'text', text: 'x' } })).rejects.toMatchObject({ status: 404 });
+    await expect(client().editMessage(scopeId, { msgid: 'nope', conversation_id: conv, message: { type: 'text', text: 'x' } })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   test('setDeliveryStatus stores 1, 2 and -1 with error code and text, in order; unknown message is 404', async () => {
@@ -209,10 +246,16 @@ describe('edit, delivery status, history, typing, react', () => {
   test('react by msgid or by id (with conversation_ref_id) is recorded', async () => {
     await client().react(scopeId, { conversation_id: conv, msgid: msgids[3]!, user: { id: 'client-life' }, type: 'react', emoji: '👍' });
     await client().react(scopeId, { conversation_ref_id: chatId, id: amojoIds[3]!, user: { id: 'client-life' }, type: 'unreact' });
-    expect(control().getMessage(amojoIds[3]!)!.reactions.map((r) => [r.type, r.emoji, r.by])).toEqual([
+    expect(
+      control()
+        .getMessage(amojoIds[3]!)!
+        .reactions.map((r) => [r.type, r.emoji, r.by]),
+    ).toEqual([
       ['react', '👍', 'integration'],
       ['unreact', null, 'integration'],
     ]);
-    await expect(client().react(scopeId, { conversation_id: conv, msgid: 'nope', user: { id: 'x' }, type: 'react', emoji: '👍' })).rejects.toMatchObject({ status: 404 });
+    await expect(client().react(scopeId, { conversation_id: conv, msgid: 'nope', user: { id: 'x' }, type: 'react', emoji: '👍' })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 });

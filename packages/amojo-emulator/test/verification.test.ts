@@ -93,7 +93,13 @@ test('the same JSON re-serialised differently no longer matches', async () => {
 
 test('an MD5 that matches tampered bytes does not save the signature', async () => {
   const tampered = connectBody.replace('acc-x', 'acc-y');
-  const res = await rawCall(h.emu, h.clock, { method: 'POST', path: connectPath, body: connectBody, sendBody: tampered, headers: { 'Content-MD5': md5Hex(tampered) } });
+  const res = await rawCall(h.emu, h.clock, {
+    method: 'POST',
+    path: connectPath,
+    body: connectBody,
+    sendBody: tampered,
+    headers: { 'Content-MD5': md5Hex(tampered) },
+  });
   expect(res.status).toBe(403);
   expect(lastReason()).toBe('signature');
 });
@@ -123,7 +129,12 @@ test.each(['Date', 'Content-MD5', 'X-Signature'])('a missing %s header is refuse
 });
 
 test('a signature made for another method is refused', async () => {
-  const res = await rawCall(h.emu, h.clock, { method: 'DELETE', signMethod: 'POST', path: `/v2/origin/custom/${h.emu.channelId}/disconnect`, body: '{"account_id":"acc-x"}' });
+  const res = await rawCall(h.emu, h.clock, {
+    method: 'DELETE',
+    signMethod: 'POST',
+    path: `/v2/origin/custom/${h.emu.channelId}/disconnect`,
+    body: '{"account_id":"acc-x"}',
+  });
   expect(res.status).toBe(403);
 });
 
@@ -140,9 +151,7 @@ test('a duplicate msgid within a scope is 400 ORIGIN_DUPLICATE_MSGID', async () 
   expect((await rawCall(h.emu, h.clock, { method: 'POST', path: messagePath, body })).status).toBe(200);
   const again = await rawCall(h.emu, h.clock, { method: 'POST', path: messagePath, body });
   expect(again.status).toBe(400);
-  expect(again.text).toBe(
-    '{"status":0,"error_code":400,"error_type":"ORIGIN_DUPLICATE_MSGID","error_description":"message with this msgid already exists"}',
-  );
+  expect(again.text).toBe('{"status":0,"error_code":400,"error_type":"ORIGIN_DUPLICATE_MSGID","error_description":"message with this msgid already exists"}');
 });
 
 test('an unknown channel is 403 (no secret can have signed it); an unknown (or disconnected) scope is 404', async () => {

@@ -61,7 +61,17 @@ test('managerReply sends one v2 message hook to the scope URL, signed with the c
       source: { external_id: 'src-1' },
       timestamp: Math.floor(h.clock.now() / 1000),
       msec_timestamp: h.clock.now(),
-      message: { id: result.messageId, type: 'text', text: 'Здравствуйте!', markup: { buttons: [[{ text: 'Yes' }]] }, tag: '', media: '', thumbnail: '', file_name: '', file_size: 0 },
+      message: {
+        id: result.messageId,
+        type: 'text',
+        text: 'Здравствуйте!',
+        markup: { buttons: [[{ text: 'Yes' }]] },
+        tag: '',
+        media: '',
+        thumbnail: '',
+        file_name: '',
+        file_size: 0,
+      },
     },
   });
   // Exactly the documented fields: amoCRM sends no names in sender or receiver.
@@ -75,7 +85,7 @@ test('managerReply sends one v2 message hook to the scope URL, signed with the c
   expect(history.messages[0]!.receiver).toMatchObject({ client_id: 'client-hook' });
 });
 
-test('manager reply and write-first hooks equal the documented shapes built independently by the SDK\'s testing builders', async () => {
+test("manager reply and write-first hooks equal the documented shapes built independently by the SDK's testing builders", async () => {
   const { conv, chatId } = await customerChat();
   const reply = await control().managerReply({ scopeId, conversationId: conv, text: 'same shape?' });
   const got = onlyHook().json;
@@ -115,10 +125,17 @@ test('a media reply carries media, file name and size; chatId addresses the chat
   const { chatId } = await customerChat();
   await control().managerReply({ scopeId, chatId, type: 'file', media: 'https://amo.test/f.pdf', file_name: 'f.pdf', file_size: 12, media_group_id: 'g1' });
   const { json } = onlyHook();
-  expect(json.message.message).toMatchObject({ type: 'file', media: 'https://amo.test/f.pdf', file_name: 'f.pdf', file_size: 12, media_group_id: 'g1', text: '' });
+  expect(json.message.message).toMatchObject({
+    type: 'file',
+    media: 'https://amo.test/f.pdf',
+    file_name: 'f.pdf',
+    file_size: 12,
+    media_group_id: 'g1',
+    text: '',
+  });
 });
 
-test('writeFirst: no client ids, receiver.phone set, fresh receiver id; the customer\'s answer binds both ids', async () => {
+test("writeFirst: no client ids, receiver.phone set, fresh receiver id; the customer's answer binds both ids", async () => {
   const result = await control().writeFirst({ scopeId, phone: '+7 999 000-11-22', text: 'Добрый день', name: 'Лид' });
   const { json } = onlyHook();
   expect(writeFirstMessageHookSchema.safeParse(json).success).toBe(true);
@@ -126,7 +143,11 @@ test('writeFirst: no client ids, receiver.phone set, fresh receiver id; the cust
   // No client_id (amojo does not know ours yet), the chosen phone, "" for the unknown email, no name.
   expect(json.message.receiver).toEqual({ id: result.userId, phone: '79990001122', email: '' });
   expect(json.message.message).toMatchObject({ id: result.messageId, text: 'Добрый день' });
-  expect(control().listUsers(scopeId).map((u) => u.id)).toContain(result.userId);
+  expect(
+    control()
+      .listUsers(scopeId)
+      .map((u) => u.id),
+  ).toContain(result.userId);
 
   // The customer answers; the integration sends ref ids from the hook (the write-first binding).
   const answer = await h.client.sendMessage(scopeId, {
@@ -137,38 +158,63 @@ test('writeFirst: no client ids, receiver.phone set, fresh receiver id; the cust
     message: { type: 'text', text: 'answer' },
   });
   expect(answer.new_message).toMatchObject({ conversation_id: result.chatId, sender_id: result.userId });
-  const chat = control().listChats(scopeId).find((c) => c.id === result.chatId)!;
+  const chat = control()
+    .listChats(scopeId)
+    .find((c) => c.id === result.chatId)!;
   expect(chat).toMatchObject({ conversationId: 'conv-wf', origin: 'write_first', boundAt: h.clock.now(), clientUserId: result.userId });
-  expect(control().listUsers(scopeId).find((u) => u.id === result.userId)).toMatchObject({ clientId: 'client-wf' });
+  expect(
+    control()
+      .listUsers(scopeId)
+      .find((u) => u.id === result.userId),
+  ).toMatchObject({ clientId: 'client-wf' });
   // Written first from a lead: no extra unsorted lead.
-  expect(control().listLeads(scopeId).filter((l) => l.chatId === result.chatId)).toEqual([expect.objectContaining({ status: 'in_work', origin: 'write_first' })]);
+  expect(
+    control()
+      .listLeads(scopeId)
+      .filter((l) => l.chatId === result.chatId),
+  ).toEqual([expect.objectContaining({ status: 'in_work', origin: 'write_first' })]);
   // Now the chat is known by conversation_id, and hooks carry our ids.
   rx.hooks.length = 0;
   await control().managerReply({ scopeId, conversationId: 'conv-wf', text: 'thanks' });
-  expect(onlyHook().json.message).toMatchObject({ conversation: { id: result.chatId, client_id: 'conv-wf' }, receiver: { id: result.userId, client_id: 'client-wf' } });
+  expect(onlyHook().json.message).toMatchObject({
+    conversation: { id: result.chatId, client_id: 'conv-wf' },
+    receiver: { id: result.userId, client_id: 'client-wf' },
+  });
 });
 
 test('binding refuses a conversation_ref_id already bound elsewhere and an unknown one', async () => {
   const wf = await control().writeFirst({ scopeId, phone: '79990003344', text: 'hi' });
   await h.client.sendMessage(scopeId, { ...textMessage('conv-bound-a', 'x', 'c-a'), conversation_ref_id: wf.chatId });
-  await expect(h.client.sendMessage(scopeId, { ...textMessage('conv-bound-b', 'x', 'c-b'), conversation_ref_id: wf.chatId })).rejects.toMatchObject({ status: 400 });
+  await expect(h.client.sendMessage(scopeId, { ...textMessage('conv-bound-b', 'x', 'c-b'), conversation_ref_id: wf.chatId })).rejects.toMatchObject({
+    status: 400,
+  });
   await expect(
     h.client.sendMessage(scopeId, { ...textMessage('conv-bound-c'), conversation_ref_id: '00000000-0000-4000-8000-000000000000' }),
   ).rejects.toMatchObject({ status: 404 });
   // Nothing was half-created by the refused requests.
-  expect(control().listChats(scopeId).some((c) => c.conversationId === 'conv-bound-b' || c.conversationId === 'conv-bound-c')).toBe(false);
+  expect(
+    control()
+      .listChats(scopeId)
+      .some((c) => c.conversationId === 'conv-bound-b' || c.conversationId === 'conv-bound-c'),
+  ).toBe(false);
 });
 
 test('writeFirst from a chosen source: the hook carries it as message.source.external_id, and the chat keeps it', async () => {
   const result = await control().writeFirst({ scopeId, phone: '79990003344', text: 'from the bot', sourceExternalId: 'amc_bot' });
   const { json } = onlyHook();
   expect(json.message.source).toEqual({ external_id: 'amc_bot' });
-  expect(control().listChats(scopeId).find((c) => c.id === result.chatId)!.sourceExternalId).toBe('amc_bot');
+  expect(
+    control()
+      .listChats(scopeId)
+      .find((c) => c.id === result.chatId)!.sourceExternalId,
+  ).toBe('amc_bot');
 });
 
 test('typing and reaction hooks in the documented shapes', async () => {
   const { conv, chatId, msgid } = await customerChat();
-  const managerId = control().listConnections().find((c) => c.scopeId === scopeId)!.managerId;
+  const managerId = control()
+    .listConnections()
+    .find((c) => c.scopeId === scopeId)!.managerId;
   await control().typing({ scopeId, chatId, expiresInMs: 10_000 });
   const typing = onlyHook();
   expect(typing.parsed.kind).toBe('typing');
@@ -188,7 +234,11 @@ test('typing and reaction hooks in the documented shapes', async () => {
   await control().react({ scopeId, conversationId: conv, messageId: msgid, type: 'unreact', shape: 'msgid' });
   const unreact = onlyHook();
   expect(unreact.json.action.reaction).toEqual({ msgid, user: { id: managerId }, conversation: { id: chatId, client_id: conv }, type: 'unreact' });
-  expect(control().getMessage(msgid)!.reactions.map((r) => r.by)).toEqual(['manager', 'manager']);
+  expect(
+    control()
+      .getMessage(msgid)!
+      .reactions.map((r) => r.by),
+  ).toEqual(['manager', 'manager']);
 });
 
 test('a receiver answering 500 gets the hook once: no retry', async () => {

@@ -99,7 +99,12 @@ export function createAmojoClient(options: AmojoClientOptions): AmojoClient {
     async connect(input) {
       const body: ConnectRequest = { ...input, hook_api_version: 'v2' };
       validate(connectRequestSchema, body, 'connect request');
-      return transport.request({ method: 'POST', path: `${base}/${seg(options.channelId, 'channelId')}/connect`, body, expect: { kind: 'json', schema: connectResponseSchema } });
+      return transport.request({
+        method: 'POST',
+        path: `${base}/${seg(options.channelId, 'channelId')}/connect`,
+        body,
+        expect: { kind: 'json', schema: connectResponseSchema },
+      });
     },
 
     async disconnect(body) {
@@ -110,7 +115,12 @@ export function createAmojoClient(options: AmojoClientOptions): AmojoClient {
 
     async createChat(scopeId, body) {
       validate(createChatRequestSchema, body, 'create chat request');
-      return transport.request({ method: 'POST', path: `${base}/${seg(scopeId, 'scopeId')}/chats`, body, expect: { kind: 'json', schema: createChatResponseSchema } });
+      return transport.request({
+        method: 'POST',
+        path: `${base}/${seg(scopeId, 'scopeId')}/chats`,
+        body,
+        expect: { kind: 'json', schema: createChatResponseSchema },
+      });
     },
 
     async sendMessage(scopeId, input) {

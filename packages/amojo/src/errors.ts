@@ -164,7 +164,7 @@ function apiErrorMessage(code: AmojoApiErrorCode, init: HttpErrorInit, body: Amo
   const what = `amojo answered ${init.status} ${body.error_type ?? ''} to ${init.method} ${init.path}`.replace(/\s+/g, ' ');
   const detail = body.error_description ? ` ("${body.error_description}")` : '';
   const hint: Record<AmojoApiErrorCode, string> = {
-    signature_rejected: 'check the channel id and the channel secret, and that this machine\'s clock is within 15 minutes of real time',
+    signature_rejected: "check the channel id and the channel secret, and that this machine's clock is within 15 minutes of real time",
     duplicate_message: 'amojo already has this msgid; treat the message as delivered',
     not_found: 'check the channel id / scope id / amojo ids (is the account still connected?)',
     amojo_error: init.status >= 500 ? 'amojo-side failure, retry later' : 'fix the request data',

@@ -112,9 +112,7 @@ export interface VerifyRequestInput {
   headers: { date?: string; contentType?: string; contentMd5?: string; signature?: string };
 }
 
-export type RequestVerification =
-  | { ok: true }
-  | { ok: false; reason: 'missing_header' | 'content_type' | 'content_md5' | 'signature' };
+export type RequestVerification = { ok: true } | { ok: false; reason: 'missing_header' | 'content_type' | 'content_md5' | 'signature' };
 
 /**
  * The inverse of signRequest, as amojo performs it on every inbound request, for anyone who wants

@@ -1,13 +1,7 @@
 import type { z } from 'zod';
 import { signRequest } from './signing';
 import type { SignedHeaders } from './signing';
-import {
-  AmojoApiError,
-  AmojoHttpError,
-  AmojoInvalidResponseError,
-  AmojoNetworkError,
-  AmojoRateLimitedError,
-} from './errors';
+import { AmojoApiError, AmojoHttpError, AmojoInvalidResponseError, AmojoNetworkError, AmojoRateLimitedError } from './errors';
 import type { HttpErrorInit, ZodIssues } from './errors';
 import { amojoErrorBodySchema } from './schemas/responses';
 import { fetchWithTimeout } from './fetch-with-timeout';
@@ -64,13 +58,7 @@ export interface SignedFetchInit {
  * What one signed request looks like on the wire: headers from signRequest plus the exact body
  * string (objects are serialised once here). Handy for the emulator's tests and for curl-like tools.
  */
-export function signedFetchInit(input: {
-  method: HttpMethod;
-  path: string;
-  body?: unknown;
-  secret: string;
-  date?: Date | string;
-}): SignedFetchInit {
+export function signedFetchInit(input: { method: HttpMethod; path: string; body?: unknown; secret: string; date?: Date | string }): SignedFetchInit {
   const body = input.body === undefined ? '' : typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
   const headers: SignedHeaders = signRequest({ method: input.method, path: input.path, body, secret: input.secret, date: input.date ?? new Date() });
   return { method: input.method, headers: { ...headers }, ...(input.method === 'GET' ? {} : { body }) };

@@ -68,7 +68,13 @@ describe('client errors', () => {
     const err = await failure(clientWith({ retry: noDelayRetry(3) }).sendMessage(SCOPE, message));
     expect(err).toBeInstanceOf(AmojoApiError);
     expect(err).toBeInstanceOf(AmojoHttpError);
-    expect(err).toMatchObject({ code: 'signature_rejected', status: 403, errorType: 'ORIGIN_INVALID_SIGNATURE', errorCode: 403, errorDescription: 'invalid signature' });
+    expect(err).toMatchObject({
+      code: 'signature_rejected',
+      status: 403,
+      errorType: 'ORIGIN_INVALID_SIGNATURE',
+      errorCode: 403,
+      errorDescription: 'invalid signature',
+    });
     expect(err.message).toMatch(/secret/);
     expect(amojo.requests).toHaveLength(1);
   });

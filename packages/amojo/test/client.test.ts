@@ -25,7 +25,12 @@ function expectSigned(req: RecordedRequest): void {
     path: req.path,
     body: req.body,
     secret: SECRET,
-    headers: { date: h.date as string, contentType: h['content-type'] as string, contentMd5: h['content-md5'] as string, signature: h['x-signature'] as string },
+    headers: {
+      date: h.date as string,
+      contentType: h['content-type'] as string,
+      contentMd5: h['content-md5'] as string,
+      signature: h['x-signature'] as string,
+    },
   });
   expect(verdict).toEqual({ ok: true });
   expect(h.date).toBe(formatAmojoDate(NOW));

@@ -83,7 +83,7 @@ describe('fetchWithTimeout', () => {
 });
 
 describe('delivery status codes', () => {
-  it('name amojo\'s documented values', () => {
+  it("name amojo's documented values", () => {
     expect(DELIVERY_STATUS).toEqual({ delivered: 1, read: 2, error: -1 });
     expect(DELIVERY_ERROR).toEqual({ userDeletedConversation: 901, integrationDisabled: 902, internalError: 903, cannotCreateConversation: 904, other: 905 });
     expect(DELIVERY_ERROR_CODES).toEqual([901, 902, 903, 904, 905]);
@@ -93,7 +93,7 @@ describe('delivery status codes', () => {
 });
 
 describe('reactionTarget', () => {
-  it('names a message by our msgid or by amojo\'s id, never both or neither', () => {
+  it("names a message by our msgid or by amojo's id, never both or neither", () => {
     expect(reactionTarget({ msgid: 'ours-1' })).toEqual({ msgid: 'ours-1' });
     expect(reactionTarget({ id: 'amojo-1', msgid: '' })).toEqual({ id: 'amojo-1' });
     expect(() => reactionTarget({ msgid: 'a', id: 'b' })).toThrow(AmojoInvalidRequestError);

@@ -18,15 +18,25 @@ describe('properties', () => {
     const hookish = fc.record({
       account_id: leaf,
       message: fc.oneof(leaf, fc.record({ receiver: leaf, sender: leaf, conversation: leaf, message: fc.oneof(leaf, fc.record({ id: leaf, type: leaf })) })),
-      action: fc.oneof(leaf, fc.record({ typing: leaf, reaction: fc.oneof(leaf, fc.record({ msgid: leaf, message: leaf, user: leaf, conversation: leaf, type: leaf })) })),
+      action: fc.oneof(
+        leaf,
+        fc.record({ typing: leaf, reaction: fc.oneof(leaf, fc.record({ msgid: leaf, message: leaf, user: leaf, conversation: leaf, type: leaf })) }),
+      ),
     });
-    fc.assert(fc.property(hookish, (input) => void parseWebhook(input)), { numRuns: 300 });
+    fc.assert(
+      fc.property(hookish, (input) => void parseWebhook(input)),
+      { numRuns: 300 },
+    );
   });
 
   it('signRequest / verifySignedRequest round-trip for arbitrary bodies, paths, methods and secrets', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.string(), fc.json(), fc.uint8Array().map((b) => Buffer.from(b))),
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.uint8Array().map((b) => Buffer.from(b)),
+        ),
         fc.constantFrom('GET', 'POST', 'DELETE'),
         fc.webPath(),
         fc.string({ minLength: 1 }),

@@ -7,15 +7,25 @@ const cases: Record<(typeof MESSAGE_TYPES)[number], { valid: object; invalid: ob
   text: { valid: { type: 'text', text: 'hello' }, invalid: [{ type: 'text' }, { type: 'text', text: '' }] },
   picture: {
     valid: { type: 'picture', media, file_name: 'f.jpg', file_size: 1024, text: 'caption' },
-    invalid: [{ type: 'picture', file_name: 'f.jpg', file_size: 1 }, { type: 'picture', media, file_size: 1 }, { type: 'picture', media, file_name: 'f.jpg' }],
+    invalid: [
+      { type: 'picture', file_name: 'f.jpg', file_size: 1 },
+      { type: 'picture', media, file_size: 1 },
+      { type: 'picture', media, file_name: 'f.jpg' },
+    ],
   },
   video: {
     valid: { type: 'video', media, file_name: 'v.mp4', file_size: 9, media_duration: 12 },
-    invalid: [{ type: 'video', media }, { type: 'video', media: 'ftp://x/v.mp4', file_name: 'v.mp4', file_size: 9 }],
+    invalid: [
+      { type: 'video', media },
+      { type: 'video', media: 'ftp://x/v.mp4', file_name: 'v.mp4', file_size: 9 },
+    ],
   },
   file: {
     valid: { type: 'file', media, file_name: 'a.pdf', file_size: 0 },
-    invalid: [{ type: 'file', media, file_name: 'a.pdf', file_size: -1 }, { type: 'file', media, file_name: 'a.pdf', file_size: 1.5 }],
+    invalid: [
+      { type: 'file', media, file_name: 'a.pdf', file_size: -1 },
+      { type: 'file', media, file_name: 'a.pdf', file_size: 1.5 },
+    ],
   },
   voice: { valid: { type: 'voice', media, media_duration: 3 }, invalid: [{ type: 'voice' }, { type: 'voice', media: '' }] },
   audio: { valid: { type: 'audio', media }, invalid: [{ type: 'audio', text: 'no media' }] },
@@ -88,7 +98,8 @@ describe('new_message / edit_message envelopes', () => {
   });
 
   it('forwards exactly one message, as the docs describe', () => {
-    const fwd = (messages: object[]) => newMessageRequestSchema.safeParse({ event_type: 'new_message', payload: { ...payload, forwards: { messages } } }).success;
+    const fwd = (messages: object[]) =>
+      newMessageRequestSchema.safeParse({ event_type: 'new_message', payload: { ...payload, forwards: { messages } } }).success;
     expect(fwd([{ msgid: 'a' }])).toBe(true);
     expect(fwd([{ msgid: 'a' }, { msgid: 'b' }])).toBe(false);
     expect(fwd([])).toBe(false);
@@ -96,7 +107,10 @@ describe('new_message / edit_message envelopes', () => {
 
   it('an edit may leave out the media fields; a text edit still needs its text', () => {
     const edit = (message: object) =>
-      messageEventRequestSchema.safeParse({ event_type: 'edit_message', payload: { timestamp: 1, msec_timestamp: 1000, msgid: 'm1', conversation_id: 'c1', message } }).success;
+      messageEventRequestSchema.safeParse({
+        event_type: 'edit_message',
+        payload: { timestamp: 1, msec_timestamp: 1000, msgid: 'm1', conversation_id: 'c1', message },
+      }).success;
     expect(edit({ type: 'picture', text: 'new caption' })).toBe(true);
     expect(edit({ type: 'file', media: 'https://cdn.example.com/a.pdf' })).toBe(true);
     expect(edit({ type: 'text', text: 'fixed typo' })).toBe(true);
@@ -105,7 +119,10 @@ describe('new_message / edit_message envelopes', () => {
   });
 
   it('the shared endpoint schema tells new_message from edit_message', () => {
-    const edit = { event_type: 'edit_message', payload: { timestamp: 1, msec_timestamp: 1000, id: 'amojo-msg', conversation_id: 'c1', message: { type: 'text', text: 'x' } } };
+    const edit = {
+      event_type: 'edit_message',
+      payload: { timestamp: 1, msec_timestamp: 1000, id: 'amojo-msg', conversation_id: 'c1', message: { type: 'text', text: 'x' } },
+    };
     expect(messageEventRequestSchema.parse(edit).event_type).toBe('edit_message');
     const noId = { ...edit, payload: { ...edit.payload, id: undefined } };
     expect(messageEventRequestSchema.safeParse(noId).success).toBe(false);

@@ -1,11 +1,4 @@
-import {
-  messageHookSchema,
-  parseWebhook,
-  reactionHookSchema,
-  reactionTargetId,
-  typingHookSchema,
-  writeFirstMessageHookSchema,
-} from '@amochan/amojo/schemas';
+import { messageHookSchema, parseWebhook, reactionHookSchema, reactionTargetId, typingHookSchema, writeFirstMessageHookSchema } from '@amochan/amojo/schemas';
 import { AmojoInvalidSignatureError, signWebhookBody, verifyAndParseWebhook } from '@amochan/amojo';
 import { buildReactionHook, buildTypingHook, buildWriteFirstHook } from '@amochan/amojo/testing';
 
@@ -37,7 +30,13 @@ const messageHook = {
   },
 };
 
-const writeFirst = buildWriteFirstHook({ accountId: 'acc-amojo', time: 1639572261, phone: '79161234567', chatId: 'amojo-chat', message: { text: 'Hello, we saw your order' } });
+const writeFirst = buildWriteFirstHook({
+  accountId: 'acc-amojo',
+  time: 1639572261,
+  phone: '79161234567',
+  chatId: 'amojo-chat',
+  message: { text: 'Hello, we saw your order' },
+});
 
 const typingHook = buildTypingHook({ accountId: 'acc', time: 1, userId: 'mgr', chatId: 'chat', conversationId: 'conv', expiredAt: 1639572270 });
 const reactionBase = { accountId: 'acc', time: 1, userId: 'mgr', chatId: 'chat', conversationId: 'conv', emoji: '👍' };

@@ -160,7 +160,9 @@ describe('the Date header format', () => {
     }
   });
   it('signRequest puts that form in the Date header when given a Date or nothing', () => {
-    expect(signRequest({ method: 'GET', path: '/x', body: '', secret: 's', date: new Date('2024-03-05T04:05:06Z') }).Date).toBe('Tue, 05 Mar 2024 04:05:06 +0000');
+    expect(signRequest({ method: 'GET', path: '/x', body: '', secret: 's', date: new Date('2024-03-05T04:05:06Z') }).Date).toBe(
+      'Tue, 05 Mar 2024 04:05:06 +0000',
+    );
     expect(signRequest({ method: 'GET', path: '/x', body: '', secret: 's' }).Date).toMatch(DOCUMENTED);
   });
 });

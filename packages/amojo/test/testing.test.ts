@@ -1,19 +1,16 @@
 import { parseWebhook, verifyWebhookSignature, writeFirstMessageHookSchema } from '@amochan/amojo';
-import {
-  buildMessageHook,
-  buildReactionHook,
-  buildTypingHook,
-  buildWriteFirstHook,
-  createTestClock,
-  signHook,
-} from '@amochan/amojo/testing';
+import { buildMessageHook, buildReactionHook, buildTypingHook, buildWriteFirstHook, createTestClock, signHook } from '@amochan/amojo/testing';
 
 describe('signHook', () => {
   it('signs the exact bytes the way amojo does, so a receiver verifies them', () => {
     const hook = buildMessageHook({ accountId: 'acc' });
     const signed = signHook(hook, 'channel-secret');
     expect(signed.body).toBe(JSON.stringify(hook));
-    expect(signed.headers).toEqual({ 'Content-Type': 'application/json', 'X-Signature': expect.stringMatching(/^[0-9a-f]{40}$/), 'User-Agent': 'amoCRM amoJo/1.0' });
+    expect(signed.headers).toEqual({
+      'Content-Type': 'application/json',
+      'X-Signature': expect.stringMatching(/^[0-9a-f]{40}$/),
+      'User-Agent': 'amoCRM amoJo/1.0',
+    });
     expect(verifyWebhookSignature(signed.body, signed.headers['X-Signature'], 'channel-secret')).toBe(true);
     expect(verifyWebhookSignature(signed.body, signed.headers['X-Signature'], 'other')).toBe(false);
   });
@@ -27,7 +24,15 @@ describe('signHook', () => {
 
 describe('hook builders', () => {
   it('a manager message: sender is {id} only, receiver {id, client_id, phone, email} with "" for unknowns', () => {
-    const hook = buildMessageHook({ accountId: 'acc', time: 1639572261, chatId: 'chat', conversationId: 'conv', senderId: 'mgr', messageId: 'm1', receiver: { id: 'r1', clientId: 'u1' } });
+    const hook = buildMessageHook({
+      accountId: 'acc',
+      time: 1639572261,
+      chatId: 'chat',
+      conversationId: 'conv',
+      senderId: 'mgr',
+      messageId: 'm1',
+      receiver: { id: 'r1', clientId: 'u1' },
+    });
     expect(hook).toEqual({
       account_id: 'acc',
       time: 1639572261,
@@ -44,7 +49,11 @@ describe('hook builders', () => {
   });
 
   it('message fields, a source and the optional sender name can be set', () => {
-    const hook = buildMessageHook({ senderName: 'Olga', sourceExternalId: 'line-1', message: { type: 'picture', media: 'https://x.test/a.jpg', file_name: 'a.jpg', file_size: 5, media_group_id: 'g' } });
+    const hook = buildMessageHook({
+      senderName: 'Olga',
+      sourceExternalId: 'line-1',
+      message: { type: 'picture', media: 'https://x.test/a.jpg', file_name: 'a.jpg', file_size: 5, media_group_id: 'g' },
+    });
     expect(hook.message.sender.name).toBe('Olga');
     expect(hook.message.source).toEqual({ external_id: 'line-1' });
     expect(hook.message.message).toMatchObject({ type: 'picture', media: 'https://x.test/a.jpg', media_group_id: 'g', text: 'Hello from amoCRM' });
@@ -60,7 +69,11 @@ describe('hook builders', () => {
 
   it('typing', () => {
     const hook = buildTypingHook({ time: 100, userId: 'mgr', chatId: 'chat', conversationId: 'conv' });
-    expect(hook).toEqual({ account_id: expect.any(String), time: 100, action: { typing: { user: { id: 'mgr' }, conversation: { id: 'chat', client_id: 'conv' }, expired_at: 105 } } });
+    expect(hook).toEqual({
+      account_id: expect.any(String),
+      time: 100,
+      action: { typing: { user: { id: 'mgr' }, conversation: { id: 'chat', client_id: 'conv' }, expired_at: 105 } },
+    });
     expect(parseWebhook(hook)).toMatchObject({ ok: true, hook: { kind: 'typing' } });
   });
 
@@ -68,7 +81,12 @@ describe('hook builders', () => {
     const byMessage = buildReactionHook({ messageId: 'm1', messageClientId: 'ours-1', emoji: '❤️' });
     expect(byMessage.action.reaction).toMatchObject({ message: { id: 'm1', client_id: 'ours-1' }, type: 'react', emoji: '❤️' });
     const byMsgid = buildReactionHook({ messageId: 'm1', layout: 'msgid', type: 'unreact' });
-    expect(byMsgid.action.reaction).toEqual({ msgid: 'm1', user: { id: expect.any(String) }, conversation: { id: expect.any(String), client_id: 'conversation-1' }, type: 'unreact' });
+    expect(byMsgid.action.reaction).toEqual({
+      msgid: 'm1',
+      user: { id: expect.any(String) },
+      conversation: { id: expect.any(String), client_id: 'conversation-1' },
+      type: 'unreact',
+    });
     for (const hook of [byMessage, byMsgid]) expect(parseWebhook(hook)).toMatchObject({ ok: true, hook: { kind: 'reaction' } });
   });
 });

@@ -52,7 +52,9 @@ export function createAmocrmHttp(deps: AmocrmHttpDeps): AmocrmHttp {
       const init = { method: request.method, headers, ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}) };
       res = await fetchWithTimeout(deps.fetch, buildUrl(baseUrl, request), init, timeoutMs);
     } catch (err) {
-      throw new AmocrmError('amocrm_unavailable', `${what}: amoCRM did not answer (${err instanceof Error ? err.message : String(err)}); retry later`, { cause: err });
+      throw new AmocrmError('amocrm_unavailable', `${what}: amoCRM did not answer (${err instanceof Error ? err.message : String(err)}); retry later`, {
+        cause: err,
+      });
     }
     if (res.status < 200 || res.status > 299) throw errorFromResponse(res.status, res.text, res.headers.get('retry-after'), deps.clock.now(), what);
     if (res.text.trim() === '') return { status: res.status, body: null };

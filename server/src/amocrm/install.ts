@@ -42,8 +42,10 @@ export interface InstallResult {
 
 export async function installIntegration(deps: InstallDeps, input: InstallInput): Promise<InstallResult> {
   const { domain } = parseAmocrmReferer(input.referer);
-  if (!input.code || input.code.length > 4096) throw new AmocrmError('oauth_refused', 'the authorization code is missing or malformed; install the integration again');
-  if (deps.verifyState && !(await deps.verifyState(input.state))) throw new AmocrmError('oauth_refused', 'the state parameter does not match; start the install again');
+  if (!input.code || input.code.length > 4096)
+    throw new AmocrmError('oauth_refused', 'the authorization code is missing or malformed; install the integration again');
+  if (deps.verifyState && !(await deps.verifyState(input.state)))
+    throw new AmocrmError('oauth_refused', 'the state parameter does not match; start the install again');
   const baseUrl = deps.baseUrlFor(domain);
   const tokens = await deps.oauth.exchangeCode(baseUrl, input.code);
   const account = await readAccount(requesterWithToken(deps.http, baseUrl, tokens.accessToken));

@@ -58,13 +58,14 @@ export function errorFromResponse(status: number, text: string, retryAfterHeader
     return new AmocrmError('rate_limited', `${what}: amoCRM rate limit hit; retry later`, { ...opts, ...(retryAfter !== undefined ? { retryAfter } : {}) });
   }
   if (status >= 500) return new AmocrmError('amocrm_unavailable', `${what}: amoCRM answered ${status}; retry later`, opts);
-  if (status === 402 || status === 403) return new AmocrmError('forbidden', `${what}: amoCRM refused access (${summary}); check the account's plan and the integration's rights`, opts);
+  if (status === 402 || status === 403)
+    return new AmocrmError('forbidden', `${what}: amoCRM refused access (${summary}); check the account's plan and the integration's rights`, opts);
   if (status === 404) return new AmocrmError('not_found', `${what}: not found in amoCRM (${summary})`, opts);
   if (status === 400 || status === 422) {
     const code = classify400(problem);
     const hint =
       code === 'source_limit_reached'
-        ? 'the integration has reached amoCRM\'s limit of sources per account (50 to 100); remove channels or sources'
+        ? "the integration has reached amoCRM's limit of sources per account (50 to 100); remove channels or sources"
         : code === 'external_id_taken'
           ? 'a source with this external_id already exists in the account'
           : summary;

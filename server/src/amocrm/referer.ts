@@ -20,7 +20,11 @@ const HOST = /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.(amocrm\.ru|amocrm\.com|k
 
 /** Accepts a bare host, optionally with `https://` (some callers send a URL); refuses everything else. */
 export function parseAmocrmReferer(referer: string): AmocrmDomain {
-  const raw = referer.trim().toLowerCase().replace(/^https:\/\//, '').replace(/\/$/, '');
+  const raw = referer
+    .trim()
+    .toLowerCase()
+    .replace(/^https:\/\//, '')
+    .replace(/\/$/, '');
   const match = HOST.exec(raw);
   if (!match || raw.length > 253) {
     throw new AmocrmError('invalid_referer', 'referer must be an amoCRM or Kommo account host such as example.amocrm.ru or example.kommo.com');
@@ -39,4 +43,7 @@ export function amocrmBaseUrl(domain: string, override?: string | null): string 
 
 export type BaseUrlResolver = (domain: string) => string;
 
-export const createBaseUrlResolver = (override?: string | null): BaseUrlResolver => (domain) => amocrmBaseUrl(domain, override);
+export const createBaseUrlResolver =
+  (override?: string | null): BaseUrlResolver =>
+  (domain) =>
+    amocrmBaseUrl(domain, override);

@@ -12,7 +12,12 @@ export interface AmocrmRestClient {
   forAccount(amocrmAccountId: number): AmocrmRequester;
 }
 
-export function createAmocrmRestClient(deps: { http: AmocrmHttp; tokens: TokenManager; installations: InstallationRepo; baseUrlFor: BaseUrlResolver }): AmocrmRestClient {
+export function createAmocrmRestClient(deps: {
+  http: AmocrmHttp;
+  tokens: TokenManager;
+  installations: InstallationRepo;
+  baseUrlFor: BaseUrlResolver;
+}): AmocrmRestClient {
   return {
     forAccount(id) {
       return async (request) => {
@@ -26,5 +31,7 @@ export function createAmocrmRestClient(deps: { http: AmocrmHttp; tokens: TokenMa
 }
 
 /** A requester with a token already in hand (install, before anything is stored). */
-export const requesterWithToken = (http: AmocrmHttp, baseUrl: string, accessToken: string): AmocrmRequester => (request) =>
-  http(baseUrl, request, accessToken);
+export const requesterWithToken =
+  (http: AmocrmHttp, baseUrl: string, accessToken: string): AmocrmRequester =>
+  (request) =>
+    http(baseUrl, request, accessToken);

@@ -66,7 +66,11 @@ export async function syncSources(deps: SourceSyncDeps, input: SourceSyncInput):
     return r && (r.name !== w.c.name || r.isDefault !== w.isDefault);
   });
   if (patches.length > 0) {
-    for (const r of await updateSources(request, patches.map((w) => ({ id: remote.get(w.externalId)!.id, name: w.c.name, isDefault: w.isDefault })))) remote.set(r.externalId, r);
+    for (const r of await updateSources(
+      request,
+      patches.map((w) => ({ id: remote.get(w.externalId)!.id, name: w.c.name, isDefault: w.isDefault })),
+    ))
+      remote.set(r.externalId, r);
   }
 
   const missing = wanted.filter((w) => !remote.has(w.externalId));
@@ -123,10 +127,16 @@ export async function syncSources(deps: SourceSyncDeps, input: SourceSyncInput):
 }
 
 /** onAddAsSource: moves every created source of the login in the account to one pipeline. */
-export async function moveSourcesToPipeline(deps: SourceSyncDeps, input: { amocrmAccountId: number; login: string; pipelineId: number }): Promise<AmocrmSource[]> {
+export async function moveSourcesToPipeline(
+  deps: SourceSyncDeps,
+  input: { amocrmAccountId: number; login: string; pipelineId: number },
+): Promise<AmocrmSource[]> {
   const own = (await deps.sources.listByAccount(input.amocrmAccountId)).filter((s) => s.login === input.login && s.amocrmSourceId !== null);
   if (own.length === 0) return [];
-  const moved = await updateSources(deps.rest.forAccount(input.amocrmAccountId), own.map((s) => ({ id: s.amocrmSourceId!, pipelineId: input.pipelineId })));
+  const moved = await updateSources(
+    deps.rest.forAccount(input.amocrmAccountId),
+    own.map((s) => ({ id: s.amocrmSourceId!, pipelineId: input.pipelineId })),
+  );
   const byId = new Map(moved.map((m) => [m.id, m]));
   const now = deps.clock.now();
   const out: AmocrmSource[] = [];

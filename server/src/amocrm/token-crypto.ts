@@ -44,7 +44,9 @@ export function decodeEncryptionKey(key: string): Buffer {
 export function createTokenCipher(encryptionKey: string): TokenCipher {
   const key = Buffer.from(hkdfSync('sha256', decodeEncryptionKey(encryptionKey), Buffer.alloc(0), HKDF_INFO, 32));
   const fail = (cause?: unknown) =>
-    new AmocrmError('token_decrypt_failed', 'a stored OAuth token does not decrypt (altered, or TOKEN_ENCRYPTION_KEY changed); the account must reinstall', { cause });
+    new AmocrmError('token_decrypt_failed', 'a stored OAuth token does not decrypt (altered, or TOKEN_ENCRYPTION_KEY changed); the account must reinstall', {
+      cause,
+    });
 
   return {
     encrypt(plaintext, context = '') {

@@ -83,7 +83,11 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
       const context = tokenContext(id);
       const stored = await deps.installations.updateTokens(
         id,
-        { accessTokenEnc: deps.cipher.encrypt(pair.accessToken, context), refreshTokenEnc: deps.cipher.encrypt(pair.refreshToken, context), expiresAt: pair.expiresAt },
+        {
+          accessTokenEnc: deps.cipher.encrypt(pair.accessToken, context),
+          refreshTokenEnc: deps.cipher.encrypt(pair.refreshToken, context),
+          expiresAt: pair.expiresAt,
+        },
         inst.refreshTokenEnc,
         deps.clock.now(),
       );
@@ -102,7 +106,9 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
         // The status is stored; a failing notifier must not turn this into another error.
         deps.logger?.warn({ amocrmAccountId: id, err: hookErr instanceof Error ? hookErr.message : String(hookErr) }, 'onReauthorizationRequired failed');
       }
-      throw new AmocrmError('reauthorization_required', `amoCRM account ${id} must install the integration again (amoCRM refused the refresh token)`, { cause: err });
+      throw new AmocrmError('reauthorization_required', `amoCRM account ${id} must install the integration again (amoCRM refused the refresh token)`, {
+        cause: err,
+      });
     }
   }
 

@@ -43,7 +43,7 @@ const add: CliCommand = {
 
 function describe(connection: Connection | undefined): string {
   if (!connection) return 'never connected';
-  const when = new Date(connection.status === 'connected' ? connection.connectedAt : connection.disconnectedAt ?? connection.updatedAt).toISOString();
+  const when = new Date(connection.status === 'connected' ? connection.connectedAt : (connection.disconnectedAt ?? connection.updatedAt)).toISOString();
   return `${connection.status} amojo_id=${connection.amojoAccountId} scope_id=${connection.scopeId} since ${when}`;
 }
 
@@ -60,7 +60,8 @@ const list: CliCommand = {
     const byLogin = new Map<string, Connection>();
     for (const c of connections) {
       const prev = byLogin.get(c.login);
-      if (!prev || (c.status === 'connected' && prev.status !== 'connected') || (c.status === prev.status && c.updatedAt > prev.updatedAt)) byLogin.set(c.login, c);
+      if (!prev || (c.status === 'connected' && prev.status !== 'connected') || (c.status === prev.status && c.updatedAt > prev.updatedAt))
+        byLogin.set(c.login, c);
     }
     if (argv.includes('--json')) {
       const rows = accounts.map((a) => {

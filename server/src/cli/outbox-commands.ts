@@ -61,9 +61,22 @@ function entryJson(e: OutboxEntry): Record<string, unknown> {
 
 function formatTable(entries: OutboxEntry[]): string {
   const header = ['ID', 'STATE', 'DEST', 'KIND', 'TRIES', 'NEXT ATTEMPT', 'ORDERING KEY', 'LAST ERROR'];
-  const rows = entries.map((e) => [e.id, e.state, e.destination, e.kind, String(e.attempts), e.state === 'done' || e.state === 'dead' ? '-' : iso(e.nextAttemptAt), e.orderingKey, oneLine(e.lastError)]);
+  const rows = entries.map((e) => [
+    e.id,
+    e.state,
+    e.destination,
+    e.kind,
+    String(e.attempts),
+    e.state === 'done' || e.state === 'dead' ? '-' : iso(e.nextAttemptAt),
+    e.orderingKey,
+    oneLine(e.lastError),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -113,7 +126,7 @@ const retry: CliCommand = {
   async run(ctx, argv) {
     const { flags, positional } = parseArgs(argv, ['--dead']);
     const all = flags.has('--dead');
-    if (all === (positional.length > 0) || positional.length > 1) throw new UsageError('give exactly one entry <id>, or --dead for every dead entry');
+    if (all === positional.length > 0 || positional.length > 1) throw new UsageError('give exactly one entry <id>, or --dead for every dead entry');
     const store = await ctx.store();
     if (all) {
       // Messages first: once an entry is pending again a running worker may deliver it at once.

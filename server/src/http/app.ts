@@ -74,7 +74,9 @@ function createHotRoutes(deps: WithMetrics, plugin: HttpPlugin): RawHandler {
 
 // A registry per app, so hand-built deps without one still answer GET /metrics without sharing names.
 const withMetrics = (appDeps: AppDeps): WithMetrics =>
-  appDeps.metrics ? (appDeps as WithMetrics) : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox, installations: appDeps.store.installations }) };
+  appDeps.metrics
+    ? (appDeps as WithMetrics)
+    : { ...appDeps, metrics: createMetrics({ outbox: appDeps.store.outbox, installations: appDeps.store.installations }) };
 
 /** The pipeline as the first express middleware. */
 function asMiddleware(handler: RawHandler) {

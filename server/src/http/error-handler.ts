@@ -90,9 +90,11 @@ export function normaliseError(err: unknown, logger: Logger, where: { method: st
   const appError = toAppError(err);
   if (appError) {
     // While storage is down every write fails the same way: one line per interval says it all.
-    if (appError.code === 'storage_unavailable') storageLog(logger)('warn', { code: appError.code, err: appError.cause ?? undefined, path: where.path }, appError.message);
+    if (appError.code === 'storage_unavailable')
+      storageLog(logger)('warn', { code: appError.code, err: appError.cause ?? undefined, path: where.path }, appError.message);
     // Backpressure and readiness are the system working as designed (the health route logs its own cause).
-    else if (appError.status >= 500 && appError.code !== 'overloaded' && appError.code !== 'not_ready') logger.warn({ code: appError.code, err: appError.cause ?? undefined, path: where.path }, appError.message);
+    else if (appError.status >= 500 && appError.code !== 'overloaded' && appError.code !== 'not_ready')
+      logger.warn({ code: appError.code, err: appError.cause ?? undefined, path: where.path }, appError.message);
     return appError;
   }
   logger.error({ err, method: where.method, path: where.path }, 'unhandled error');

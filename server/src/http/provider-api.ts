@@ -1,7 +1,15 @@
 import { AppError } from '../lib/errors';
 import { PROVIDER_JSON_LIMITS } from '../lib/json-limits';
 import type { Services } from '../services/build-services';
-import { messageLookupQuerySchema, postEditSchema, postMessageSchema, postReactionSchema, postStatusSchema, postTypingSchema, putChannelsSchema } from '../contract/provider-api';
+import {
+  messageLookupQuerySchema,
+  postEditSchema,
+  postMessageSchema,
+  postReactionSchema,
+  postStatusSchema,
+  postTypingSchema,
+  putChannelsSchema,
+} from '../contract/provider-api';
 import { parseInput } from './validate';
 import type { Mount } from './pipeline';
 import { checkProviderToken } from './provider-auth';

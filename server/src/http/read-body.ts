@@ -13,7 +13,14 @@ import { AppError } from '../lib/errors';
 function decoder(req: IncomingMessage, inflate: boolean): Readable {
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   if (encoding === 'identity' || !inflate) return req;
-  const stream = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : null;
+  const stream =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : null;
   if (!stream) {
     req.resume();
     throw new AppError('unsupported_media_type', `unsupported content encoding "${encoding}"; send gzip, deflate, br or identity`);

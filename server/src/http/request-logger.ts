@@ -5,7 +5,10 @@ import type { Logger } from '../lib/logger';
  * One line per request, after it finished. Only method, path (no query string), status, timing and
  * client address: never headers or bodies, which carry passwords and tokens.
  */
-export function logRequest(logger: Logger, line: { method: string | undefined; path: string | undefined; status: number; started: bigint; ip: string | undefined }): void {
+export function logRequest(
+  logger: Logger,
+  line: { method: string | undefined; path: string | undefined; status: number; started: bigint; ip: string | undefined },
+): void {
   const { started, ...rest } = line;
   const entry = { ...rest, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 };
   // Health probes hit every few seconds; keep them out of info logs.

@@ -126,7 +126,7 @@ export function createWidgetAuth(deps: { config: TokenConfig; clock: Clock; logg
       return next();
     }
     const token = req.get('x-auth-token');
-    if (!token) return next(invalid('X-Auth-Token header is required (call the server with the widget\'s $authorizedAjax)'));
+    if (!token) return next(invalid("X-Auth-Token header is required (call the server with the widget's $authorizedAjax)"));
     try {
       res.locals.widgetCaller = await verifyWidgetToken(token.trim(), deps.config, cache, deps.clock.now());
     } catch (err) {

@@ -117,7 +117,13 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchFn & { des
         });
         res.on('end', () => {
           done();
-          const response = new BufferedResponse(res.statusCode ?? 0, res.statusMessage ?? '', new BufferedHeaders(res.headers), url.href, Buffer.concat(chunks));
+          const response = new BufferedResponse(
+            res.statusCode ?? 0,
+            res.statusMessage ?? '',
+            new BufferedHeaders(res.headers),
+            url.href,
+            Buffer.concat(chunks),
+          );
           resolve(response as unknown as Response);
         });
       });

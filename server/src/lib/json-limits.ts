@@ -77,7 +77,8 @@ export function rawJsonDepth(raw: Uint8Array, stopAbove = Number.POSITIVE_INFINI
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
       continue;
     }

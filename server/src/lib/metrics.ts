@@ -1,6 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-
 /**
  * Prometheus metrics. Every app gets its own Registry (main.ts creates one and passes it through
  * AppDeps), never prom-client's global default: tests build many apps in one process, and a global
@@ -95,7 +94,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
 
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers });
-  const deliveries = counter('amochan_outbox_deliveries_total', 'Delivery attempts by destination and outcome (delivered, retried, dead, duplicate).', ['destination', 'outcome']);
+  const deliveries = counter('amochan_outbox_deliveries_total', 'Delivery attempts by destination and outcome (delivered, retried, dead, duplicate).', [
+    'destination',
+    'outcome',
+  ]);
   for (const destination of DESTINATIONS) for (const outcome of ['delivered', 'retried', 'dead', 'duplicate']) deliveries.inc({ destination, outcome }, 0);
   const webhookReceipts = counter(
     'amochan_webhook_receipts_total',
@@ -135,7 +137,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    reconcilerRecovered: counter<never>('amochan_reconciler_recovered_total', 'Manager messages recovered from chat history because their hook never arrived.', []),
+    reconcilerRecovered: counter<never>(
+      'amochan_reconciler_recovered_total',
+      'Manager messages recovered from chat history because their hook never arrived.',
+      [],
+    ),
     httpErrors: counter('amochan_http_errors_total', 'Error answers by code (e.g. overloaded = refused by backpressure).', ['code']),
   };
 }

@@ -59,7 +59,8 @@ export function createAmocrmSourcesDelivery(options: AmocrmSourcesDeliveryOption
   async function deliver(entry: OutboxEntry): Promise<DeliveryResult> {
     if (entry.kind !== SOURCES_SYNC_KIND) return permanent(`unknown amocrm outbox kind "${entry.kind}"`);
     const { amocrmAccountId } = entry.payload as SourcesSyncPayload;
-    if (!options.rest) return permanent('the amoCRM integration is not configured (AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI): sources cannot be synced');
+    if (!options.rest)
+      return permanent('the amoCRM integration is not configured (AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI): sources cannot be synced');
     try {
       await sync(options.rest, amocrmAccountId);
       return delivered();

@@ -60,8 +60,13 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
       // amojo echoes the msgid it was sent as ref_id; the message row keeps the provider's own msgid,
       // so a mismatch would only mean amojo filed it under another key: worth a line in the log.
       const echoed = res.new_message.ref_id;
-      if (echoed && echoed !== p.message.msgid) options.logger.warn({ entryId: entry.id, sent: p.message.msgid, echoed }, 'amojo answered new_message with another ref_id');
-      return delivered(entry.messageId ? { message: { id: entry.messageId, patch: { status: 'sent', amojoMsgId: res.new_message.msgid, amojoChatId: chatId, lastError: null } } } : undefined);
+      if (echoed && echoed !== p.message.msgid)
+        options.logger.warn({ entryId: entry.id, sent: p.message.msgid, echoed }, 'amojo answered new_message with another ref_id');
+      return delivered(
+        entry.messageId
+          ? { message: { id: entry.messageId, patch: { status: 'sent', amojoMsgId: res.new_message.msgid, amojoChatId: chatId, lastError: null } } }
+          : undefined,
+      );
     } catch (err) {
       // We sent it before and crashed before recording it: amojo has it, so it is delivered.
       if (isDuplicateMessageError(err)) {
@@ -77,7 +82,11 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
 
   async function sendDeliveryStatus(entry: OutboxEntry): Promise<DeliveryResult> {
     const p = entry.payload as DeliveryStatusEntryPayload;
-    const status = { delivery_status: p.status, ...(p.errorCode !== undefined ? { error_code: p.errorCode } : {}), ...(p.error !== undefined ? { error: p.error } : {}) };
+    const status = {
+      delivery_status: p.status,
+      ...(p.errorCode !== undefined ? { error_code: p.errorCode } : {}),
+      ...(p.error !== undefined ? { error: p.error } : {}),
+    };
     try {
       await amojo.setDeliveryStatus(p.scopeId, p.amojoMsgId, status);
       return delivered();

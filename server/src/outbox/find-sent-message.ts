@@ -6,7 +6,13 @@ import type { AmojoClient } from '@amochan/amojo';
  * the chat's newest history (history lists our msgid as `message.client_id`) so the stored message
  * still gets its amojo id — status reports and reactions refer to it. Best effort: null if not found.
  */
-export async function findSentMessageId(amojo: Pick<AmojoClient, 'getHistory'>, scopeId: string, chatId: string, msgid: string, pages = 2): Promise<string | null> {
+export async function findSentMessageId(
+  amojo: Pick<AmojoClient, 'getHistory'>,
+  scopeId: string,
+  chatId: string,
+  msgid: string,
+  pages = 2,
+): Promise<string | null> {
   try {
     for (let page = 0; page < pages; page++) {
       const { messages } = await amojo.getHistory(scopeId, chatId, { offset: page * 50, limit: 50 });

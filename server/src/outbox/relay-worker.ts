@@ -25,10 +25,7 @@ export interface RelayWorkerDeps extends RuntimeDeps {
   services?: { failedMessages?: FailedMessageEvents };
 }
 
-export function createRelayWorker(
-  deps: RelayWorkerDeps,
-  options: RelayWorkerOptions = {},
-): OutboxWorker {
+export function createRelayWorker(deps: RelayWorkerDeps, options: RelayWorkerOptions = {}): OutboxWorker {
   const { config, store, clock, ids } = deps;
   const logger = deps.logger.child({ component: 'outbox' });
   const handler = createDestinationRouter({

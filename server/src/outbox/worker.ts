@@ -178,11 +178,14 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     if (timer && timerAt <= at) return;
     if (timer) clearTimeout(timer);
     timerAt = at;
-    timer = setTimeout(() => {
-      timer = null;
-      timerAt = Number.POSITIVE_INFINITY;
-      wake();
-    }, Math.max(0, delayMs));
+    timer = setTimeout(
+      () => {
+        timer = null;
+        timerAt = Number.POSITIVE_INFINITY;
+        wake();
+      },
+      Math.max(0, delayMs),
+    );
     timer.unref?.();
   }
 

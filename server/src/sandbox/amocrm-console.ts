@@ -62,7 +62,13 @@ export function createAmocrmConsole(store: Pick<Store, 'installations'>, sandbox
         account: { id: account.id, domain: account.domain, name: account.name },
         installation: installation ? (installation.status === 'active' ? 'installed' : installation.status) : null,
         pipelines: account.pipelines.map((p) => ({ id: p.id, name: p.name, is_main: p.is_main })),
-        sources: sources.map((s) => ({ id: s.id, name: s.name, external_id: s.external_id, pipeline_id: s.pipeline_id, pipeline_name: pipelineName.get(s.pipeline_id) ?? null })),
+        sources: sources.map((s) => ({
+          id: s.id,
+          name: s.name,
+          external_id: s.external_id,
+          pipeline_id: s.pipeline_id,
+          pipeline_name: pipelineName.get(s.pipeline_id) ?? null,
+        })),
       };
     },
   };

@@ -175,7 +175,9 @@ export function createDemoProvider(options: DemoProviderOptions) {
         ? { status: 200, body: { ok: true } }
         : {
             status: 401,
-            body: { error: { code: 'invalid_signature', message: `${PROVIDER_SIGNATURE_HEADER} does not match PROVIDER_WEBHOOK_SECRET (or is older than 5 minutes)` } },
+            body: {
+              error: { code: 'invalid_signature', message: `${PROVIDER_SIGNATURE_HEADER} does not match PROVIDER_WEBHOOK_SECRET (or is older than 5 minutes)` },
+            },
           };
       const message = verified ? apply(event) : null;
       options.bus?.publish('provider_event', {

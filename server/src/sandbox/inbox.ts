@@ -75,7 +75,8 @@ export function createInbox(emulator: EmulatorControl, amojoAccountId: string) {
 
   function requireScope(): string {
     const s = scope();
-    if (!s?.connected) throw new AppError('account_not_connected', 'the sandbox amoCRM account is not connected: connect it in the widget (login demo, password demo) first');
+    if (!s?.connected)
+      throw new AppError('account_not_connected', 'the sandbox amoCRM account is not connected: connect it in the widget (login demo, password demo) first');
     return s.scopeId;
   }
 
@@ -127,7 +128,13 @@ export function createInbox(emulator: EmulatorControl, amojoAccountId: string) {
       return { messageId: r.messageId, chatId: r.chatId, webhookStatus: r.webhook.status, webhookError: r.webhook.error };
     },
     async writeFirst(phone: string, text: string, name?: string, sourceExternalId?: string) {
-      const r = await emulator.writeFirst({ scopeId: requireScope(), phone, text, ...(name ? { name } : {}), ...(sourceExternalId ? { sourceExternalId } : {}) });
+      const r = await emulator.writeFirst({
+        scopeId: requireScope(),
+        phone,
+        text,
+        ...(name ? { name } : {}),
+        ...(sourceExternalId ? { sourceExternalId } : {}),
+      });
       return { messageId: r.messageId, chatId: r.chatId, webhookStatus: r.webhook.status, webhookError: r.webhook.error };
     },
   };

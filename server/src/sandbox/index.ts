@@ -91,10 +91,11 @@ export async function startSandboxMode(input: { config: Config; logger: Logger; 
       target.emulator.setWebhookUrl(`http://127.0.0.1:${port}/amojo/v1/webhook/:scope_id`);
       // Not awaited: a start never waits on (or fails because of) the demo's convenience.
       void reinstallAfterRestart({ store: input.store, sandbox, config: input.config, port, logger }).catch((err: unknown) =>
-        logger.warn({ err }, 'sandbox: could not install the demo amoCRM account again; use the console\'s install button'),
+        logger.warn({ err }, "sandbox: could not install the demo amoCRM account again; use the console's install button"),
       );
     },
-    announce: (url) => announceSandbox(logger, { url, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD, apiToken: config.PROVIDER_API_TOKEN, console: config.SANDBOX_CONSOLE }),
+    announce: (url) =>
+      announceSandbox(logger, { url, login: SANDBOX_LOGIN, password: SANDBOX_PASSWORD, apiToken: config.PROVIDER_API_TOKEN, console: config.SANDBOX_CONSOLE }),
     close: () => bus.close(),
   };
 }

@@ -21,7 +21,11 @@ export function createProviderApiClient(baseUrl: string, token: string | undefin
   return {
     async call(method, path, body) {
       try {
-        const headers = { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) };
+        const headers = {
+          Accept: 'application/json',
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        };
         const init = { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) };
         const res = await fetchWithTimeout((url, i) => fetch(url, i), baseUrl + path, init, timeoutMs);
         const ok = res.status >= 200 && res.status < 300;

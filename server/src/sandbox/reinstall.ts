@@ -20,8 +20,16 @@ export async function reinstallAfterRestart(input: {
   const previous = await input.store.installations.get(input.sandbox.amocrmAccountId);
   if (!previous || previous.status === 'uninstalled') return;
   const outcome = await createAmocrmConsole(input.store, input.sandbox).install(`http://${loopbackHost(input.config.HOST)}:${input.port}`);
-  if (outcome.status === 200) input.logger.info({ sandbox: true, amocrmAccountId: input.sandbox.amocrmAccountId }, 'sandbox: the demo amoCRM account was installed again in the fresh emulator');
-  else input.logger.warn({ sandbox: true, status: outcome.status, body: outcome.body }, 'sandbox: could not install the demo amoCRM account again; use the console\'s install button');
+  if (outcome.status === 200)
+    input.logger.info(
+      { sandbox: true, amocrmAccountId: input.sandbox.amocrmAccountId },
+      'sandbox: the demo amoCRM account was installed again in the fresh emulator',
+    );
+  else
+    input.logger.warn(
+      { sandbox: true, status: outcome.status, body: outcome.body },
+      "sandbox: could not install the demo amoCRM account again; use the console's install button",
+    );
 }
 
 /** Where we reach ourselves: a wildcard bind answers on loopback. */

@@ -29,7 +29,10 @@ const newCustomerSchema = z.object({ name: z.string().trim().max(100).optional()
 const readSchema = z.object({ conversation_id: z.string().min(1).max(255) });
 const replySchema = z.object({ chat_id: z.string().min(1), text: z.string().trim().min(1).max(4000) });
 const writeFirstSchema = z.object({
-  phone: z.string().trim().regex(/^\+?[\d\s()-]{5,32}$/, 'expected a phone number such as +7 900 123-45-67'),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[\d\s()-]{5,32}$/, 'expected a phone number such as +7 900 123-45-67'),
   text: z.string().trim().min(1).max(4000),
   name: z.string().trim().max(100).optional(),
   /** The source the manager picks in amoCRM's "write first" list (its external_id). */
@@ -69,7 +72,13 @@ export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store' | 'se
     const amocrm: Partial<SourcesView> = connection?.status === 'connected' ? await deps.services.sources.view(connection).catch(() => ({})) : {};
     const live = new Map((amocrm.channels ?? []).map((c) => [c.id, c]));
     return {
-      channels: channels.map((c) => ({ id: c.id, name: c.name, external_id: live.get(c.id)?.external_id ?? null, pipeline_id: live.get(c.id)?.pipeline_id ?? null, state: live.get(c.id)?.state ?? null })),
+      channels: channels.map((c) => ({
+        id: c.id,
+        name: c.name,
+        external_id: live.get(c.id)?.external_id ?? null,
+        pipeline_id: live.get(c.id)?.pipeline_id ?? null,
+        state: live.get(c.id)?.state ?? null,
+      })),
       pipelines: amocrm.pipelines ?? null,
     };
   };
@@ -143,7 +152,12 @@ export function createSandboxRouter(deps: Pick<AppDeps, 'config' | 'store' | 'se
   // Typed as the customer: sent through POST /api/v1/messages with the provider API token.
   api.post('/customer/send', async (req, res) => {
     const body = parse(sendSchema, req.body);
-    const message = await provider.send({ ...(body.conversation_id ? { conversationId: body.conversation_id } : {}), text: body.text, login: await currentLogin(), selfUrl: selfUrl(req) });
+    const message = await provider.send({
+      ...(body.conversation_id ? { conversationId: body.conversation_id } : {}),
+      text: body.text,
+      login: await currentLogin(),
+      selfUrl: selfUrl(req),
+    });
     // A refusal by /api/v1 (e.g. the account is not connected) is part of the demo: the message shows it.
     res.json(message);
   });

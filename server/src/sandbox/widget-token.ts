@@ -9,7 +9,10 @@ import { SANDBOX_AMOCRM_ACCOUNT_ID, SANDBOX_SUBDOMAIN } from './types';
  * turns tokens on (AMOCRM_CLIENT_SECRET) in sandbox mode, the server mints the same token for it.
  * Never mounted outside sandbox mode.
  */
-export async function mintSandboxWidgetToken(config: Pick<Config, 'AMOCRM_CLIENT_SECRET' | 'AMOCRM_CLIENT_ID' | 'AMOCRM_TOKEN_AUDIENCE'>, origin: string): Promise<string> {
+export async function mintSandboxWidgetToken(
+  config: Pick<Config, 'AMOCRM_CLIENT_SECRET' | 'AMOCRM_CLIENT_ID' | 'AMOCRM_TOKEN_AUDIENCE'>,
+  origin: string,
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({
     account_id: SANDBOX_AMOCRM_ACCOUNT_ID,

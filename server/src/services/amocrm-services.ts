@@ -51,7 +51,11 @@ export function buildAmocrmServices(deps: {
   if (!c.AMOCRM_CLIENT_ID || !c.AMOCRM_CLIENT_SECRET || !c.AMOCRM_REDIRECT_URI || !c.TOKEN_ENCRYPTION_KEY) return undefined;
   const fetchFn: FetchFn = deps.fetch ?? ((url, init) => fetch(url, init));
   const http = createAmocrmHttp({ fetch: fetchFn, clock: deps.clock });
-  const oauth = createOAuthClient({ http, clock: deps.clock, config: { clientId: c.AMOCRM_CLIENT_ID, clientSecret: c.AMOCRM_CLIENT_SECRET, redirectUri: c.AMOCRM_REDIRECT_URI } });
+  const oauth = createOAuthClient({
+    http,
+    clock: deps.clock,
+    config: { clientId: c.AMOCRM_CLIENT_ID, clientSecret: c.AMOCRM_CLIENT_SECRET, redirectUri: c.AMOCRM_REDIRECT_URI },
+  });
   const cipher = createTokenCipher(c.TOKEN_ENCRYPTION_KEY);
   const baseUrlFor = createBaseUrlResolver(c.AMOCRM_API_BASE_URL ?? null);
   const logger = deps.logger.child({ component: 'amocrm' });

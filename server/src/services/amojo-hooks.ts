@@ -126,7 +126,14 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
         lastActivityAt: now,
       };
     } else if (!existing.amojoChatId || existing.scopeId !== connection.scopeId) {
-      conversation = { ...existing, scopeId: connection.scopeId, amojoChatId: chatId, clientRefId: existing.clientRefId ?? m.receiver.id, updatedAt: now, lastActivityAt: now };
+      conversation = {
+        ...existing,
+        scopeId: connection.scopeId,
+        amojoChatId: chatId,
+        clientRefId: existing.clientRefId ?? m.receiver.id,
+        updatedAt: now,
+        lastActivityAt: now,
+      };
     }
     const current = conversation ?? existing!;
     const conversationId = m.conversation.client_id || current.conversationId || null;
@@ -147,7 +154,14 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       updatedAt: now,
     };
     const channel = await channelOf(connection, hookSourceExternalId(m));
-    const event = buildProviderEvent({ type: 'message.created', account: connection.login, channel, now, ids, data: messageCreatedData(hook, { conversationId, receiverId }) });
+    const event = buildProviderEvent({
+      type: 'message.created',
+      account: connection.login,
+      channel,
+      now,
+      ids,
+      data: messageCreatedData(hook, { conversationId, receiverId }),
+    });
     return {
       receiptKind: 'message',
       key: `msg:${m.message.id}`,
@@ -220,7 +234,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     async receive(input: { scopeId: string; rawBody: Buffer; signature: string | undefined }): Promise<HookOutcome> {
       if (!verifyWebhookSignature(input.rawBody, input.signature, deps.channelSecret ?? '')) {
         report('unknown', 'bad_signature');
-        throw new AppError('invalid_signature', 'X-Signature does not match the body: the hook was not signed with this channel\'s secret');
+        throw new AppError('invalid_signature', "X-Signature does not match the body: the hook was not signed with this channel's secret");
       }
       const connection = await store.connections.getByScope(input.scopeId);
       if (!connection) {
@@ -247,7 +261,10 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
         }
         const first = parsed.issues[0];
         const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
-        deps.logger.warn({ scopeId: connection.scopeId, reason: parsed.reason, issues: parsed.issues.slice(0, 5), body: raw.slice(0, 2000) }, 'malformed amojo hook');
+        deps.logger.warn(
+          { scopeId: connection.scopeId, reason: parsed.reason, issues: parsed.issues.slice(0, 5), body: raw.slice(0, 2000) },
+          'malformed amojo hook',
+        );
         report(parsed.kind ?? 'unknown', 'malformed');
         throw new AppError('invalid_request', `malformed amojo hook (${parsed.reason}): ${where}${first?.message ?? 'invalid'}`);
       }
@@ -261,7 +278,10 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       // amojo may still send a few hooks after a disconnect: nobody is there to receive them, and
       // refusing would only fill amojo's error log (it never retries).
       if (connection.status !== 'connected') {
-        deps.logger.info({ scopeId: connection.scopeId, kind: parsed.hook.kind, login: connection.login }, 'ignored an amojo hook for a disconnected binding; not relayed');
+        deps.logger.info(
+          { scopeId: connection.scopeId, kind: parsed.hook.kind, login: connection.login },
+          'ignored an amojo hook for a disconnected binding; not relayed',
+        );
         report(parsed.hook.kind, 'disconnected');
         return 'ignored';
       }

@@ -15,7 +15,10 @@ import type { StoredMessage } from '../storage/types';
  */
 export function amojoMsgidFor(login: string, msgid: string): string {
   // JSON keeps the pair unambiguous whatever characters either part holds.
-  return `amc_${createHash('sha256').update(JSON.stringify([login, msgid])).digest('hex').slice(0, 32)}`;
+  return `amc_${createHash('sha256')
+    .update(JSON.stringify([login, msgid]))
+    .digest('hex')
+    .slice(0, 32)}`;
 }
 
 /**

@@ -53,7 +53,10 @@ export function createChannelsService(deps: ChannelsServiceDeps) {
     if ((await store.accounts.get(login)) !== null) return;
     if ((await store.connections.list()).some((c) => c.login === login)) return;
     if ((await store.providerChannels.list(login)).length > 0) return;
-    throw new AppError('account_not_found', `unknown account "${login}": use the provider login that was connected in the amochan widget (or add it with \`accounts add\`)`);
+    throw new AppError(
+      'account_not_found',
+      `unknown account "${login}": use the provider login that was connected in the amochan widget (or add it with \`accounts add\`)`,
+    );
   }
 
   async function list(login: string): Promise<ChannelsReply> {

@@ -89,7 +89,9 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
   const { store, logger } = deps;
   const oauth = deps.ownership?.oauth ?? false;
   const identify = (amocrmAccountId: AmocrmAccountId): Promise<Caller> =>
-    deps.ownership ? deps.ownership.identify(amocrmAccountId) : Promise.resolve(amocrmAccountId === null ? { kind: 'anonymous' } : { kind: 'token', amocrmAccountId });
+    deps.ownership
+      ? deps.ownership.identify(amocrmAccountId)
+      : Promise.resolve(amocrmAccountId === null ? { kind: 'anonymous' } : { kind: 'token', amocrmAccountId });
 
   /** Returns the channels the verifier reported for the account, if it reported any. */
   async function checkCredentials(login: string, password: string): Promise<Array<{ id: string; name: string }> | undefined> {
@@ -113,20 +115,32 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
   /** Disconnecting without a password: only the caller's token can vouch, and only for its own binding. */
   function requireTokenOwnership(connection: Connection, caller: Caller): void {
     if (ownership(caller, connection) === 'yes') return;
-    const why = caller.kind === 'anonymous'
-      ? 'widget tokens are not configured (AMOCRM_CLIENT_SECRET)'
-      : 'this binding was made before widget tokens were required, so the token does not prove ownership';
+    const why =
+      caller.kind === 'anonymous'
+        ? 'widget tokens are not configured (AMOCRM_CLIENT_SECRET)'
+        : 'this binding was made before widget tokens were required, so the token does not prove ownership';
     throw new AppError('invalid_request', `body.password: is required: ${why}; enter the provider password to disconnect`);
   }
 
   const disconnectedEvent = (c: Connection, reason: DisconnectReason, now: number): NewOutboxEntry =>
     accountEventEntry(
-      buildProviderEvent({ type: 'account.disconnected', account: c.login, now, ids: deps.ids, data: { amojo_id: c.amojoAccountId, scope_id: c.scopeId, reason } }),
+      buildProviderEvent({
+        type: 'account.disconnected',
+        account: c.login,
+        now,
+        ids: deps.ids,
+        data: { amojo_id: c.amojoAccountId, scope_id: c.scopeId, reason },
+      }),
       deps.ids,
     );
 
   async function commit(connections: Connection[], events: NewOutboxEntry[], now: number, reason: string): Promise<void> {
-    const syncs = await sourceSyncEntries(store, deps.ids, connections.map((c) => c.amojoAccountId), reason);
+    const syncs = await sourceSyncEntries(
+      store,
+      deps.ids,
+      connections.map((c) => c.amojoAccountId),
+      reason,
+    );
     // One unit of work: a crash can no longer keep a binding and lose the event that announces it
     // (nor the source sync that follows it).
     events = [...events, ...syncs];
@@ -139,7 +153,8 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     try {
       await deps.amojo.disconnect({ account_id: previous.amojoAccountId });
     } catch (err) {
-      if (!isAmojoNotFound(err)) logger.warn({ err, amojoId: previous.amojoAccountId }, 'could not disconnect the previous amoCRM account at amojo; marked disconnected here anyway');
+      if (!isAmojoNotFound(err))
+        logger.warn({ err, amojoId: previous.amojoAccountId }, 'could not disconnect the previous amoCRM account at amojo; marked disconnected here anyway');
     }
     const released: Connection = { ...previous, status: 'disconnected', disconnectedAt: now, updatedAt: now };
     return { released, event: disconnectedEvent(previous, 'moved', now) };
@@ -169,7 +184,10 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         // Verified: the account amoCRM vouches for becomes the owner, replacing whoever squatted.
         const owner = caller.kind === 'verified' ? caller.amocrmAccountId : (existing?.amocrmAccountId ?? input.amocrmAccountId);
         if (existing && existing.amocrmAccountId !== null && existing.amocrmAccountId !== owner) {
-          logger.warn({ amojoId: amojoAccountId, from: existing.amocrmAccountId, to: owner, login: existing.login }, 'binding moved to the amoCRM account amoCRM vouches for');
+          logger.warn(
+            { amojoId: amojoAccountId, from: existing.amocrmAccountId, to: owner, login: existing.login },
+            'binding moved to the amoCRM account amoCRM vouches for',
+          );
         }
         const connection: Connection = {
           amojoAccountId,
@@ -217,7 +235,12 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         );
         await commit(saves, events, now, 'connect');
         logger.info(
-          { login: input.login, amojoId: amojoAccountId, scopeId: connection.scopeId, movedFrom: existing?.status === 'connected' && existing.login !== input.login ? existing.login : undefined },
+          {
+            login: input.login,
+            amojoId: amojoAccountId,
+            scopeId: connection.scopeId,
+            movedFrom: existing?.status === 'connected' && existing.login !== input.login ? existing.login : undefined,
+          },
           'connected',
         );
         return { status: 'connected', scope_id: connection.scopeId, login: connection.login, connected_at: connection.connectedAt };
@@ -248,7 +271,12 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           logger.info({ amojoId: amojoAccountId }, 'amojo did not know the account any more; marking it disconnected');
         }
         const now = deps.clock.now();
-        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, 'widget', now)], now, 'disconnect');
+        await commit(
+          [{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }],
+          [disconnectedEvent(existing, 'widget', now)],
+          now,
+          'disconnect',
+        );
         logger.info({ login: existing.login, amojoId: amojoAccountId, scopeId: existing.scopeId }, 'disconnected');
         return { status: 'disconnected' };
       });
@@ -295,10 +323,16 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         try {
           await deps.amojo.disconnect({ account_id: amojoAccountId });
         } catch (err) {
-          if (!isAmojoNotFound(err)) logger.warn({ err, amojoId: amojoAccountId }, 'could not disconnect the account at amojo; marked disconnected here anyway');
+          if (!isAmojoNotFound(err))
+            logger.warn({ err, amojoId: amojoAccountId }, 'could not disconnect the account at amojo; marked disconnected here anyway');
         }
         const now = deps.clock.now();
-        await commit([{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }], [disconnectedEvent(existing, reason, now)], now, 'disconnect');
+        await commit(
+          [{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }],
+          [disconnectedEvent(existing, reason, now)],
+          now,
+          'disconnect',
+        );
         logger.info({ login: existing.login, amojoId: amojoAccountId, reason }, 'binding released');
         return true;
       });

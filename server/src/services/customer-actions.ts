@@ -56,7 +56,13 @@ export function createCustomerActions(deps: CustomerActionsDeps) {
         conversationId: message.conversationId!,
         payload: {
           scopeId: connection.scopeId,
-          body: { ...amojoRefOf(message), conversation_id: message.conversationId!, timestamp: Math.floor(now / 1000), msec_timestamp: now, message: req.message },
+          body: {
+            ...amojoRefOf(message),
+            conversation_id: message.conversationId!,
+            timestamp: Math.floor(now / 1000),
+            msec_timestamp: now,
+            message: req.message,
+          },
         },
       });
       await store.outbox.enqueue([entry], now);

@@ -7,8 +7,7 @@ import { reactionTargetId, type MessageHook, type ReactionHook, type TypingHook 
  */
 
 const str = (v: string | null | undefined): string => v ?? '';
-const opt = <K extends string>(key: K, v: string | null | undefined): Partial<Record<K, string>> =>
-  v ? ({ [key]: v } as Record<K, string>) : {};
+const opt = <K extends string>(key: K, v: string | null | undefined): Partial<Record<K, string>> => (v ? ({ [key]: v } as Record<K, string>) : {});
 
 export interface ConversationRef {
   /** The provider's conversation_id; null while a write-first chat is not bound yet. */

@@ -35,7 +35,7 @@ function checkCustomerRef(conversation: Conversation, customer: CustomerInput, f
   throw new AppError(
     'sender_is_manager',
     `${field}.ref_id "${customer.ref_id}" is not the customer of this chat (amoCRM knows the customer as "${conversation.clientRefId}"): ` +
-      'it is probably the manager\'s id (data.sender.ref_id of the event). Echo data.receiver.ref_id instead, or leave ref_id out.',
+      "it is probably the manager's id (data.sender.ref_id of the event). Echo data.receiver.ref_id instead, or leave ref_id out.",
   );
 }
 
@@ -58,7 +58,10 @@ export async function resolveConversation(
   if (existing) {
     if (existing.scopeId === scopeId) {
       if (refId && existing.amojoChatId !== refId) {
-        throw new AppError('conflict', `conversation "${conversationId}" is already bound to amoCRM chat "${existing.amojoChatId ?? '(none yet)'}", not "${refId}": leave conversation_ref_id out`);
+        throw new AppError(
+          'conflict',
+          `conversation "${conversationId}" is already bound to amoCRM chat "${existing.amojoChatId ?? '(none yet)'}", not "${refId}": leave conversation_ref_id out`,
+        );
       }
       checkCustomerRef(existing, customer, input.customerField);
       return { conversation: existing, changed: false, binding: false };

@@ -89,9 +89,13 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     const channels = effectiveChannels(connection.login, await store.providerChannels.list(connection.login));
     const target = req.channel == null ? channels[0]! : channels.find((c) => c.channelId === req.channel);
     if (!target) {
-      throw new AppError('unknown_channel', `account "${connection.login}" has no channel "${req.channel}"; declare it with PUT /api/v1/accounts/:login/channels`, {
-        details: { channels: channels.map((c) => wireChannelId(c.channelId)) },
-      });
+      throw new AppError(
+        'unknown_channel',
+        `account "${connection.login}" has no channel "${req.channel}"; declare it with PUT /api/v1/accounts/:login/channels`,
+        {
+          details: { channels: channels.map((c) => wireChannelId(c.channelId)) },
+        },
+      );
     }
     if (!installation || installation.status === 'uninstalled') return undefined;
     const row = await store.amocrmSources.get(installation.amocrmAccountId, connection.login, target.channelId);
@@ -117,8 +121,8 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
       ...(profile ? { profile } : {}),
       ...(s.profile_link ? { profile_link: s.profile_link } : {}),
     };
-    const refId = s.ref_id ?? (resolved.binding ? resolved.conversation.clientRefId ?? undefined : undefined);
-    const conversationRefId = req.conversation_ref_id ?? (resolved.binding ? resolved.conversation.amojoChatId ?? undefined : undefined);
+    const refId = s.ref_id ?? (resolved.binding ? (resolved.conversation.clientRefId ?? undefined) : undefined);
+    const conversationRefId = req.conversation_ref_id ?? (resolved.binding ? (resolved.conversation.amojoChatId ?? undefined) : undefined);
     const msec = toMillis(req.timestamp, now);
     const customer = { ...user, ...(refId ? { ref_id: refId } : {}) };
     const message: SendMessageInput = {
@@ -150,14 +154,24 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
         if (existing) return { id: existing.id, msgid: req.msgid, status: 'queued' };
       }
       if (req.direction === 'out' && !deps.botId) {
-        throw new AppError('bot_not_configured', 'direction "out" imports a message as the channel bot\'s, and this server has no AMOJO_BOT_ID (the bot id amoCRM support gave with the channel)');
+        throw new AppError(
+          'bot_not_configured',
+          'direction "out" imports a message as the channel bot\'s, and this server has no AMOJO_BOT_ID (the bot id amoCRM support gave with the channel)',
+        );
       }
       const now = clock.now();
       await checkBackpressure(now);
       const source = await sourceFor(connection, req);
       const msgid = req.msgid ?? ids('amc');
       const customerField = req.direction === 'out' ? 'receiver' : 'sender';
-      const resolved = await resolveConversation(store, { connection, conversationId: req.conversation_id, conversationRefId: req.conversation_ref_id, customer: customerOf(req), customerField, now });
+      const resolved = await resolveConversation(store, {
+        connection,
+        conversationId: req.conversation_id,
+        conversationRefId: req.conversation_ref_id,
+        customer: customerOf(req),
+        customerField,
+        now,
+      });
       const replyTo = await resolveReplyTo(login, req.reply_to);
       const messageId = ids('msg');
       const payload = buildPayload(req, login, msgid, resolved, connection.scopeId, replyTo, now, source);

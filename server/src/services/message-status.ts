@@ -116,7 +116,9 @@ export function createMessageStatus(deps: MessageStatusDeps) {
       if (!forward) return { id: message.id, amojo_msgid: message.amojoMsgId, status: message.status, report: 'ignored' as const };
       const errorCode = failed ? (req.error_code ?? DELIVERY_ERROR.other) : undefined;
       // 905 ("other") must carry a text amoCRM can show; without one, say at least what happened.
-      const errorText = failed ? (req.error?.trim() || (errorCode === DELIVERY_ERROR.other ? 'the provider could not deliver the message' : undefined)) : undefined;
+      const errorText = failed
+        ? req.error?.trim() || (errorCode === DELIVERY_ERROR.other ? 'the provider could not deliver the message' : undefined)
+        : undefined;
       await store.outbox.enqueue(
         [
           deliveryStatusEntry(ids, {

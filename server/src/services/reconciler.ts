@@ -109,7 +109,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return [...unique.values()].reverse().sort((a, b) => historyMessageAt(a) - historyMessageAt(b));
   }
 
-  async function reconcileChat(conversation: Conversation, connection: Connection, passStart: number, grace: number, report: ReconcileReport, next: Map<string, number>): Promise<void> {
+  async function reconcileChat(
+    conversation: Conversation,
+    connection: Connection,
+    passStart: number,
+    grace: number,
+    report: ReconcileReport,
+    next: Map<string, number>,
+  ): Promise<void> {
     const base = Math.max(passStart - deps.lookbackMs, conversation.createdAt - CREATED_SLACK_MS);
     const previous = checkedUpTo.get(conversation.id);
     const cutoff = previous === undefined ? base : Math.max(base, previous - CHECK_OVERLAP_MS);
@@ -118,7 +125,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       for (const m of await missedInChat(conversation, cutoff, newest)) {
         const hook = historyToHook(m, conversation, connection);
         if (!hook) {
-          logger.warn({ scopeId: conversation.scopeId, chatId: conversation.amojoChatId, amojoMsgId: m.message?.id }, 'a missed manager message lacks the ids a hook needs; not relayed');
+          logger.warn(
+            { scopeId: conversation.scopeId, chatId: conversation.amojoChatId, amojoMsgId: m.message?.id },
+            'a missed manager message lacks the ids a hook needs; not relayed',
+          );
           continue;
         }
         const outcome = await deps.hooks.acceptRecovered(connection, hook, JSON.stringify(hook));
@@ -126,7 +136,13 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         report.recovered++;
         metrics?.reconcilerRecovered.inc();
         logger.info(
-          { scopeId: conversation.scopeId, chatId: conversation.amojoChatId, conversationId: conversation.conversationId, amojoMsgId: m.message!.id, writtenAt: historyMessageAt(m) },
+          {
+            scopeId: conversation.scopeId,
+            chatId: conversation.amojoChatId,
+            conversationId: conversation.conversationId,
+            amojoMsgId: m.message!.id,
+            writtenAt: historyMessageAt(m),
+          },
           'recovered a manager message from chat history: its hook never reached us',
         );
       }
@@ -138,7 +154,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (previous !== undefined) next.set(conversation.id, previous);
       // amojo no longer knows the chat (e.g. the sandbox emulator restarted empty): nothing to recover.
       if (isAmojoNotFound(err)) logger.debug({ err, chatId: conversation.amojoChatId }, 'chat history not found');
-      else chatFailed('warn', { err, scopeId: conversation.scopeId, chatId: conversation.amojoChatId }, 'could not reconcile a chat from its history; will try again next pass');
+      else
+        chatFailed(
+          'warn',
+          { err, scopeId: conversation.scopeId, chatId: conversation.amojoChatId },
+          'could not reconcile a chat from its history; will try again next pass',
+        );
     }
   }
 

@@ -11,10 +11,7 @@ export async function requireConnectedAccount(store: Pick<Store, 'connections' |
   if (connection) return connection;
   const known = (await store.accounts.get(login)) !== null || (await store.connections.list()).some((c) => c.login === login);
   if (known) {
-    throw new AppError(
-      'account_not_connected',
-      `account "${login}" is not connected to amoCRM: an amoCRM user must connect it in the amochan widget first`,
-    );
+    throw new AppError('account_not_connected', `account "${login}" is not connected to amoCRM: an amoCRM user must connect it in the amochan widget first`);
   }
   throw new AppError('account_not_found', `unknown account "${login}": use the provider login that was connected in the amochan widget`);
 }

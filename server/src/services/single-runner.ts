@@ -73,13 +73,16 @@ export function createSingleRunner(deps: SingleRunnerDeps): SingleRunner {
 
   function schedule(): void {
     if (stopped) return;
-    timer = setTimeout(() => {
-      timer = null;
-      tick = renew().finally(() => {
-        tick = null;
-        schedule();
-      });
-    }, Math.max(50, Math.floor(deps.ttlMs / 3)));
+    timer = setTimeout(
+      () => {
+        timer = null;
+        tick = renew().finally(() => {
+          tick = null;
+          schedule();
+        });
+      },
+      Math.max(50, Math.floor(deps.ttlMs / 3)),
+    );
     timer.unref?.();
   }
 

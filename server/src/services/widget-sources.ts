@@ -70,7 +70,11 @@ export function createWidgetSources(deps: WidgetSourcesDeps) {
     let amocrmError: string | undefined;
     if (inst && deps.rest && inst.status === 'active') {
       try {
-        const read = await readRemote(inst.amocrmAccountId, rows.map((r) => r.externalId), fresh);
+        const read = await readRemote(
+          inst.amocrmAccountId,
+          rows.map((r) => r.externalId),
+          fresh,
+        );
         remote = read;
         // Someone deleted a source in amoCRM: at most once per fresh read, ask the sync to recreate it.
         if (read.fetched && rows.some((r) => r.state === 'created' && !read.sources.has(r.externalId))) {
@@ -111,7 +115,9 @@ export function createWidgetSources(deps: WidgetSourcesDeps) {
     if (!inst || !deps.rest) return view(connection);
     const declared = effectiveChannels(connection.login, await store.providerChannels.list(connection.login));
     if (channel !== undefined && !declared.some((c) => c.channelId === storedChannelId(channel))) {
-      throw new AppError('unknown_channel', `the provider account has no channel "${channel}"`, { details: { channels: declared.map((c) => wireChannelId(c.channelId)) } });
+      throw new AppError('unknown_channel', `the provider account has no channel "${channel}"`, {
+        details: { channels: declared.map((c) => wireChannelId(c.channelId)) },
+      });
     }
     const rows = (await store.amocrmSources.listByAccount(inst.amocrmAccountId)).filter(
       (s) => s.login === connection.login && (channel === undefined || s.channelId === storedChannelId(channel)),
@@ -121,10 +127,16 @@ export function createWidgetSources(deps: WidgetSourcesDeps) {
     if (created.length > 0) {
       let moved: AmocrmSourceInfo[];
       try {
-        moved = await updateSources(deps.rest.forAccount(inst.amocrmAccountId), created.map((r) => ({ id: r.amocrmSourceId!, pipelineId })));
+        moved = await updateSources(
+          deps.rest.forAccount(inst.amocrmAccountId),
+          created.map((r) => ({ id: r.amocrmSourceId!, pipelineId })),
+        );
       } catch (err) {
         const code = isAmocrmError(err) ? err.code : 'unknown';
-        throw new AppError('amocrm_error', `amoCRM did not move the source(s): ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { amocrm_code: code } });
+        throw new AppError('amocrm_error', `amoCRM did not move the source(s): ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+          details: { amocrm_code: code },
+        });
       }
       const byId = new Map(moved.map((m) => [m.id, m]));
       for (const r of created) await store.amocrmSources.save({ ...r, pipelineId: byId.get(r.amocrmSourceId!)?.pipelineId ?? pipelineId, updatedAt: now });

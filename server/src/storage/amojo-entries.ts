@@ -50,12 +50,7 @@ export const inboundOrderingKey = (login: string, conversationId: string): strin
 /** Events about one amojo chat reach the provider in order. */
 export const outboundOrderingKey = (scopeId: string, amojoChatId: string): string => `conv:${scopeId}:${amojoChatId}`;
 
-export function newMessageEntry(input: {
-  messageId: string;
-  login: string;
-  conversationId: string;
-  payload: NewMessageEntryPayload;
-}): NewOutboxEntry {
+export function newMessageEntry(input: { messageId: string; login: string; conversationId: string; payload: NewMessageEntryPayload }): NewOutboxEntry {
   return {
     id: messageEntryId(input.messageId),
     destination: 'amojo',

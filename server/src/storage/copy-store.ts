@@ -56,9 +56,7 @@ export async function copySqliteToPostgres(options: CopyStoreOptions): Promise<A
       const exists = source.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t.name);
       if (!exists) continue;
       const targetCols = await writableColumns(pool, t.name);
-      const cols = (source.prepare(`PRAGMA table_info(${t.name})`).all() as Array<{ name: string }>)
-        .map((c) => c.name)
-        .filter((c) => targetCols.has(c));
+      const cols = (source.prepare(`PRAGMA table_info(${t.name})`).all() as Array<{ name: string }>).map((c) => c.name).filter((c) => targetCols.has(c));
       const total = (source.prepare(`SELECT count(*) AS n FROM ${t.name}`).get() as { n: number }).n;
       const upsert = upsertSql(t.name, cols, t.key);
       let copied = 0;

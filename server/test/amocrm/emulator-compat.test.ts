@@ -42,7 +42,12 @@ describe('emulated amoCRM signatures verify with the server code', () => {
     await rig.emu.amocrm.sendDisableHook({ accountId: id, url: hookUrl, revoke: false });
     await rig.emu.amocrm.sendDisableHook({ accountId: id, url: hookUrl, tamper: true });
     const verify = (q: URLSearchParams) =>
-      verifyDisableSignature({ clientSecret: i.clientSecret, clientUuid: q.get('client_uuid')!, accountId: q.get('account_id')!, signature: q.get('signature')! });
+      verifyDisableSignature({
+        clientSecret: i.clientSecret,
+        clientUuid: q.get('client_uuid')!,
+        accountId: q.get('account_id')!,
+        signature: q.get('signature')!,
+      });
     expect(hooks.map(verify)).toEqual([true, false]);
     expect(hooks[0]!.get('account_id')).toBe(String(id));
     // A real uninstall also revokes the tokens: the next call is refused and the refresh too.

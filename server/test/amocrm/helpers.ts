@@ -34,7 +34,10 @@ export interface AmocrmRig {
 export async function startRig(opts: { store?: Store; amocrm?: Record<string, unknown>; tokenManager?: Partial<TokenManagerDeps> } = {}): Promise<AmocrmRig> {
   let now = Date.parse('2026-03-01T09:00:00Z');
   const clock = { now: () => now, advance: (ms: number) => void (now += ms) };
-  const emu = await startEmulator({ clock: clock.now, amocrm: { redirectUri: 'https://amochan.test/amocrm/v1/oauth/callback', accessTokenTtlSec: 3600, ...opts.amocrm } });
+  const emu = await startEmulator({
+    clock: clock.now,
+    amocrm: { redirectUri: 'https://amochan.test/amocrm/v1/oauth/callback', accessTokenTtlSec: 3600, ...opts.amocrm },
+  });
   const fetched: string[] = [];
   const fetchFn: FetchFn = (url, init) => {
     fetched.push(url);
@@ -44,11 +47,16 @@ export async function startRig(opts: { store?: Store; amocrm?: Record<string, un
   const cipher = createTokenCipher(TEST_KEY);
   const http = createAmocrmHttp({ fetch: fetchFn, clock: { now: clock.now } });
   const i = emu.amocrm.integration;
-  const oauth = createOAuthClient({ http, clock: { now: clock.now }, config: { clientId: i.clientId, clientSecret: i.clientSecret, redirectUri: i.redirectUri } });
+  const oauth = createOAuthClient({
+    http,
+    clock: { now: clock.now },
+    config: { clientId: i.clientId, clientSecret: i.clientSecret, redirectUri: i.redirectUri },
+  });
   const baseUrlFor = createBaseUrlResolver(emu.url);
   const tokens = createTokenManager({ installations: store.installations, cipher, oauth, baseUrlFor, clock: { now: clock.now }, ...opts.tokenManager });
   const rest = createAmocrmRestClient({ http, tokens, installations: store.installations, baseUrlFor });
-  const install = (input: InstallInput) => installIntegration({ oauth, http, installations: store.installations, cipher, baseUrlFor, clock: { now: clock.now } }, input);
+  const install = (input: InstallInput) =>
+    installIntegration({ oauth, http, installations: store.installations, cipher, baseUrlFor, clock: { now: clock.now } }, input);
   return {
     emu,
     clock,

@@ -13,7 +13,13 @@ describe('install use case', () => {
     const { code } = rig.emu.amocrm.issueAuthorizationCode({ accountId: account.id });
     const { installation, reinstalled } = await rig.install({ code, referer: 'shop.kommo.com', fromWidget: true });
     expect(reinstalled).toBe(false);
-    expect(installation).toMatchObject({ amocrmAccountId: account.id, amojoId: 'amojo-shop', domain: 'shop.kommo.com', status: 'active', expiresAt: rig.clock.now() + 3600_000 });
+    expect(installation).toMatchObject({
+      amocrmAccountId: account.id,
+      amojoId: 'amojo-shop',
+      domain: 'shop.kommo.com',
+      status: 'active',
+      expiresAt: rig.clock.now() + 3600_000,
+    });
     const stored = (await rig.store.installations.get(account.id))!;
     expect(stored).toEqual(installation);
     expect(stored.accessTokenEnc).toMatch(/^v1\./);
@@ -55,7 +61,15 @@ describe('install use case', () => {
     const { installIntegration } = await import('../../src/amocrm/install');
     const account = rig.emu.amocrm.createAccount();
     const { code } = rig.emu.amocrm.issueAuthorizationCode({ accountId: account.id, state: 'forged' });
-    const deps = { oauth: rig.oauth, http: rig.http, installations: rig.store.installations, cipher: rig.cipher, baseUrlFor: rig.baseUrlFor, clock: { now: rig.clock.now }, verifyState: (s?: string) => s === 'expected' };
+    const deps = {
+      oauth: rig.oauth,
+      http: rig.http,
+      installations: rig.store.installations,
+      cipher: rig.cipher,
+      baseUrlFor: rig.baseUrlFor,
+      clock: { now: rig.clock.now },
+      verifyState: (s?: string) => s === 'expected',
+    };
     await expect(installIntegration(deps, { code, referer: account.domain, state: 'forged' })).rejects.toMatchObject({ code: 'oauth_refused' });
     expect(rig.fetched).toEqual([]);
   });

@@ -31,7 +31,13 @@ describe('source external_id', () => {
     expect(sourceExternalId(1, 'shop', 'wa')).toBe(id);
     expect(id.length).toBeLessThanOrEqual(EXTERNAL_ID_MAX_LENGTH);
     expect(id).toMatch(/^amc_[0-9a-f]{32}$/);
-    const others = [sourceExternalId(2, 'shop', 'wa'), sourceExternalId(1, 'shop2', 'wa'), sourceExternalId(1, 'shop', 'wa2'), sourceExternalId(1, 'shop', ''), sourceExternalId(1, 'sho', 'pwa')];
+    const others = [
+      sourceExternalId(2, 'shop', 'wa'),
+      sourceExternalId(1, 'shop2', 'wa'),
+      sourceExternalId(1, 'shop', 'wa2'),
+      sourceExternalId(1, 'shop', ''),
+      sourceExternalId(1, 'sho', 'pwa'),
+    ];
     expect(new Set([id, ...others]).size).toBe(6);
   });
 });

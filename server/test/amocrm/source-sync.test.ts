@@ -22,7 +22,9 @@ const remote = () => rig.emu.amocrm.listSources(id).map((s) => [s.name, s.pipeli
 describe('source sync', () => {
   it('gives a login without channels one default source in the main pipeline', async () => {
     const rows = await syncSources(deps, { amocrmAccountId: id, login: 'shop', channels: effectiveChannels('shop', []) });
-    expect(rows).toEqual([expect.objectContaining({ channelId: '', state: 'created', isDefault: true, pipelineId: pipelines[0], externalId: sourceExternalId(id, 'shop', '') })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ channelId: '', state: 'created', isDefault: true, pipelineId: pipelines[0], externalId: sourceExternalId(id, 'shop', '') }),
+    ]);
     expect(remote()).toEqual([['shop', pipelines[0], true]]);
   });
 
@@ -30,7 +32,11 @@ describe('source sync', () => {
     await syncSources(deps, { amocrmAccountId: id, login: 'shop', channels: effectiveChannels('shop', []) });
     const three = effectiveChannels('shop', [channel('wa', 'WhatsApp', 0), channel('bot', 'Bot', 1), channel('tg', 'Telegram', 2)]);
     await syncSources(deps, { amocrmAccountId: id, login: 'shop', channels: three, pipelineId: pipelines[1] });
-    expect(remote()).toEqual([['WhatsApp', pipelines[1], true], ['Bot', pipelines[1], false], ['Telegram', pipelines[1], false]]);
+    expect(remote()).toEqual([
+      ['WhatsApp', pipelines[1], true],
+      ['Bot', pipelines[1], false],
+      ['Telegram', pipelines[1], false],
+    ]);
     expect((await rig.store.amocrmSources.listByAccount(id)).map((s) => s.channelId)).toEqual(['bot', 'tg', 'wa']);
 
     const fetchesBefore = rig.fetched.length;
@@ -39,7 +45,10 @@ describe('source sync', () => {
 
     const two = effectiveChannels('shop', [channel('bot', 'Bot 2', 0), channel('wa', 'WhatsApp', 1)]);
     await syncSources(deps, { amocrmAccountId: id, login: 'shop', channels: two });
-    expect(remote()).toEqual([['WhatsApp', pipelines[1], false], ['Bot 2', pipelines[1], true]]);
+    expect(remote()).toEqual([
+      ['WhatsApp', pipelines[1], false],
+      ['Bot 2', pipelines[1], true],
+    ]);
     expect(await rig.store.amocrmSources.get(id, 'shop', 'tg')).toBeNull();
   });
 
@@ -52,7 +61,10 @@ describe('source sync', () => {
   });
 
   it('keeps pending rows with the error when amoCRM refuses for the source limit', async () => {
-    const many = effectiveChannels('shop', ['a', 'b', 'c', 'd', 'e'].map((c, i) => channel(c, c.toUpperCase(), i)));
+    const many = effectiveChannels(
+      'shop',
+      ['a', 'b', 'c', 'd', 'e'].map((c, i) => channel(c, c.toUpperCase(), i)),
+    );
     await expect(syncSources(deps, { amocrmAccountId: id, login: 'shop', channels: many })).rejects.toMatchObject({ code: 'source_limit_reached' });
     const rows = await rig.store.amocrmSources.listByAccount(id);
     expect(rows).toHaveLength(5);

@@ -16,7 +16,10 @@ describe('amoCRM REST APIs through the token manager', () => {
     const req = rig.rest.forAccount(id);
     expect(await readAccount(req)).toMatchObject({ id, subdomain: 'shop', amojo_id: 'amojo-s' });
     const pipelines = await listPipelines(req);
-    expect(pipelines.map((p) => [p.name, p.isMain, p.statuses.length])).toEqual([['Sales', true, 5], ['Support', false, 1]]);
+    expect(pipelines.map((p) => [p.name, p.isMain, p.statuses.length])).toEqual([
+      ['Sales', true, 5],
+      ['Support', false, 1],
+    ]);
   });
 
   it('creates, lists, filters, moves, renames and deletes sources', async () => {
@@ -25,12 +28,21 @@ describe('amoCRM REST APIs through the token manager', () => {
     const [main, support] = rig.emu.amocrm.getAccount(id)!.pipelines.map((p) => p.id);
     expect(await listSources(req)).toEqual([]);
     const ext = (c: string) => sourceExternalId(id, 'shop', c);
-    const created = await createSources(req, [{ name: 'WhatsApp', externalId: ext('wa'), isDefault: true }, { name: 'Bot', externalId: ext('bot'), pipelineId: support! }]);
-    expect(created.map((s) => [s.name, s.pipelineId, s.isDefault])).toEqual([['WhatsApp', main, true], ['Bot', support, false]]);
+    const created = await createSources(req, [
+      { name: 'WhatsApp', externalId: ext('wa'), isDefault: true },
+      { name: 'Bot', externalId: ext('bot'), pipelineId: support! },
+    ]);
+    expect(created.map((s) => [s.name, s.pipelineId, s.isDefault])).toEqual([
+      ['WhatsApp', main, true],
+      ['Bot', support, false],
+    ]);
     expect((await listSources(req, [ext('bot')])).map((s) => s.id)).toEqual([created[1]!.id]);
     await updateSources(req, [{ id: created[0]!.id, pipelineId: support! }]);
     expect(await updateSource(req, { id: created[1]!.id, name: 'Bot 2' })).toMatchObject({ name: 'Bot 2', pipelineId: support });
-    expect(rig.emu.amocrm.listSources(id).map((s) => [s.name, s.pipeline_id])).toEqual([['WhatsApp', support], ['Bot 2', support]]);
+    expect(rig.emu.amocrm.listSources(id).map((s) => [s.name, s.pipeline_id])).toEqual([
+      ['WhatsApp', support],
+      ['Bot 2', support],
+    ]);
     await deleteSources(req, [created[0]!.id, created[1]!.id]);
     expect(await listSources(req)).toEqual([]);
     // Deleting what is already gone is not an error (retries are safe).
@@ -47,7 +59,10 @@ describe('amoCRM REST APIs through the token manager', () => {
       code: 'validation_failed',
       details: { validationErrors: [expect.objectContaining({ request_id: '0' })] },
     });
-    await createSources(req, [{ name: 'B', externalId: 'b' }, { name: 'C', externalId: 'c' }]);
+    await createSources(req, [
+      { name: 'B', externalId: 'b' },
+      { name: 'C', externalId: 'c' },
+    ]);
     const err = await createSources(req, [{ name: 'D', externalId: 'd' }]).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'source_limit_reached', status: 400 });
     expect((err as Error).message).toMatch(/limit/);

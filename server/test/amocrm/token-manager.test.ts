@@ -99,10 +99,20 @@ describe('token manager', () => {
 
   it('never writes a token to the logger', async () => {
     const lines: string[] = [];
-    const logger = { info: (o: object, m: string) => void lines.push(JSON.stringify(o) + m), warn: (o: object, m: string) => void lines.push(JSON.stringify(o) + m) };
+    const logger = {
+      info: (o: object, m: string) => void lines.push(JSON.stringify(o) + m),
+      warn: (o: object, m: string) => void lines.push(JSON.stringify(o) + m),
+    };
     const { createTokenManager } = await import('../../src/amocrm/token-manager');
     const id = await rig.installAccount();
-    const tokens = createTokenManager({ installations: rig.store.installations, cipher: rig.cipher, oauth: rig.oauth, baseUrlFor: rig.baseUrlFor, clock: { now: rig.clock.now }, logger });
+    const tokens = createTokenManager({
+      installations: rig.store.installations,
+      cipher: rig.cipher,
+      oauth: rig.oauth,
+      baseUrlFor: rig.baseUrlFor,
+      clock: { now: rig.clock.now },
+      logger,
+    });
     rig.clock.advance(3600_000);
     const fresh = await tokens.getAccessToken(id);
     const refresh = rig.cipher.decrypt((await stored(id)).refreshTokenEnc!, tokenContext(id));

@@ -25,10 +25,20 @@ describe('PUT/GET /api/v1/accounts/:login/channels', () => {
   const put = (login: string, body: unknown, headers = auth) => call(`${s.served.url}/api/v1/accounts/${login}/channels`, 'PUT', body, headers);
 
   it('stores the full list in order, idempotently, and lists it with no sources before a connect', async () => {
-    const body = { channels: [{ id: '+15550100', name: 'WhatsApp' }, { id: 'bot_1', name: ' Bot ' }] };
+    const body = {
+      channels: [
+        { id: '+15550100', name: 'WhatsApp' },
+        { id: 'bot_1', name: ' Bot ' },
+      ],
+    };
     const first = await put('shop', body);
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ channels: [{ id: '+15550100', name: 'WhatsApp', sources: [] }, { id: 'bot_1', name: 'Bot', sources: [] }] });
+    expect(first.body).toEqual({
+      channels: [
+        { id: '+15550100', name: 'WhatsApp', sources: [] },
+        { id: 'bot_1', name: 'Bot', sources: [] },
+      ],
+    });
     expect((await put('shop', body)).body).toEqual(first.body);
     expect((await call(`${s.served.url}/api/v1/accounts/shop/channels`, 'GET', undefined, auth)).body).toEqual(first.body);
     // Not connected: nothing to sync, nothing queued.
@@ -38,7 +48,16 @@ describe('PUT/GET /api/v1/accounts/:login/channels', () => {
   });
 
   it.each([
-    ['duplicate ids', { channels: [{ id: 'a', name: 'A' }, { id: 'a', name: 'B' }] }, /duplicate channel id "a"/],
+    [
+      'duplicate ids',
+      {
+        channels: [
+          { id: 'a', name: 'A' },
+          { id: 'a', name: 'B' },
+        ],
+      },
+      /duplicate channel id "a"/,
+    ],
     ['an id with a space', { channels: [{ id: 'a b', name: 'A' }] }, /channels\.0\.id/],
     ['an id of 65 characters', { channels: [{ id: 'x'.repeat(65), name: 'A' }] }, /channels\.0\.id/],
     ['an empty name', { channels: [{ id: 'a', name: '  ' }] }, /channels\.0\.name/],
@@ -63,8 +82,16 @@ describe('PUT/GET /api/v1/accounts/:login/channels', () => {
 
   it('a message naming a channel of a login without channels is 422 unknown_channel; channel with source_external_id is 400', async () => {
     await s.store.connections.save({
-      amojoAccountId: '00000000-0000-4000-8000-000000000001', login: 'shop', scopeId: 'scope-x', title: null, status: 'connected',
-      amocrmAccountId: null, pipelineId: null, connectedAt: 1, disconnectedAt: null, updatedAt: 1,
+      amojoAccountId: '00000000-0000-4000-8000-000000000001',
+      login: 'shop',
+      scopeId: 'scope-x',
+      title: null,
+      status: 'connected',
+      amocrmAccountId: null,
+      pipelineId: null,
+      connectedAt: 1,
+      disconnectedAt: null,
+      updatedAt: 1,
     });
     const msg = { account: 'shop', conversation_id: 'c', sender: { id: 'u', name: 'U' }, message: { type: 'text', text: 'x' } };
     const unknown = await call(`${s.served.url}/api/v1/messages`, 'POST', { ...msg, channel: 'wa' }, auth);
@@ -83,7 +110,11 @@ describe('CLI accounts channels', () => {
   async function cli(env: NodeJS.ProcessEnv, argv: string[]) {
     let stdout = '';
     let stderr = '';
-    const code = await runCli(argv, { stdin: Readable.from(['']), stdout: { write: (x: string) => (stdout += x) }, stderr: { write: (x: string) => (stderr += x) } }, env);
+    const code = await runCli(
+      argv,
+      { stdin: Readable.from(['']), stdout: { write: (x: string) => (stdout += x) }, stderr: { write: (x: string) => (stderr += x) } },
+      env,
+    );
     return { code, stdout, stderr };
   }
 
@@ -93,7 +124,12 @@ describe('CLI accounts channels', () => {
     expect(set.code).toBe(0);
     expect(set.stdout).toContain('channels of shop replaced');
     const listed = await cli(env, ['accounts', 'channels', 'shop', '--json']);
-    expect(JSON.parse(listed.stdout)).toEqual({ channels: [{ id: 'wa', name: 'WhatsApp +1 555', sources: [] }, { id: 'bot', name: 'Bot = helper', sources: [] }] });
+    expect(JSON.parse(listed.stdout)).toEqual({
+      channels: [
+        { id: 'wa', name: 'WhatsApp +1 555', sources: [] },
+        { id: 'bot', name: 'Bot = helper', sources: [] },
+      ],
+    });
     expect((await cli(env, ['accounts', 'channels', 'shop'])).stdout).toBe('wa\tWhatsApp +1 555\tno sources\nbot\tBot = helper\tno sources\n');
     const store = openStore(env.DATABASE_URL);
     expect((await store.providerChannels.list('shop')).map((c) => c.channelId)).toEqual(['wa', 'bot']);
@@ -125,7 +161,12 @@ describe('http credential verifier with channels', () => {
   it('passes on a valid channel list from a 2xx body, and ignores an invalid or absent one without refusing the login', async () => {
     body = JSON.stringify({ channels: [{ id: 'wa', name: 'WhatsApp' }] });
     expect(await verifier().check!('shop', 'pw')).toEqual({ valid: true, channels: [{ id: 'wa', name: 'WhatsApp' }] });
-    body = JSON.stringify({ channels: [{ id: 'a', name: 'A' }, { id: 'a', name: 'B' }] });
+    body = JSON.stringify({
+      channels: [
+        { id: 'a', name: 'A' },
+        { id: 'a', name: 'B' },
+      ],
+    });
     expect(await verifier().check!('shop', 'pw')).toEqual({ valid: true });
     body = 'ok';
     expect(await verifier().check!('shop', 'pw')).toEqual({ valid: true });
@@ -133,14 +174,27 @@ describe('http credential verifier with channels', () => {
   });
 
   it('channels returned at connect replace the declared ones and become sources', async () => {
-    body = JSON.stringify({ channels: [{ id: 'tg', name: 'Telegram' }, { id: 'wa', name: 'WhatsApp' }] });
+    body = JSON.stringify({
+      channels: [
+        { id: 'tg', name: 'Telegram' },
+        { id: 'wa', name: 'WhatsApp' },
+      ],
+    });
     const s = await startAmocrmStack({ env: { CREDENTIALS_VERIFIER: 'http', PROVIDER_AUTH_URL: url } });
     try {
-      const res = await call(`${s.served.url}/widget/v1/connect`, 'POST', { login: 'shop', password: 'any', amojo_id: s.amojoId }, { 'X-Auth-Token': s.widgetToken() });
+      const res = await call(
+        `${s.served.url}/widget/v1/connect`,
+        'POST',
+        { login: 'shop', password: 'any', amojo_id: s.amojoId },
+        { 'X-Auth-Token': s.widgetToken() },
+      );
       expect(res.status).toBe(200);
       expect((await s.store.providerChannels.list('shop')).map((c) => c.channelId)).toEqual(['tg', 'wa']);
       await waitFor(() => s.emulator.amocrm.listSources(s.accountId).length === 2, 'two sources');
-      expect(s.emulator.amocrm.listSources(s.accountId).map((x) => [x.name, x.default])).toEqual([['Telegram', true], ['WhatsApp', false]]);
+      expect(s.emulator.amocrm.listSources(s.accountId).map((x) => [x.name, x.default])).toEqual([
+        ['Telegram', true],
+        ['WhatsApp', false],
+      ]);
     } finally {
       await s.close();
     }

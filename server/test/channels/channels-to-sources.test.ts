@@ -20,10 +20,16 @@ beforeEach(async () => {
 afterEach(() => s.close());
 
 const api = (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => call(`${s.served.url}${path}`, method, body, auth);
-const widget = (method: 'GET' | 'POST', path: string, body?: unknown) => call(`${s.served.url}/widget/v1${path}`, method, body, { 'X-Auth-Token': s.widgetToken() });
-const remote = () => s.emulator.amocrm.listSources(s.accountId).map((x) => ({ name: x.name, external_id: x.external_id, pipeline_id: x.pipeline_id, default: x.default }));
+const widget = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  call(`${s.served.url}/widget/v1${path}`, method, body, { 'X-Auth-Token': s.widgetToken() });
+const remote = () =>
+  s.emulator.amocrm.listSources(s.accountId).map((x) => ({ name: x.name, external_id: x.external_id, pipeline_id: x.pipeline_id, default: x.default }));
 const ext = (channel: string) => sourceExternalId(s.accountId, 'shop', channel);
-const THREE = [{ id: 'wa', name: 'WhatsApp +1 555 0100' }, { id: 'bot', name: 'Support bot' }, { id: 'tg', name: 'Telegram' }];
+const THREE = [
+  { id: 'wa', name: 'WhatsApp +1 555 0100' },
+  { id: 'bot', name: 'Support bot' },
+  { id: 'tg', name: 'Telegram' },
+];
 
 async function connect(): Promise<string> {
   const res = await widget('POST', '/connect', { login: 'shop', password: PASSWORD, amojo_id: s.amojoId });
@@ -71,11 +77,19 @@ describe('channels become amoCRM sources', () => {
       ],
     });
     expect(status.body!.pipelines.map((p: { name: string; is_main: boolean }) => [p.name, p.is_main])).toEqual([
-      ['Sales', true], ['WhatsApp leads', false], ['Bot leads', false], ['Telegram leads', false],
+      ['Sales', true],
+      ['WhatsApp leads', false],
+      ['Bot leads', false],
+      ['Telegram leads', false],
     ]);
 
     // Messages per channel carry that channel's source; no channel = the default (first) one.
-    for (const [conversation, channel] of [['c-wa', 'wa'], ['c-bot', 'bot'], ['c-tg', 'tg'], ['c-default', null]] as const) {
+    for (const [conversation, channel] of [
+      ['c-wa', 'wa'],
+      ['c-bot', 'bot'],
+      ['c-tg', 'tg'],
+      ['c-default', null],
+    ] as const) {
       expect((await api('POST', '/api/v1/messages', message(conversation, channel))).status).toBe(202);
     }
     const chats = await waitFor(() => {
@@ -92,7 +106,11 @@ describe('channels become amoCRM sources', () => {
 
     // A manager writes first from the bot's source: the provider hears it as channel "bot".
     await s.emulator.control.writeFirst({ scopeId, phone: '+1 555 000 2222', text: 'We can help', sourceExternalId: ext('bot') });
-    const first = await waitFor(() => s.provider.accepted.find((e) => e.body.type === 'message.created' && e.body.data.message.text === 'We can help'), 'write-first event', 15_000);
+    const first = await waitFor(
+      () => s.provider.accepted.find((e) => e.body.type === 'message.created' && e.body.data.message.text === 'We can help'),
+      'write-first event',
+      15_000,
+    );
     expect(first.body).toMatchObject({ account: 'shop', channel: 'bot', data: { conversation: { id: null } } });
 
     // A manager's reply in the Telegram chat names the Telegram channel.
@@ -103,7 +121,12 @@ describe('channels become amoCRM sources', () => {
     expect(s.provider.accepted.find((e) => e.body.type === 'account.connected')!.body).toMatchObject({ channel: null });
 
     // Renaming and dropping channels follows in amoCRM; the pipelines picked stay.
-    await api('PUT', '/api/v1/accounts/shop/channels', { channels: [{ id: 'bot', name: 'Support bot v2' }, { id: 'wa', name: 'WhatsApp +1 555 0100' }] });
+    await api('PUT', '/api/v1/accounts/shop/channels', {
+      channels: [
+        { id: 'bot', name: 'Support bot v2' },
+        { id: 'wa', name: 'WhatsApp +1 555 0100' },
+      ],
+    });
     await waitFor(() => remote().length === 2 && remote().some((r) => r.name === 'Support bot v2'), 'rename and delete in amoCRM', 15_000);
     expect(remote()).toEqual([
       { name: 'WhatsApp +1 555 0100', external_id: ext('wa'), pipeline_id: s.pipelines[1], default: false },
@@ -112,8 +135,16 @@ describe('channels become amoCRM sources', () => {
     const listed = await api('GET', '/api/v1/accounts/shop/channels');
     expect(listed.body).toEqual({
       channels: [
-        { id: 'bot', name: 'Support bot v2', sources: [expect.objectContaining({ amocrm_account_id: s.accountId, external_id: ext('bot'), pipeline_id: s.pipelines[2], state: 'created' })] },
-        { id: 'wa', name: 'WhatsApp +1 555 0100', sources: [expect.objectContaining({ external_id: ext('wa'), pipeline_id: s.pipelines[1], state: 'created' })] },
+        {
+          id: 'bot',
+          name: 'Support bot v2',
+          sources: [expect.objectContaining({ amocrm_account_id: s.accountId, external_id: ext('bot'), pipeline_id: s.pipelines[2], state: 'created' })],
+        },
+        {
+          id: 'wa',
+          name: 'WhatsApp +1 555 0100',
+          sources: [expect.objectContaining({ external_id: ext('wa'), pipeline_id: s.pipelines[1], state: 'created' })],
+        },
       ],
     });
 
@@ -182,11 +213,18 @@ describe('source sync failures', () => {
   it('a source deleted in amoCRM shows as pending in the widget and is created again', async () => {
     await api('PUT', '/api/v1/accounts/shop/channels', { channels: THREE.slice(0, 2) });
     await connect();
-    await waitFor(async () => (await s.store.amocrmSources.listByAccount(s.accountId)).filter((r) => r.state === 'created').length === 2, 'two created', 15_000);
+    await waitFor(
+      async () => (await s.store.amocrmSources.listByAccount(s.accountId)).filter((r) => r.state === 'created').length === 2,
+      'two created',
+      15_000,
+    );
     const bot = (await s.store.amocrmSources.get(s.accountId, 'shop', 'bot'))!;
     await deleteSources(s.amocrm.rest.forAccount(s.accountId), [bot.amocrmSourceId!]);
     const status = await widget('GET', `/status?amojo_id=${s.amojoId}`);
-    expect(status.body!.channels.map((c: { id: string; state: string }) => [c.id, c.state])).toEqual([['wa', 'created'], ['bot', 'pending']]);
+    expect(status.body!.channels.map((c: { id: string; state: string }) => [c.id, c.state])).toEqual([
+      ['wa', 'created'],
+      ['bot', 'pending'],
+    ]);
     await waitFor(() => remote().some((r) => r.external_id === ext('bot')), 'bot source recreated', 15_000);
   });
 });

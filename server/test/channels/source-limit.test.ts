@@ -14,9 +14,18 @@ afterEach(() => s.close());
 
 describe('the source limit', () => {
   it('dead-letters the sync with a clear error, shown as state "error" in GET channels and widget status, and messages still flow', async () => {
-    const channels = [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }, { id: 'c', name: 'C' }];
+    const channels = [
+      { id: 'a', name: 'A' },
+      { id: 'b', name: 'B' },
+      { id: 'c', name: 'C' },
+    ];
     await call(`${s.served.url}/api/v1/accounts/shop/channels`, 'PUT', { channels }, auth);
-    const connected = await call(`${s.served.url}/widget/v1/connect`, 'POST', { login: 'shop', password: PASSWORD, amojo_id: s.amojoId }, { 'X-Auth-Token': s.widgetToken() });
+    const connected = await call(
+      `${s.served.url}/widget/v1/connect`,
+      'POST',
+      { login: 'shop', password: PASSWORD, amojo_id: s.amojoId },
+      { 'X-Auth-Token': s.widgetToken() },
+    );
     expect(connected.status).toBe(200);
     const dead = await waitFor(async () => (await s.store.outbox.list({ state: 'dead' })).find((e) => e.kind === 'amocrm_sources'), 'dead sync entry', 15_000);
     expect(dead.lastError).toMatch(/^source_limit_reached: .*PUT \/api\/v1\/accounts\/:login\/channels/);
@@ -29,7 +38,12 @@ describe('the source limit', () => {
     expect(status.body!.channels.map((c: { state: string }) => c.state)).toEqual(['error', 'error', 'error']);
 
     // Messages are never blocked by a failed sync: they go out without a source.
-    const sent = await call(`${s.served.url}/api/v1/messages`, 'POST', { account: 'shop', conversation_id: 'c1', channel: 'b', sender: { id: 'u1', name: 'U' }, message: { type: 'text', text: 'hi' } }, auth);
+    const sent = await call(
+      `${s.served.url}/api/v1/messages`,
+      'POST',
+      { account: 'shop', conversation_id: 'c1', channel: 'b', sender: { id: 'u1', name: 'U' }, message: { type: 'text', text: 'hi' } },
+      auth,
+    );
     expect(sent.status).toBe(202);
     await waitFor(async () => (await s.store.messages.get(sent.body!.id as string))?.status === 'sent', 'message sent', 15_000);
 

@@ -20,7 +20,11 @@ describe('admin CLI (in process, SQLite file)', () => {
   async function cli(argv: string[], stdin = '') {
     let stdout = '';
     let stderr = '';
-    const code = await runCli(argv, { stdin: Readable.from([stdin]), stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } }, env);
+    const code = await runCli(
+      argv,
+      { stdin: Readable.from([stdin]), stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
+      env,
+    );
     return { code, stdout, stderr };
   }
 
@@ -65,8 +69,25 @@ describe('admin CLI (in process, SQLite file)', () => {
     await cli(['accounts', 'add', 'carol'], 'pw\n');
     const store = openStore(env.DATABASE_URL!);
     const base = { title: null, amocrmAccountId: null, pipelineId: null, disconnectedAt: null };
-    await store.connections.save({ ...base, amojoAccountId: 'a1', login: 'alice', scopeId: 'ch_a1', status: 'connected', connectedAt: Date.UTC(2025, 0, 2), updatedAt: 1 });
-    await store.connections.save({ ...base, amojoAccountId: 'b1', login: 'bob', scopeId: 'ch_b1', status: 'disconnected', connectedAt: 1, disconnectedAt: Date.UTC(2025, 0, 3), updatedAt: 2 });
+    await store.connections.save({
+      ...base,
+      amojoAccountId: 'a1',
+      login: 'alice',
+      scopeId: 'ch_a1',
+      status: 'connected',
+      connectedAt: Date.UTC(2025, 0, 2),
+      updatedAt: 1,
+    });
+    await store.connections.save({
+      ...base,
+      amojoAccountId: 'b1',
+      login: 'bob',
+      scopeId: 'ch_b1',
+      status: 'disconnected',
+      connectedAt: 1,
+      disconnectedAt: Date.UTC(2025, 0, 3),
+      updatedAt: 2,
+    });
     await store.close();
 
     const table = await cli(['accounts', 'list']);
@@ -94,8 +115,16 @@ describe('admin CLI (in process, SQLite file)', () => {
     await cli(['accounts', 'add', 'alice'], 'pw\n');
     const store = openStore(env.DATABASE_URL!);
     await store.connections.save({
-      amojoAccountId: 'a1', login: 'alice', scopeId: 'ch_a1', title: null, status: 'connected',
-      amocrmAccountId: null, pipelineId: null, connectedAt: 1, disconnectedAt: null, updatedAt: 1,
+      amojoAccountId: 'a1',
+      login: 'alice',
+      scopeId: 'ch_a1',
+      title: null,
+      status: 'connected',
+      amocrmAccountId: null,
+      pipelineId: null,
+      connectedAt: 1,
+      disconnectedAt: null,
+      updatedAt: 1,
     });
     await store.close();
     const refused = await cli(['accounts', 'remove', 'alice']);

@@ -23,26 +23,58 @@ describe('outbox CLI (in process, SQLite file)', () => {
   async function cli(argv: string[]) {
     let stdout = '';
     let stderr = '';
-    const code = await runCli(argv, { stdin: Readable.from(['']), stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } }, env);
+    const code = await runCli(
+      argv,
+      { stdin: Readable.from(['']), stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
+      env,
+    );
     return { code, stdout, stderr };
   }
 
   const now = Date.now();
-  const entry = (id: string, key: string, messageId: string | null = null): NewOutboxEntry => ({ id, destination: 'provider', kind: 'event', orderingKey: key, payload: { type: 'typing' }, messageId });
+  const entry = (id: string, key: string, messageId: string | null = null): NewOutboxEntry => ({
+    id,
+    destination: 'provider',
+    kind: 'event',
+    orderingKey: key,
+    payload: { type: 'typing' },
+    messageId,
+  });
   const message = (id: string): StoredMessage => ({
-    id, direction: 'outbound', login: 'alice', scopeId: 's', conversationId: 'c', amojoChatId: 'chat', msgid: null, amojoMsgId: `am-${id}`,
-    status: 'queued', lastError: null, payload: {}, createdAt: now, updatedAt: now,
+    id,
+    direction: 'outbound',
+    login: 'alice',
+    scopeId: 's',
+    conversationId: 'c',
+    amojoChatId: 'chat',
+    msgid: null,
+    amojoMsgId: `am-${id}`,
+    status: 'queued',
+    lastError: null,
+    payload: {},
+    createdAt: now,
+    updatedAt: now,
   });
 
   async function killOne(id: string, key: string, messageId: string | null = null) {
     if (messageId) {
-      await store.acceptWebhook({ receipt: { key: `msg:${id}`, scopeId: 's', kind: 'message', raw: '{}', receivedAt: now }, message: message(messageId), outbox: [entry(id, key, messageId)], now });
+      await store.acceptWebhook({
+        receipt: { key: `msg:${id}`, scopeId: 's', kind: 'message', raw: '{}', receivedAt: now },
+        message: message(messageId),
+        outbox: [entry(id, key, messageId)],
+        now,
+      });
     } else {
       await store.outbox.enqueue([entry(id, key)], now);
     }
     const [claimed] = await store.outbox.claim({ now: now + 1, limit: 1, leaseMs: 1000 });
     expect(claimed!.id).toBe(id);
-    await store.outbox.kill(id, 'the provider answered 503', now + 2, messageId ? { message: { id: messageId, patch: { status: 'dead', lastError: 'the provider answered 503' } } } : undefined);
+    await store.outbox.kill(
+      id,
+      'the provider answered 503',
+      now + 2,
+      messageId ? { message: { id: messageId, patch: { status: 'dead', lastError: 'the provider answered 503' } } } : undefined,
+    );
   }
 
   it('lists nothing on an empty outbox', async () => {
@@ -58,7 +90,10 @@ describe('outbox CLI (in process, SQLite file)', () => {
     expect(table.stdout).toContain('obx_a');
     expect(table.stderr).toBe('provider/pending: 2\n');
     const json = await cli(['outbox', 'list', '--json', '--limit', '1']);
-    const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toEqual([expect.objectContaining({ id: 'obx_a', state: 'pending', destination: 'provider', kind: 'event', ordering_key: 'k1', attempts: 0 })]);
   });
 

@@ -13,7 +13,14 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 describe('loadConfig', () => {
   it('empty environment = sandbox with defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ sandbox: true, PORT: 3000, CREDENTIALS_VERIFIER: 'local', DATABASE_URL: 'sqlite:./data/amochan.sqlite', TRUST_PROXY: 'loopback', allowedOrigins: [] });
+    expect(config).toMatchObject({
+      sandbox: true,
+      PORT: 3000,
+      CREDENTIALS_VERIFIER: 'local',
+      DATABASE_URL: 'sqlite:./data/amochan.sqlite',
+      TRUST_PROXY: 'loopback',
+      allowedOrigins: [],
+    });
   });
 
   it('a channel turns sandbox off and needs the provider token', () => {
@@ -50,26 +57,37 @@ describe('loadConfig', () => {
     });
 
     it('a half-configured OAuth or a short key is named', () => {
-      expect(problemsOf({ ...live, AMOCRM_REDIRECT_URI: oauth.AMOCRM_REDIRECT_URI })).toEqual([expect.stringMatching(/^AMOCRM_REDIRECT_URI: needs AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET/)]);
-      expect(problemsOf({ ...live, ...oauth, TOKEN_ENCRYPTION_KEY: 'short' })).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEY: must carry at least 32 bytes/)]);
+      expect(problemsOf({ ...live, AMOCRM_REDIRECT_URI: oauth.AMOCRM_REDIRECT_URI })).toEqual([
+        expect.stringMatching(/^AMOCRM_REDIRECT_URI: needs AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET/),
+      ]);
+      expect(problemsOf({ ...live, ...oauth, TOKEN_ENCRYPTION_KEY: 'short' })).toEqual([
+        expect.stringMatching(/^TOKEN_ENCRYPTION_KEY: must carry at least 32 bytes/),
+      ]);
       expect(problemsOf({ AMOCRM_API_BASE_URL: 'not a url' })).toEqual([expect.stringMatching(/^AMOCRM_API_BASE_URL:/)]);
     });
   });
 
   it('lists schema and cross-field problems together, in one pass', () => {
     const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', AMOJO_CHANNEL_ID: 'c', CREDENTIALS_VERIFIER: 'http' });
-    expect(problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['PORT', 'LOG_LEVEL', 'AMOJO_CHANNEL_SECRET', 'PROVIDER_API_TOKEN', 'PROVIDER_AUTH_URL']));
+    expect(problems.map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining(['PORT', 'LOG_LEVEL', 'AMOJO_CHANNEL_SECRET', 'PROVIDER_API_TOKEN', 'PROVIDER_AUTH_URL']),
+    );
   });
 
   it('retention: 7 days of done outbox entries and 30 of receipts by default; 0 keeps them forever', () => {
     expect(loadConfig({})).toMatchObject({ RETENTION_DONE_OUTBOX_DAYS: 7, RETENTION_RECEIPTS_DAYS: 30 });
-    expect(loadConfig({ RETENTION_DONE_OUTBOX_DAYS: '0', RETENTION_RECEIPTS_DAYS: '0' })).toMatchObject({ RETENTION_DONE_OUTBOX_DAYS: 0, RETENTION_RECEIPTS_DAYS: 0 });
+    expect(loadConfig({ RETENTION_DONE_OUTBOX_DAYS: '0', RETENTION_RECEIPTS_DAYS: '0' })).toMatchObject({
+      RETENTION_DONE_OUTBOX_DAYS: 0,
+      RETENTION_RECEIPTS_DAYS: 0,
+    });
   });
 
   it('receipts must be kept longer than the reconciler looks back, or old messages would be resent', () => {
     const problems = problemsOf({ RETENTION_RECEIPTS_DAYS: '1' });
     expect(problems).toEqual([expect.stringMatching(/^RETENTION_RECEIPTS_DAYS: must be longer than RECONCILE_LOOKBACK_MS \(86400000 ms = 1 days\).*resend/)]);
-    expect(problemsOf({ RETENTION_RECEIPTS_DAYS: '30', RECONCILE_LOOKBACK_MS: String(30 * 86_400_000) })).toEqual([expect.stringMatching(/^RETENTION_RECEIPTS_DAYS:/)]);
+    expect(problemsOf({ RETENTION_RECEIPTS_DAYS: '30', RECONCILE_LOOKBACK_MS: String(30 * 86_400_000) })).toEqual([
+      expect.stringMatching(/^RETENTION_RECEIPTS_DAYS:/),
+    ]);
     expect(loadConfig({ RETENTION_RECEIPTS_DAYS: '2' }).RETENTION_RECEIPTS_DAYS).toBe(2);
     expect(problemsOf({ RETENTION_DONE_OUTBOX_DAYS: '-1' })).toEqual([expect.stringMatching(/^RETENTION_DONE_OUTBOX_DAYS:/)]);
   });

@@ -47,7 +47,9 @@ const message = (conv: number, i: number) => ({
 async function replyLoop(cluster: Cluster, replies: Reply[], until: () => boolean): Promise<void> {
   let n = 0;
   while (!until()) {
-    const chats = cluster.emulator.control.listChats(cluster.scopeId).filter((c) => c.conversationId?.startsWith('crash-') || c.conversationId?.startsWith('term-'));
+    const chats = cluster.emulator.control
+      .listChats(cluster.scopeId)
+      .filter((c) => c.conversationId?.startsWith('crash-') || c.conversationId?.startsWith('term-'));
     if (chats.length > 0) {
       const chat = chats[n++ % chats.length]!;
       const r = await cluster.emulator.control.managerReply({ scopeId: cluster.scopeId, chatId: chat.id, text: `reply ${n}` });
@@ -60,14 +62,18 @@ async function replyLoop(cluster: Cluster, replies: Reply[], until: () => boolea
 /** Checks both directions once everything settled; returns the raw provider duplicates. */
 async function verify(cluster: Cluster, expected: Map<string, string[]>, replies: Reply[]): Promise<number> {
   const wanted = [...expected.values()].flat();
-  const sentOnce = (msgid: string) => cluster.emulator.control.listMessages({ scopeId: cluster.scopeId }).filter((m) => m.clientMsgId === amojoMsgidFor('alice', msgid)).length === 1;
+  const sentOnce = (msgid: string) =>
+    cluster.emulator.control.listMessages({ scopeId: cluster.scopeId }).filter((m) => m.clientMsgId === amojoMsgidFor('alice', msgid)).length === 1;
   await eventually(() => wanted.every(sentOnce), 'every accepted message in amojo', 60_000);
   const inAmojo = cluster.emulator.control.listMessages({ scopeId: cluster.scopeId }).filter((m) => m.clientMsgId !== null);
   // Exactly once: one record per msgid, nothing we never accepted.
   expect(inAmojo).toHaveLength(wanted.length);
   for (const [conversationId, msgids] of expected) {
     const chat = cluster.emulator.control.listChats(cluster.scopeId).find((c) => c.conversationId === conversationId)!;
-    const order = cluster.emulator.control.listMessages({ scopeId: cluster.scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId);
+    const order = cluster.emulator.control
+      .listMessages({ scopeId: cluster.scopeId, chatId: chat.id })
+      .filter((m) => m.clientMsgId !== null)
+      .map((m) => m.clientMsgId);
     expect(order).toEqual(msgids.map((msgid) => amojoMsgidFor('alice', msgid)));
   }
 

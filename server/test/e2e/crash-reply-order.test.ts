@@ -35,7 +35,10 @@ function outOfOrder(): { total: number; late: number; byChat: Map<string, number
   let total = 0;
   let late = 0;
   for (const chat of cluster.emulator.control.listChats(cluster.scopeId)) {
-    const written = cluster.emulator.control.listMessages({ scopeId: cluster.scopeId, chatId: chat.id }).filter((m) => m.clientMsgId === null).map((m) => m.id);
+    const written = cluster.emulator.control
+      .listMessages({ scopeId: cluster.scopeId, chatId: chat.id })
+      .filter((m) => m.clientMsgId === null)
+      .map((m) => m.id);
     const position = new Map(written.map((id, i) => [id, i]));
     const seen = new Set<string>();
     let newest = -1;
@@ -56,7 +59,12 @@ function outOfOrder(): { total: number; late: number; byChat: Map<string, number
 
 it('after kill -9, recovered replies reach the provider in their place, not after later live ones', async () => {
   for (let c = 0; c < CHATS; c++) {
-    await sendUntilAccepted(cluster, { account: 'alice', conversation_id: `order-${c}`, sender: { id: `cust-${c}`, name: `Customer ${c}` }, message: { type: 'text', text: 'hello' } });
+    await sendUntilAccepted(cluster, {
+      account: 'alice',
+      conversation_id: `order-${c}`,
+      sender: { id: `cust-${c}`, name: `Customer ${c}` },
+      message: { type: 'text', text: 'hello' },
+    });
   }
   const chats = await eventually(() => {
     const list = cluster.emulator.control.listChats(cluster.scopeId).filter((ch) => ch.conversationId?.startsWith('order-'));
@@ -91,7 +99,9 @@ it('after kill -9, recovered replies reach the provider in their place, not afte
 
   await eventually(() => replies.every((id) => cluster.provider.countFor(id) >= 1), 'every reply at the provider', 90_000);
   const order = outOfOrder();
-  process.stdout.write(`reply order after ${CYCLES} kill -9s: ${replies.length} replies in ${CHATS} chats, ${lostHooks} hooks lost (recovered from history), ${order.late} delivered out of order\n`);
+  process.stdout.write(
+    `reply order after ${CYCLES} kill -9s: ${replies.length} replies in ${CHATS} chats, ${lostHooks} hooks lost (recovered from history), ${order.late} delivered out of order\n`,
+  );
   expect(lostHooks).toBeGreaterThan(0);
   expect(order.total).toBe(replies.length);
   expect(order.late).toBe(0);

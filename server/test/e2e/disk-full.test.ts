@@ -43,7 +43,13 @@ const mountPoint = mkdtempSync(path.join(tmpdir(), 'amochan-disk-full-'));
 const mounted = tryMountTmpfs(mountPoint, '4m');
 if (!mounted) process.stdout.write(`disk-full test skipped: cannot mount a tmpfs at ${mountPoint} (needs root)\n`);
 
-const message = (i: number) => ({ account: 'alice', conversation_id: 'disk-1', msgid: `disk-${i}`, sender: { id: 'cust-1', name: 'Customer' }, message: { type: 'text', text: `message ${i}` } });
+const message = (i: number) => ({
+  account: 'alice',
+  conversation_id: 'disk-1',
+  msgid: `disk-${i}`,
+  sender: { id: 'cust-1', name: 'Customer' },
+  message: { type: 'text', text: `message ${i}` },
+});
 
 (mounted ? describe : describe.skip)('database on a full disk', () => {
   let cluster: Cluster;
@@ -51,18 +57,23 @@ const message = (i: number) => ({ account: 'alice', conversation_id: 'disk-1', m
   beforeAll(async () => {
     const dir = path.join(mountPoint, 'data');
     mkdirSync(dir);
-    cluster = await startCluster('e2e-disk-full', {
-      RECONCILE_INTERVAL_MS: '1000',
-      RECONCILE_GRACE_MS: '300',
-      OUTBOX_BASE_DELAY_MS: '50',
-      OUTBOX_MAX_DELAY_MS: '500',
-      // amojo fails on purpose while the disk is full: those entries must not run out of attempts.
-      OUTBOX_MAX_ATTEMPTS: '100',
-      // An outcome the full disk refused to record waits out its lease: keep it short here.
-      OUTBOX_LEASE_MS: '4000',
-      AMOJO_TIMEOUT_MS: '1000',
-      PROVIDER_WEBHOOK_TIMEOUT_MS: '2000',
-    }, 0, { dir });
+    cluster = await startCluster(
+      'e2e-disk-full',
+      {
+        RECONCILE_INTERVAL_MS: '1000',
+        RECONCILE_GRACE_MS: '300',
+        OUTBOX_BASE_DELAY_MS: '50',
+        OUTBOX_MAX_DELAY_MS: '500',
+        // amojo fails on purpose while the disk is full: those entries must not run out of attempts.
+        OUTBOX_MAX_ATTEMPTS: '100',
+        // An outcome the full disk refused to record waits out its lease: keep it short here.
+        OUTBOX_LEASE_MS: '4000',
+        AMOJO_TIMEOUT_MS: '1000',
+        PROVIDER_WEBHOOK_TIMEOUT_MS: '2000',
+      },
+      0,
+      { dir },
+    );
   });
   afterAll(async () => {
     await cluster?.close();
@@ -76,7 +87,8 @@ const message = (i: number) => ({ account: 'alice', conversation_id: 'disk-1', m
   });
 
   it('answers 503 storage_unavailable with Retry-After, is not ready, logs little, and resumes by itself', async () => {
-    const post = (body: unknown) => fetch(`${cluster.url()}/api/v1/messages`, { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${cluster.url()}/api/v1/messages`, { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const accepted: string[] = [];
     await sendUntilAccepted(cluster, message(0));
     accepted.push('disk-0');
@@ -115,7 +127,11 @@ const message = (i: number) => ({ account: 'alice', conversation_id: 'disk-1', m
     const reply = await cluster.emulator.control.managerReply({ scopeId: cluster.scopeId, chatId: chat.id, text: 'while the disk is full' });
     expect(reply.webhook.status).toBe(503);
     const attempt = cluster.emulator.control.webhookLog().find((w) => w.messageId === reply.messageId)!;
-    const hookAgain = await fetch(attempt.url!, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature': attempt.signature }, body: attempt.body });
+    const hookAgain = await fetch(attempt.url!, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Signature': attempt.signature },
+      body: attempt.body,
+    });
     expect(hookAgain.status).toBe(503);
     expect(Number(hookAgain.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await hookAgain.json()) as { error: { code: string } }).error.code).toBe('storage_unavailable');
@@ -133,7 +149,9 @@ const message = (i: number) => ({ account: 'alice', conversation_id: 'disk-1', m
     const lines = cluster.server!.logs.filter((l) => Date.parse(String(l.time)) >= filledAt && l.msg !== 'request');
     const claimFailures = lines.filter((l) => String(l.msg).includes('claim failed')).length;
     const warnOrWorse = lines.filter((l) => ['warn', 'error', 'fatal'].includes(String(l.level))).length;
-    process.stdout.write(`disk full (${(fillerBytes / 1024).toFixed(0)} KiB filler): ${statuses.filter((s) => s === 202).length} writes fitted, then 503; ${warnOrWorse} warn/error lines in ${Date.now() - filledAt} ms (${claimFailures} "claim failed")\n`);
+    process.stdout.write(
+      `disk full (${(fillerBytes / 1024).toFixed(0)} KiB filler): ${statuses.filter((s) => s === 202).length} writes fitted, then 503; ${warnOrWorse} warn/error lines in ${Date.now() - filledAt} ms (${claimFailures} "claim failed")\n`,
+    );
     expect(claimFailures).toBeLessThanOrEqual(1);
     expect(warnOrWorse).toBeLessThanOrEqual(5);
 
@@ -146,7 +164,11 @@ const message = (i: number) => ({ account: 'alice', conversation_id: 'disk-1', m
       await sendUntilAccepted(cluster, message(Number(msgid.slice('disk-'.length))));
       accepted.push(msgid);
     }
-    const inAmojo = () => cluster.emulator.control.listMessages({ scopeId: cluster.scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId);
+    const inAmojo = () =>
+      cluster.emulator.control
+        .listMessages({ scopeId: cluster.scopeId, chatId: chat.id })
+        .filter((m) => m.clientMsgId !== null)
+        .map((m) => m.clientMsgId);
     // amojo holds the msgid amochan derives from the provider's (account, msgid).
     const expected = accepted.map((m) => amojoMsgidFor('alice', m));
     await eventually(() => expected.every((m) => inAmojo().includes(m)), 'every accepted message in amojo', 30_000);

@@ -43,7 +43,12 @@ async function sendUntilAccepted(url: () => string, body: Record<string, unknown
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      const res = await fetch(`${url()}/api/v1/messages`, { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${url()}/api/v1/messages`, {
+        method: 'POST',
+        headers: { ...bearer, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(5000),
+      });
       statuses.push(res.status);
       const text = await res.text();
       if (res.status === 202) return;
@@ -81,7 +86,10 @@ describePg('several instances on one PostgreSQL database', () => {
 
   it('a widget token used on one instance is refused on another', async () => {
     const token = await makeToken({ accountId: 40_000_001 });
-    const status = (i: number) => call(`${cluster.url(i)}/widget/v1/status?amojo_id=${encodeURIComponent('00000000-0000-4000-8000-000000000001')}`, 'GET', undefined, { 'X-Auth-Token': token });
+    const status = (i: number) =>
+      call(`${cluster.url(i)}/widget/v1/status?amojo_id=${encodeURIComponent('00000000-0000-4000-8000-000000000001')}`, 'GET', undefined, {
+        'X-Auth-Token': token,
+      });
     expect((await status(0)).status).toBe(200);
     const replay = await status(1);
     expect(replay.status).toBe(403);
@@ -90,8 +98,14 @@ describePg('several instances on one PostgreSQL database', () => {
 
   it('failed passwords count across instances (per login and source)', async () => {
     const attempt = async (i: number, password: string) =>
-      (await call(`${cluster.url(i)}/widget/v1/connect`, 'POST', { login: 'acme', password, amojo_id: '00000000-0000-4000-8000-000000000002' },
-        { 'X-Auth-Token': await makeToken({ accountId: 40_000_001 }) })).status;
+      (
+        await call(
+          `${cluster.url(i)}/widget/v1/connect`,
+          'POST',
+          { login: 'acme', password, amojo_id: '00000000-0000-4000-8000-000000000002' },
+          { 'X-Auth-Token': await makeToken({ accountId: 40_000_001 }) },
+        )
+      ).status;
     expect([await attempt(0, 'guess'), await attempt(1, 'guess'), await attempt(2, 'guess')]).toEqual([401, 401, 401]);
     expect(await attempt(0, 'acme-pass')).toBe(429);
   });
@@ -111,7 +125,13 @@ describePg('several instances on one PostgreSQL database', () => {
         const msgids: string[] = [];
         expected.set(conversationId, { login, msgids });
         for (let i = 0; i < PER_CONVERSATION; i++) {
-          const body = { account: login, conversation_id: conversationId, msgid: `${conversationId}-${i}`, sender: { id: `cust-${conversationId}`, name: 'Customer' }, message: { type: 'text', text: `message ${i}` } };
+          const body = {
+            account: login,
+            conversation_id: conversationId,
+            msgid: `${conversationId}-${i}`,
+            sender: { id: `cust-${conversationId}`, name: 'Customer' },
+            message: { type: 'text', text: `message ${i}` },
+          };
           await sendUntilAccepted(pick, body, statuses);
           msgids.push(body.msgid);
           accepted++;
@@ -139,7 +159,15 @@ describePg('several instances on one PostgreSQL database', () => {
       expect(victim).toBeGreaterThanOrEqual(0);
       await cluster.kill(victim);
       // Another instance takes the job over once the dead one's lease expires.
-      await waitFor(async () => { const h = await reconcilerHolder(db.url); return h !== null && h !== holder; }, 'a new reconciler leader', 15_000, 100);
+      await waitFor(
+        async () => {
+          const h = await reconcilerHolder(db.url);
+          return h !== null && h !== holder;
+        },
+        'a new reconciler leader',
+        15_000,
+        100,
+      );
       await cluster.start(victim);
     })();
     await Promise.all([...senders, killer]);
@@ -148,13 +176,25 @@ describePg('several instances on one PostgreSQL database', () => {
 
     // Exactly once, in order, per conversation.
     const wanted = [...expected.values()].flatMap((e) => e.msgids.map((msgid) => amojoMsgidFor(e.login, msgid)));
-    const inAmojo = () => LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
-    await waitFor(() => { const ids = new Set(inAmojo().map((m) => m.clientMsgId)); return wanted.every((id) => ids.has(id)); }, 'every accepted message in amojo', 60_000, 100);
+    const inAmojo = () =>
+      LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
+    await waitFor(
+      () => {
+        const ids = new Set(inAmojo().map((m) => m.clientMsgId));
+        return wanted.every((id) => ids.has(id));
+      },
+      'every accepted message in amojo',
+      60_000,
+      100,
+    );
     expect(inAmojo()).toHaveLength(wanted.length);
     for (const [conversationId, { login, msgids }] of expected) {
       const scopeId = cluster.scopes.get(login)!;
       const chat = cluster.emulator.control.listChats(scopeId).find((c) => c.conversationId === conversationId)!;
-      const order = cluster.emulator.control.listMessages({ scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId);
+      const order = cluster.emulator.control
+        .listMessages({ scopeId, chatId: chat.id })
+        .filter((m) => m.clientMsgId !== null)
+        .map((m) => m.clientMsgId);
       expect(order).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
     }
     // Every manager reply reached the provider, as one event (repeats share the event id).
@@ -170,7 +210,9 @@ describePg('several instances on one PostgreSQL database', () => {
     const intervals = cluster.history.flatMap((h) => leadIntervals(h.process.logs, 'reconciler', h.endedAt ?? now));
     expect(intervals.length).toBeGreaterThanOrEqual(2);
     expect(disjoint(intervals)).toBe(true);
-    console.log(`multi-instance: ${wanted.length} messages accepted (${statuses.length} POSTs, ${statuses.filter((s) => s !== 202).length} retried), ` +
-      `${replies.length} manager replies, ${intervals.length} reconciler leadership terms, ${cluster.provider.deliveries.length} provider deliveries`);
+    console.log(
+      `multi-instance: ${wanted.length} messages accepted (${statuses.length} POSTs, ${statuses.filter((s) => s !== 202).length} retried), ` +
+        `${replies.length} manager replies, ${intervals.length} reconciler leadership terms, ${cluster.provider.deliveries.length} provider deliveries`,
+    );
   });
 });

@@ -64,8 +64,12 @@ describePg('PostgreSQL restart mid-burst', () => {
     const send = async (body: Record<string, unknown>) => {
       for (;;) {
         try {
-          const res = await fetch(`${rr++ % 2 === 0 ? cluster.front.url : cluster.url(rr % 2)}/api/v1/messages`,
-            { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+          const res = await fetch(`${rr++ % 2 === 0 ? cluster.front.url : cluster.url(rr % 2)}/api/v1/messages`, {
+            method: 'POST',
+            headers: { ...bearer, 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(10_000),
+          });
           answers.push({ status: res.status, retryAfter: res.headers.get('retry-after') });
           await res.text();
           if (res.status === 202) return;
@@ -82,7 +86,13 @@ describePg('PostgreSQL restart mid-burst', () => {
         const msgids: string[] = [];
         expected.set(conversationId, { login, msgids });
         for (let i = 0; i < PER_CONVERSATION; i++) {
-          const body = { account: login, conversation_id: conversationId, msgid: `${conversationId}-${i}`, sender: { id: `cust-${conversationId}`, name: 'Customer' }, message: { type: 'text', text: `message ${i}` } };
+          const body = {
+            account: login,
+            conversation_id: conversationId,
+            msgid: `${conversationId}-${i}`,
+            sender: { id: `cust-${conversationId}`, name: 'Customer' },
+            message: { type: 'text', text: `message ${i}` },
+          };
           await send(body);
           msgids.push(body.msgid);
           accepted++;
@@ -95,7 +105,8 @@ describePg('PostgreSQL restart mid-burst', () => {
         const login = LOGINS[n % LOGINS.length]!;
         const scopeId = cluster.scopes.get(login)!;
         const chats = cluster.emulator.control.listChats(scopeId);
-        if (chats.length > 0) replies.push((await cluster.emulator.control.managerReply({ scopeId, chatId: chats[n % chats.length]!.id, text: `reply ${n}` })).messageId);
+        if (chats.length > 0)
+          replies.push((await cluster.emulator.control.managerReply({ scopeId, chatId: chats[n % chats.length]!.id, text: `reply ${n}` })).messageId);
         n++;
         await sleep(25);
       }
@@ -119,21 +130,43 @@ describePg('PostgreSQL restart mid-burst', () => {
     expect(unavailable.length).toBeGreaterThan(0);
     expect(unavailable.every((a) => Number(a.retryAfter) > 0)).toBe(true);
     expect(answers.filter((a) => a.status >= 500 && a.status !== 503 && a.status !== 502)).toEqual([]);
-    for (let i = 0; i < 2; i++) await waitFor(async () => (await call(`${cluster.url(i)}/readyz`, 'GET')).status === 200, `instance ${i} ready again`, 15_000, 100);
+    for (let i = 0; i < 2; i++)
+      await waitFor(async () => (await call(`${cluster.url(i)}/readyz`, 'GET')).status === 200, `instance ${i} ready again`, 15_000, 100);
 
     const wanted = [...expected.values()].flatMap((e) => e.msgids.map((msgid) => amojoMsgidFor(e.login, msgid)));
-    const inAmojo = () => LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
-    await waitFor(() => { const ids = new Set(inAmojo().map((m) => m.clientMsgId)); return wanted.every((id) => ids.has(id)); }, 'every accepted message in amojo', 60_000, 100);
+    const inAmojo = () =>
+      LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
+    await waitFor(
+      () => {
+        const ids = new Set(inAmojo().map((m) => m.clientMsgId));
+        return wanted.every((id) => ids.has(id));
+      },
+      'every accepted message in amojo',
+      60_000,
+      100,
+    );
     expect(inAmojo()).toHaveLength(wanted.length);
     for (const [conversationId, { login, msgids }] of expected) {
       const scopeId = cluster.scopes.get(login)!;
       const chat = cluster.emulator.control.listChats(scopeId).find((c) => c.conversationId === conversationId)!;
-      expect(cluster.emulator.control.listMessages({ scopeId, chatId: chat.id }).filter((m) => m.clientMsgId !== null).map((m) => m.clientMsgId)).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
+      expect(
+        cluster.emulator.control
+          .listMessages({ scopeId, chatId: chat.id })
+          .filter((m) => m.clientMsgId !== null)
+          .map((m) => m.clientMsgId),
+      ).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
     }
-    await waitFor(() => replies.every((id) => cluster.provider.countFor(id) >= 1), 'every reply at the provider (the outage\'s via the reconciler)', 60_000, 100);
+    await waitFor(
+      () => replies.every((id) => cluster.provider.countFor(id) >= 1),
+      "every reply at the provider (the outage's via the reconciler)",
+      60_000,
+      100,
+    );
     for (const id of replies) {
       expect(new Set(cluster.provider.deliveries.filter((d) => d.type === 'message.created' && d.dataId === id).map((d) => d.eventId)).size).toBe(1);
     }
-    console.log(`postgres restart: ${wanted.length} messages accepted, ${unavailable.length} answers 503 + Retry-After during a ${OUTAGE_MS} ms outage, ${replies.length} manager replies delivered`);
+    console.log(
+      `postgres restart: ${wanted.length} messages accepted, ${unavailable.length} answers 503 + Retry-After during a ${OUTAGE_MS} ms outage, ${replies.length} manager replies delivered`,
+    );
   });
 });

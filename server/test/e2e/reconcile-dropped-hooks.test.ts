@@ -22,7 +22,12 @@ beforeAll(async () => {
     RECONCILE_INTERVAL_MS: '500',
     RECONCILE_GRACE_MS: '300',
   });
-  await sendUntilAccepted(cluster, { account: 'alice', conversation_id: 'rec-1', sender: { id: 'cust-1', name: 'Ann', phone: '+7 900 000-00-01' }, message: { type: 'text', text: 'hello' } });
+  await sendUntilAccepted(cluster, {
+    account: 'alice',
+    conversation_id: 'rec-1',
+    sender: { id: 'cust-1', name: 'Ann', phone: '+7 900 000-00-01' },
+    message: { type: 'text', text: 'hello' },
+  });
   chatId = (await eventually(() => cluster.emulator.control.listChats(cluster.scopeId).find((c) => c.conversationId === 'rec-1'), 'chat')).id;
 });
 afterAll(() => cluster?.close());

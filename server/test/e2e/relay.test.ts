@@ -85,7 +85,13 @@ describe('relay against the real server process', () => {
     }, 'sent state');
     expect(view).toMatchObject({ direction: 'inbound', attempts: 1, amojo_msgid: byMsgid(accepted[0]!.msgid)[0]!.id });
     // Same msgid again: same answer, nothing sent twice.
-    const again = await api('/messages', { account: 'alice', conversation_id: 'conv-types', msgid: accepted[0]!.msgid, sender: { id: 'x', name: 'x' }, message: messages.text });
+    const again = await api('/messages', {
+      account: 'alice',
+      conversation_id: 'conv-types',
+      msgid: accepted[0]!.msgid,
+      sender: { id: 'x', name: 'x' },
+      message: messages.text,
+    });
     expect(again.body).toEqual({ id: accepted[0]!.id, msgid: accepted[0]!.msgid, status: 'queued' });
     expect(byMsgid(accepted[0]!.msgid)).toHaveLength(1);
   });
@@ -98,9 +104,17 @@ describe('relay against the real server process', () => {
     const [event] = await waitFor(() => eventsFor(reply.messageId).length > 0 && eventsFor(reply.messageId), 'event');
     expect(event!.verified).toBe(true);
     expect(event!.headers['x-amochan-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect(event!.body.data).toMatchObject({ conversation: { id: 'conv-reply', ref_id: reply.chatId }, receiver: { id: 'conv-reply-customer' }, message: { type: 'text', text: 'answer' } });
+    expect(event!.body.data).toMatchObject({
+      conversation: { id: 'conv-reply', ref_id: reply.chatId },
+      receiver: { id: 'conv-reply-customer' },
+      message: { type: 'text', text: 'answer' },
+    });
 
-    for (const [status, code] of [['delivered', 1], ['read', 2], ['failed', -1]] as const) {
+    for (const [status, code] of [
+      ['delivered', 1],
+      ['read', 2],
+      ['failed', -1],
+    ] as const) {
       const body = status === 'failed' ? { status, error: 'phone unreachable' } : { status };
       expect((await api(`/messages/${reply.messageId}/status`, body)).status).toBe(202);
       await waitFor(() => emulator.control.getMessage(reply.messageId)?.deliveryStatus?.status === code, `${status} in amojo`);
@@ -132,10 +146,18 @@ describe('relay against the real server process', () => {
     await waitFor(() => eventsFor(reply.messageId).length > 0, 'event');
     const attempt = emulator.control.webhookLog().find((w) => w.messageId === reply.messageId)!;
     const hookUrl = `${server.url}/amojo/v1/webhook/${scopeId}`;
-    const again = await fetch(hookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature': attempt.signature }, body: attempt.body });
+    const again = await fetch(hookUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Signature': attempt.signature },
+      body: attempt.body,
+    });
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ status: 'duplicate' });
-    const bad = await fetch(hookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature': signWebhookBody(attempt.body, 'not-the-secret') }, body: attempt.body });
+    const bad = await fetch(hookUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Signature': signWebhookBody(attempt.body, 'not-the-secret') },
+      body: attempt.body,
+    });
     expect(bad.status).toBe(401);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
     await new Promise((r) => setTimeout(r, 200));
@@ -147,7 +169,10 @@ describe('relay against the real server process', () => {
     await provider.close();
     const reply = await emulator.control.managerReply({ scopeId, conversationId: 'conv-reply', text: 'while you were away' });
     await waitFor(async () => ((await api(`/messages/${reply.messageId}`)).body!.attempts as number) >= 2, 'failed attempts');
-    expect((await api(`/messages/${reply.messageId}`)).body).toMatchObject({ status: 'queued', last_error: expect.stringContaining('could not reach the provider') });
+    expect((await api(`/messages/${reply.messageId}`)).body).toMatchObject({
+      status: 'queued',
+      last_error: expect.stringContaining('could not reach the provider'),
+    });
     const previous = provider;
     provider = await startProviderServer(WEBHOOK_SECRET, port);
     await waitFor(() => eventsFor(reply.messageId).length > 0, 'event after restart');
@@ -173,7 +198,9 @@ describe('relay against the real server process', () => {
     const sent: Array<{ id: string; msgid: string }> = [];
     for (let i = 0; i < 6; i++) sent.push(await send('conv-order', { type: 'text', text: `n${i}` }));
     await waitFor(() => sent.every((s) => byMsgid(s.msgid).length === 1), 'all in amojo');
-    const order = amojoMessages().filter((m) => sent.some((s) => amojoMsgidFor('alice', s.msgid) === m.clientMsgId)).map((m) => (m.message as { text: string }).text);
+    const order = amojoMessages()
+      .filter((m) => sent.some((s) => amojoMsgidFor('alice', s.msgid) === m.clientMsgId))
+      .map((m) => (m.message as { text: string }).text);
     expect(order).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5']);
 
     // And toward the provider: it refuses the first two deliveries, the replies still arrive in order.
@@ -195,7 +222,10 @@ describe('relay against the real server process', () => {
 
     const listed = await runCliProcess(['outbox', 'list', '--dead', '--json'], env);
     expect(listed.code).toBe(0);
-    const dead = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; state: string; attempts: number });
+    const dead = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; state: string; attempts: number });
     expect(dead.some((d) => d.state === 'dead' && d.attempts === 6)).toBe(true);
 
     provider.respond(null);

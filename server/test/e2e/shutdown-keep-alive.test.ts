@@ -28,12 +28,22 @@ let sent = 0;
 function get(agent: Agent, url: string): Promise<Answer> {
   const n = sent++;
   const post = n % 2 === 0;
-  const body = JSON.stringify({ account: 'alice', conversation_id: `ka-${n % 5}`, msgid: `ka-${n}`, sender: { id: 'c1', name: 'Customer' }, message: { type: 'text', text: 'hi' } });
+  const body = JSON.stringify({
+    account: 'alice',
+    conversation_id: `ka-${n % 5}`,
+    msgid: `ka-${n}`,
+    sender: { id: 'c1', name: 'Customer' },
+    message: { type: 'text', text: 'hi' },
+  });
   return new Promise((resolve, reject) => {
-    const req = request(post ? `${url}/api/v1/messages` : `${url}/healthz`, post ? { agent, method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' } } : { agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
-    });
+    const req = request(
+      post ? `${url}/api/v1/messages` : `${url}/healthz`,
+      post ? { agent, method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' } } : { agent },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+      },
+    );
     req.on('error', reject);
     req.end(post ? body : undefined);
   });

@@ -15,7 +15,9 @@ const MB = 1024 * 1024;
 
 /** The server process's resident memory, from /proc. */
 function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.replace(/\D+/g, '')) * 1024;
 }
 
@@ -85,7 +87,9 @@ describe('slow senders, default limits', () => {
     const baseline = rssBytes(child.pid!);
 
     const unsigned = Array.from({ length: 50 }, () => openSender(port, hook(cluster.scopeId), bodyHeaders));
-    const unknownScope = Array.from({ length: 50 }, (_, i) => openSender(port, hook(`${cluster.emulator.channelId}_nobody-${i}`), { ...bodyHeaders, 'X-Signature': 'ab'.repeat(20) }));
+    const unknownScope = Array.from({ length: 50 }, (_, i) =>
+      openSender(port, hook(`${cluster.emulator.channelId}_nobody-${i}`), { ...bodyHeaders, 'X-Signature': 'ab'.repeat(20) }),
+    );
     const forged = Array.from({ length: 50 }, () => openSender(port, hook(cluster.scopeId), { ...bodyHeaders, 'X-Signature': 'cd'.repeat(20) }));
     const all = [...unsigned, ...unknownScope, ...forged];
     let peak = baseline;

@@ -30,7 +30,12 @@ function verifyEventSignature(header: string | undefined, body: string): boolean
 
 /** The events received, each with its signature checked independently of the server's own code. */
 const events = () =>
-  provider.received.map((e) => ({ type: e.body.type, account: e.body.account, data: e.body.data, signatureOk: verifyEventSignature(e.headers['x-amochan-signature'] as string | undefined, e.raw) }));
+  provider.received.map((e) => ({
+    type: e.body.type,
+    account: e.body.account,
+    data: e.body.data,
+    signatureOk: verifyEventSignature(e.headers['x-amochan-signature'] as string | undefined, e.raw),
+  }));
 
 async function waitForEvents(count: number, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -65,7 +70,8 @@ describe('connect flow against the real server process', () => {
     if (!server) return;
     expect(await server.stop()).toBe(0);
     // Secrets never reach the log, whatever happened above.
-    for (const secret of [emulator.secret, PROVIDER_SECRET, 'alice-pass', 'bob-pass', 'wrong-pass', 'e2e-provider-token']) expect(server.stdout()).not.toContain(secret);
+    for (const secret of [emulator.secret, PROVIDER_SECRET, 'alice-pass', 'bob-pass', 'wrong-pass', 'e2e-provider-token'])
+      expect(server.stdout()).not.toContain(secret);
   });
 
   it('health and readiness', async () => {
@@ -129,7 +135,11 @@ describe('connect flow against the real server process', () => {
     expect(alice.map((e) => e.type)).toEqual(['account.connected', 'account.disconnected']);
     expect(alice[0]!.data).toMatchObject({ amojo_id: amojoId, scope_id: `${emulator.channelId}_${amojoId}` });
     expect(alice[1]!.data).toMatchObject({ amojo_id: amojoId, reason: 'widget' });
-    expect(events().filter((e) => e.account === 'bob').map((e) => e.type)).toEqual(['account.connected']);
+    expect(
+      events()
+        .filter((e) => e.account === 'bob')
+        .map((e) => e.type),
+    ).toEqual(['account.connected']);
     expect(events().every((e) => e.signatureOk)).toBe(true);
   });
 
@@ -181,7 +191,12 @@ describe('widget tokens against the real server process', () => {
     const amojoId = newAmojoId();
     expect((await connect(await makeToken({ accountId: 10 }), amojoId, 'bob')).status).toBe(200);
     expect((await connect(await makeToken({ accountId: 20 }), amojoId, 'alice')).status).toBe(403);
-    const drop = await call(`${server.url}/widget/v1/disconnect`, 'POST', { login: 'bob', password: 'bob-pass', amojo_id: amojoId }, { 'X-Auth-Token': await makeToken({ accountId: 20 }) });
+    const drop = await call(
+      `${server.url}/widget/v1/disconnect`,
+      'POST',
+      { login: 'bob', password: 'bob-pass', amojo_id: amojoId },
+      { 'X-Auth-Token': await makeToken({ accountId: 20 }) },
+    );
     // Answered as for an unbound account: a foreign binding is not confirmed to exist.
     expect(drop.status).toBe(404);
     const status = await call(`${server.url}/widget/v1/status?amojo_id=${amojoId}`, 'GET', undefined, { 'X-Auth-Token': await makeToken({ accountId: 10 }) });
@@ -214,7 +229,12 @@ describe('process behaviour', () => {
       // widget's calls carry the token the sandbox host page would get.
       expect((await call(`${server.url}/sandbox/api/amocrm/install`, 'POST')).status).toBe(200);
       const token = String((await call(`${server.url}/sandbox/api/widget-token`, 'GET')).body?.token);
-      const res = await call(`${server.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: SANDBOX_AMOJO_ID }, { 'X-Auth-Token': token });
+      const res = await call(
+        `${server.url}/widget/v1/connect`,
+        'POST',
+        { login: 'demo', password: 'demo', amojo_id: SANDBOX_AMOJO_ID },
+        { 'X-Auth-Token': token },
+      );
       expect(res.status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);

@@ -124,11 +124,21 @@ describe('amojo webhook receiver', () => {
 
   it('typing and reaction hooks become events, deduplicated by content hash', async () => {
     const chatId = newId();
-    const typing = { account_id: accountId(), time: 100, action: { typing: { user: { id: 'mgr-1' }, conversation: { id: chatId, client_id: 'conv-t' }, expired_at: 105 } } };
+    const typing = {
+      account_id: accountId(),
+      time: 100,
+      action: { typing: { user: { id: 'mgr-1' }, conversation: { id: chatId, client_id: 'conv-t' }, expired_at: 105 } },
+    };
     const t = signHook(typing, secret());
     expect((await postHook(t.raw, t.signature)).body.status).toBe('accepted');
     expect((await postHook(t.raw, t.signature)).body.status).toBe('duplicate');
-    const reaction = { account_id: accountId(), time: 101, action: { reaction: { message: { id: 'amojo-msg-1' }, user: { id: 'mgr-1' }, conversation: { id: chatId, client_id: 'conv-t' }, type: 'react', emoji: '👍' } } };
+    const reaction = {
+      account_id: accountId(),
+      time: 101,
+      action: {
+        reaction: { message: { id: 'amojo-msg-1' }, user: { id: 'mgr-1' }, conversation: { id: chatId, client_id: 'conv-t' }, type: 'react', emoji: '👍' },
+      },
+    };
     const r = signHook(reaction, secret());
     expect((await postHook(r.raw, r.signature)).body.status).toBe('accepted');
     expect((await postHook(r.raw, r.signature)).body.status).toBe('duplicate');
@@ -137,7 +147,13 @@ describe('amojo webhook receiver', () => {
     expect(events[0]).toMatchObject({ type: 'typing', data: { conversation: { id: 'conv-t', ref_id: chatId }, user: { ref_id: 'mgr-1' }, expired_at: 105 } });
     expect(events[1]).toMatchObject({
       type: 'reaction',
-      data: { conversation: { id: 'conv-t', ref_id: chatId }, message: { id: 'amojo-msg-1', msgid: null }, user: { ref_id: 'mgr-1' }, type: 'react', emoji: '👍' },
+      data: {
+        conversation: { id: 'conv-t', ref_id: chatId },
+        message: { id: 'amojo-msg-1', msgid: null },
+        user: { ref_id: 'mgr-1' },
+        type: 'react',
+        emoji: '👍',
+      },
     });
   });
 
@@ -154,6 +170,13 @@ describe('amojo webhook receiver', () => {
       data: { conversation: { id: null, ref_id: chatId }, receiver: { id: null, ref_id: receiverId, phone: '79161234567' } },
     });
     const conversation = await h.store.conversations.getByAmojoChatId(scope(), chatId);
-    expect(conversation).toMatchObject({ state: 'pending', conversationId: null, amojoChatId: chatId, clientRefId: receiverId, phone: '79161234567', refBound: false });
+    expect(conversation).toMatchObject({
+      state: 'pending',
+      conversationId: null,
+      amojoChatId: chatId,
+      clientRefId: receiverId,
+      phone: '79161234567',
+      refBound: false,
+    });
   });
 });

@@ -16,7 +16,10 @@ describe('amojo hook binding checks', () => {
   const secret = () => h.emulator.secret;
   const postHook = (raw: string, signature: string, scopeId: string) =>
     request(h.app).post(`/amojo/v1/webhook/${scopeId}`).set('Content-Type', 'application/json').set('X-Signature', signature).send(raw);
-  const providerEvents = async () => (await h.store.outbox.list({ limit: 10_000 })).filter((e) => e.destination === 'provider').map((e) => e.payload as { type: string; account: string; data: any });
+  const providerEvents = async () =>
+    (await h.store.outbox.list({ limit: 10_000 }))
+      .filter((e) => e.destination === 'provider')
+      .map((e) => e.payload as { type: string; account: string; data: any });
 
   it("refuses (403) a signed hook whose account_id is another account's, and relays nothing", async () => {
     const bob = await h.connect('bob');
@@ -49,8 +52,18 @@ describe('amojo hook binding checks', () => {
   it('a typing or reaction replay padded with whitespace is a duplicate, relayed once', async () => {
     const chatId = newId();
     const accountId = h.connection.amojoAccountId;
-    const typing = { account_id: accountId, time: 200, action: { typing: { user: { id: 'mgr-2' }, conversation: { id: chatId, client_id: 'conv-pad' }, expired_at: 205 } } };
-    const reaction = { account_id: accountId, time: 201, action: { reaction: { message: { id: 'amojo-msg-pad' }, user: { id: 'mgr-2' }, conversation: { id: chatId, client_id: 'conv-pad' }, type: 'react', emoji: '👍' } } };
+    const typing = {
+      account_id: accountId,
+      time: 200,
+      action: { typing: { user: { id: 'mgr-2' }, conversation: { id: chatId, client_id: 'conv-pad' }, expired_at: 205 } },
+    };
+    const reaction = {
+      account_id: accountId,
+      time: 201,
+      action: {
+        reaction: { message: { id: 'amojo-msg-pad' }, user: { id: 'mgr-2' }, conversation: { id: chatId, client_id: 'conv-pad' }, type: 'react', emoji: '👍' },
+      },
+    };
     for (const body of [typing, reaction]) {
       const compact = signHook(body, secret());
       expect((await postHook(compact.raw, compact.signature, h.connection.scopeId)).body.status).toBe('accepted');

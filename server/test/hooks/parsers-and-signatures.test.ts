@@ -22,7 +22,11 @@ import type { Conversation } from '../../src/storage/types';
  */
 
 const RUNS = 200;
-const anyString = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', ' ', '\u0000', '\ud800', 'NaN', '-1', '1e309', 't=1,v1=', 't=,v1=ab'));
+const anyString = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.constantFrom('', ' ', '\u0000', '\ud800', 'NaN', '-1', '1e309', 't=1,v1=', 't=,v1=ab'),
+);
 
 describe('SDK parsers', () => {
   it('parseWebhook: an accepted hook carries the ids routing needs, as strings', () => {
@@ -31,7 +35,15 @@ describe('SDK parsers', () => {
       {
         account_id: leaf,
         time: leaf,
-        message: fc.oneof(leaf, fc.record({ receiver: fc.oneof(leaf, fc.record({ id: leaf })), sender: fc.oneof(leaf, fc.record({ id: leaf })), conversation: fc.oneof(leaf, fc.record({ id: leaf, client_id: leaf })), message: fc.oneof(leaf, fc.record({ id: leaf, type: leaf, text: leaf })) })),
+        message: fc.oneof(
+          leaf,
+          fc.record({
+            receiver: fc.oneof(leaf, fc.record({ id: leaf })),
+            sender: fc.oneof(leaf, fc.record({ id: leaf })),
+            conversation: fc.oneof(leaf, fc.record({ id: leaf, client_id: leaf })),
+            message: fc.oneof(leaf, fc.record({ id: leaf, type: leaf, text: leaf })),
+          }),
+        ),
         action: fc.oneof(leaf, fc.record({ typing: fc.oneof(leaf, fc.record({ user: fc.record({ id: leaf }), conversation: fc.record({ id: leaf }) })) })),
       },
       { requiredKeys: [] },
@@ -56,7 +68,10 @@ describe('SDK parsers', () => {
       fc.uint8Array({ maxLength: 200 }),
       fc.integer({ min: 1, max: 20_000 }).map((d) => new TextEncoder().encode(`${'{"message":'.repeat(d)}1${'}'.repeat(d)}`)),
     );
-    fc.assert(fc.property(bytes, (b) => void parseWebhook(b)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(bytes, (b) => void parseWebhook(b)),
+      { numRuns: RUNS },
+    );
   });
 
   it('verifyWebhookSignature never throws; verifyAndParseWebhook throws only its typed error', () => {
@@ -128,8 +143,19 @@ describe('server parsers', () => {
 
   it('history → hook never throws; what it builds parses as a message hook', () => {
     const conv: Conversation = {
-      id: 'cnv', login: 'l', scopeId: 's', conversationId: 'c', amojoChatId: 'chat', clientId: 'cl', clientRefId: 'ref',
-      phone: null, state: 'active', refBound: false, createdAt: 0, updatedAt: 0, lastActivityAt: 0,
+      id: 'cnv',
+      login: 'l',
+      scopeId: 's',
+      conversationId: 'c',
+      amojoChatId: 'chat',
+      clientId: 'cl',
+      clientRefId: 'ref',
+      phone: null,
+      state: 'active',
+      refBound: false,
+      createdAt: 0,
+      updatedAt: 0,
+      lastActivityAt: 0,
     };
     const leaf = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.uuid());
     const entry = fc.record(

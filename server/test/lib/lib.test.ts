@@ -85,7 +85,14 @@ describe('provider events', () => {
     const ids = (prefix: string) => `${prefix}_${++i}`;
     const event = buildProviderEvent({ type: 'account.connected', account: 'alice', data: { amojo_id: 'x' }, now: 1700000000000, ids });
     expect(event).toEqual({ id: 'evt_1', type: 'account.connected', created_at: 1700000000000, account: 'alice', channel: null, data: { amojo_id: 'x' } });
-    expect(accountEventEntry(event, ids)).toEqual({ id: 'obx_2', destination: 'provider', kind: 'event', orderingKey: 'acct:alice', payload: event, messageId: null });
+    expect(accountEventEntry(event, ids)).toEqual({
+      id: 'obx_2',
+      destination: 'provider',
+      kind: 'event',
+      orderingKey: 'acct:alice',
+      payload: event,
+      messageId: null,
+    });
   });
 });
 

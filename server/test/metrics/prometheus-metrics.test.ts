@@ -47,7 +47,10 @@ describe('GET /metrics', () => {
   });
 
   it('counts deliveries, their latency, outbox depth and request latency by route pattern', async () => {
-    const res = await request(h.server).post('/api/v1/messages').set(auth).send({ account: 'alice', conversation_id: 'm-1', sender: { id: 'c', name: 'C' }, message: { type: 'text', text: 'hi' } });
+    const res = await request(h.server)
+      .post('/api/v1/messages')
+      .set(auth)
+      .send({ account: 'alice', conversation_id: 'm-1', sender: { id: 'c', name: 'C' }, message: { type: 'text', text: 'hi' } });
     expect(res.status).toBe(202);
     let text = '';
     await waitFor(async () => {
@@ -62,7 +65,9 @@ describe('GET /metrics', () => {
     await request(h.server).get('/no/such/path/12345').expect(404);
     text = await scrape();
     expect(metricValue(text, 'amochan_http_request_duration_seconds_count', { route: '/api/v1/messages/:id', method: 'GET', status_class: '4xx' })).toBe(1);
-    expect(metricValue(text, 'amochan_http_request_duration_seconds_count', { route: 'unmatched', method: 'GET', status_class: '4xx' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'amochan_http_request_duration_seconds_count', { route: 'unmatched', method: 'GET', status_class: '4xx' })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(text).not.toContain('12345');
     expect(metricValue(text, 'amochan_http_errors_total', { code: 'not_found' })).toBeGreaterThanOrEqual(2);
   });
@@ -92,7 +97,10 @@ describe('GET /metrics', () => {
   it('counts a send amojo already had as duplicate (the crash-between-send-and-commit case)', async () => {
     const cold = await createStackHarness('memory');
     try {
-      const res = await request(cold.server).post('/api/v1/messages').set(auth).send({ account: 'alice', conversation_id: 'd-1', sender: { id: 'c', name: 'C' }, message: { type: 'text', text: 'once' } });
+      const res = await request(cold.server)
+        .post('/api/v1/messages')
+        .set(auth)
+        .send({ account: 'alice', conversation_id: 'd-1', sender: { id: 'c', name: 'C' }, message: { type: 'text', text: 'once' } });
       const entry = (await cold.store.outbox.get(`obx_${res.body.id}`))!;
       const payload = entry.payload as { scopeId: string; createChat: never; message: never };
       // What a worker did just before being killed: sent, never recorded.

@@ -41,7 +41,10 @@ describe('leases in the worker', () => {
   afterAll(() => h.close());
 
   const send = async (conversation_id: string) => {
-    const res = await request(h.server).post('/api/v1/messages').set(auth).send({ account: 'alice', conversation_id, sender: { id: 'c', name: 'C' }, message: { type: 'text', text: 'hi' } });
+    const res = await request(h.server)
+      .post('/api/v1/messages')
+      .set(auth)
+      .send({ account: 'alice', conversation_id, sender: { id: 'c', name: 'C' }, message: { type: 'text', text: 'hi' } });
     expect(res.status).toBe(202);
     return res.body as { id: string; msgid: string };
   };
@@ -63,7 +66,7 @@ describe('leases in the worker', () => {
     }
   });
 
-  it('a crashed worker\'s entry waits for its lease, then is reclaimed; a send amojo already has counts as delivered', async () => {
+  it("a crashed worker's entry waits for its lease, then is reclaimed; a send amojo already has counts as delivered", async () => {
     const { id, msgid } = await send('lease-2');
     const clock = testClock(Date.now());
     // The "crashed" worker: claimed, created the chat, sent the message, died before recording it.

@@ -43,14 +43,28 @@ describe('provider delivery', () => {
     updatedAt: 0,
   };
   const delivery = (target = url, timeoutMs = 2000) =>
-    createProviderDelivery({ url: target, secret: 's', timeoutMs, clock: { now: () => Date.now() }, ids: createId, store: createMemoryStore(), fetch: fetchFn });
+    createProviderDelivery({
+      url: target,
+      secret: 's',
+      timeoutMs,
+      clock: { now: () => Date.now() },
+      ids: createId,
+      store: createMemoryStore(),
+      fetch: fetchFn,
+    });
 
   it('waits a fractional Retry-After to the millisecond instead of retrying at once', async () => {
     answer = (_req, res) => {
       res.writeHead(503, { 'Retry-After': '1.5' });
       res.end('{"error":{"message":"restarting"}}');
     };
-    expect(await delivery().deliver(entry)).toEqual({ ok: false, permanent: false, error: 'the provider answered 503: restarting', remoteText: 'restarting', retryAfterMs: 1500 });
+    expect(await delivery().deliver(entry)).toEqual({
+      ok: false,
+      permanent: false,
+      error: 'the provider answered 503: restarting',
+      remoteText: 'restarting',
+      retryAfterMs: 1500,
+    });
   });
 
   it('ignores a Retry-After it cannot read (the outbox backoff decides)', async () => {

@@ -1,10 +1,5 @@
 import { createHmac } from 'node:crypto';
-import {
-  parseProviderSignature,
-  providerSignatureHex,
-  signProviderEvent,
-  verifyProviderSignature,
-} from '../../src/outbox/provider-signature';
+import { parseProviderSignature, providerSignatureHex, signProviderEvent, verifyProviderSignature } from '../../src/outbox/provider-signature';
 
 describe('X-Amochan-Signature', () => {
   const secret = 'whsec_test';

@@ -17,7 +17,11 @@ describe('relay flow (in process)', () => {
   });
 
   const scope = () => h.connection.scopeId;
-  const send = (body: Record<string, unknown>) => request(h.app).post('/api/v1/messages').set(auth).send({ account: 'alice', ...body });
+  const send = (body: Record<string, unknown>) =>
+    request(h.app)
+      .post('/api/v1/messages')
+      .set(auth)
+      .send({ account: 'alice', ...body });
   const emulatorMessage = (msgid: string) => h.emulator.control.listMessages({ scopeId: scope() }).find((m) => m.clientMsgId === amojoMsgidFor('alice', msgid));
   const eventFor = (amojoMsgId: string) => h.provider.accepted.find((e) => e.body.type === 'message.created' && e.body.data.id === amojoMsgId);
   const getMessage = async (id: string) => (await request(h.app).get(`/api/v1/messages/${id}`).set(auth)).body;
@@ -26,7 +30,12 @@ describe('relay flow (in process)', () => {
     const conversation_id = `conv-${newId()}`;
     const sender = { id: `cust-${newId()}`, name: 'Ann', phone: '+7 999 111-22-33', avatar: 'https://cdn.example.com/a.png' };
     const a = await send({ conversation_id, sender, msgid: `a-${newId()}`, message: { type: 'text', text: 'first' }, source_external_id: 'shop-1' });
-    const b = await send({ conversation_id, sender, msgid: `b-${newId()}`, message: { type: 'picture', media: 'https://cdn.example.com/p.jpg', file_name: 'p.jpg', file_size: 10 } });
+    const b = await send({
+      conversation_id,
+      sender,
+      msgid: `b-${newId()}`,
+      message: { type: 'picture', media: 'https://cdn.example.com/p.jpg', file_name: 'p.jpg', file_size: 10 },
+    });
     expect([a.status, b.status]).toEqual([202, 202]);
     await waitFor(() => emulatorMessage(b.body.msgid), 'second message in amojo');
     const chats = h.emulator.control.listChats(scope()).filter((c) => c.conversationId === conversation_id);
@@ -57,11 +66,19 @@ describe('relay flow (in process)', () => {
     expect(event.body).toMatchObject({
       type: 'message.created',
       account: 'alice',
-      data: { id: reply.messageId, conversation: { id: conversation_id, ref_id: reply.chatId }, receiver: { id: sender.id }, message: { type: 'text', text: 'Hi Bob!' } },
+      data: {
+        id: reply.messageId,
+        conversation: { id: conversation_id, ref_id: reply.chatId },
+        receiver: { id: sender.id },
+        message: { type: 'text', text: 'Hi Bob!' },
+      },
     });
     expect(await getMessage(reply.messageId)).toMatchObject({ direction: 'outbound', status: 'sent', conversation_id });
 
-    for (const [status, code] of [['delivered', 1], ['read', 2]] as const) {
+    for (const [status, code] of [
+      ['delivered', 1],
+      ['read', 2],
+    ] as const) {
       const res = await request(h.app).post(`/api/v1/messages/${reply.messageId}/status`).set(auth).send({ status });
       expect(res.status).toBe(202);
       await waitFor(() => h.emulator.control.getMessage(reply.messageId)?.deliveryStatus?.status === code, `${status} in amojo`);
@@ -82,7 +99,11 @@ describe('relay flow (in process)', () => {
     h.provider.respond(() => ({ status: 422, body: JSON.stringify({ error: { message: 'recipient has blocked the bot' } }) }));
     const reply = await h.emulator.control.managerReply({ scopeId: scope(), conversationId: conversation_id, text: 'x' });
     await waitFor(() => h.emulator.control.getMessage(reply.messageId)?.deliveryStatus, 'status in amojo');
-    expect(h.emulator.control.getMessage(reply.messageId)!.deliveryStatus).toMatchObject({ status: -1, errorCode: 905, error: 'recipient has blocked the bot' });
+    expect(h.emulator.control.getMessage(reply.messageId)!.deliveryStatus).toMatchObject({
+      status: -1,
+      errorCode: 905,
+      error: 'recipient has blocked the bot',
+    });
     expect(await getMessage(reply.messageId)).toMatchObject({ status: 'failed', attempts: 1 });
   });
 
@@ -108,7 +129,8 @@ describe('relay flow (in process)', () => {
       });
       const conversation_id = `conv-wf-${how}-${newId()}`;
       const sender = { id: `cust-${newId()}`, name: 'Eve', ...(how === 'phone' ? { phone } : {}) };
-      const extra = how === 'ref' ? { conversation_ref_id: event.body.data.conversation.ref_id, sender: { ...sender, ref_id: event.body.data.receiver.ref_id } } : {};
+      const extra =
+        how === 'ref' ? { conversation_ref_id: event.body.data.conversation.ref_id, sender: { ...sender, ref_id: event.body.data.receiver.ref_id } } : {};
       const answer = await send({ conversation_id, sender, message: { type: 'text', text: 'thanks!' }, ...extra });
       expect(answer.status).toBe(202);
       const inAmojo = await waitFor(() => emulatorMessage(answer.body.msgid), 'answer in amojo');
@@ -154,7 +176,12 @@ describe('relay flow (in process)', () => {
     const msgid = `dup-${newId()}`;
     const sender = { id: `c-${newId()}`, name: 'G' };
     await h.deps.amojo.createChat(scope(), { conversation_id, user: sender });
-    await h.deps.amojo.sendMessage(scope(), { msgid: amojoMsgidFor('alice', msgid), conversation_id, sender, message: { type: 'text', text: 'already there' } });
+    await h.deps.amojo.sendMessage(scope(), {
+      msgid: amojoMsgidFor('alice', msgid),
+      conversation_id,
+      sender,
+      message: { type: 'text', text: 'already there' },
+    });
     const res = await send({ conversation_id, msgid, sender, message: { type: 'text', text: 'already there' } });
     await waitFor(async () => (await getMessage(res.body.id)).status === 'sent', 'sent');
     expect(h.emulator.control.listMessages({ scopeId: scope() }).filter((m) => m.clientMsgId === amojoMsgidFor('alice', msgid))).toHaveLength(1);
@@ -171,7 +198,10 @@ describe('relay flow (in process)', () => {
     await waitFor(() => h.emulator.control.typingLog().find((t) => t.chatId === inAmojo.chatId), 'typing in amojo');
 
     await h.emulator.control.react({ scopeId: scope(), conversationId: conversation_id, messageId: inAmojo.id, emoji: '❤️' });
-    const reaction = await waitFor(() => h.provider.accepted.find((e) => e.body.type === 'reaction' && e.body.data.message.id === inAmojo.id), 'reaction event');
+    const reaction = await waitFor(
+      () => h.provider.accepted.find((e) => e.body.type === 'reaction' && e.body.data.message.id === inAmojo.id),
+      'reaction event',
+    );
     expect(reaction.body.data).toMatchObject({ conversation: { id: conversation_id }, message: { msgid: res.body.msgid }, type: 'react', emoji: '❤️' });
     await h.emulator.control.typing({ scopeId: scope(), conversationId: conversation_id });
     await waitFor(() => h.provider.accepted.find((e) => e.body.type === 'typing' && e.body.data.conversation.id === conversation_id), 'typing event');

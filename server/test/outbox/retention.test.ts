@@ -26,7 +26,12 @@ describe.each<StoreKind>(['memory', 'sqlite'])('retention job (%s store)', (kind
     await store.outbox.kill(`dead-${tag}`, 'gone', at);
     // Not due before the test ends, so later seeds never claim it.
     await store.outbox.enqueue([entry(`pending-${tag}`, { orderingKey: `p-${tag}`, nextAttemptAt: NOW + DAY_MS })], at);
-    await store.acceptWebhook({ receipt: { ...receipt(`msg:${tag}`), receivedAt: at }, message: message({ id: `m-${tag}`, msgid: `k-${tag}`, createdAt: at }), outbox: [], now: at });
+    await store.acceptWebhook({
+      receipt: { ...receipt(`msg:${tag}`), receivedAt: at },
+      message: message({ id: `m-${tag}`, msgid: `k-${tag}`, createdAt: at }),
+      outbox: [],
+      now: at,
+    });
   }
 
   const job = (over: Partial<RetentionDeps> = {}) => {
@@ -98,7 +103,10 @@ describe('retention job failures', () => {
     fail = false;
     await retention.runOnce();
     const text = await metrics.registry.metrics();
-    expect([metricValue(text, 'amochan_retention_runs_total', { result: 'error' }), metricValue(text, 'amochan_retention_runs_total', { result: 'ok' })]).toEqual([1, 1]);
+    expect([
+      metricValue(text, 'amochan_retention_runs_total', { result: 'error' }),
+      metricValue(text, 'amochan_retention_runs_total', { result: 'ok' }),
+    ]).toEqual([1, 1]);
     await store.close();
   });
 });

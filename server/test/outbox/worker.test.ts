@@ -19,7 +19,11 @@ interface Harness {
   calls: string[];
 }
 
-function makeWorker(store: Store, handler: DeliveryHandler, opts: { concurrency?: number; maxAttempts?: number; pollMs?: number; signal?: ReturnType<typeof createWakeSignal> } = {}): OutboxWorker {
+function makeWorker(
+  store: Store,
+  handler: DeliveryHandler,
+  opts: { concurrency?: number; maxAttempts?: number; pollMs?: number; signal?: ReturnType<typeof createWakeSignal> } = {},
+): OutboxWorker {
   return createOutboxWorker({
     outbox: store.outbox,
     handler,
@@ -97,7 +101,9 @@ describe('outbox worker', () => {
     const store = createMemoryStore();
     const handler: DeliveryHandler = {
       deliver: async () => retryable('connection refused'),
-      onDead: async (e, failure) => ({ enqueue: [entry(`report-${e.id}`, `r:${e.id}`, { destination: 'amojo', kind: 'delivery_status', payload: { why: failure.error } })] }),
+      onDead: async (e, failure) => ({
+        enqueue: [entry(`report-${e.id}`, `r:${e.id}`, { destination: 'amojo', kind: 'delivery_status', payload: { why: failure.error } })],
+      }),
     };
     const router = createDestinationRouter({ provider: handler, amojo: { deliver: async () => delivered() } });
     const worker = makeWorker(store, router, { maxAttempts: 3 });
@@ -164,7 +170,10 @@ describe('outbox worker', () => {
     };
     const worker = makeWorker(store, handler, { concurrency: 3 });
     running = worker;
-    await store.outbox.enqueue(Array.from({ length: 30 }, (_, i) => entry(`c${i}`, `key${i}`)), Date.now());
+    await store.outbox.enqueue(
+      Array.from({ length: 30 }, (_, i) => entry(`c${i}`, `key${i}`)),
+      Date.now(),
+    );
     worker.start();
     await waitFor(async () => (await store.outbox.countUndelivered()) === 0, 'drained');
     expect(peak).toBe(3);
@@ -190,9 +199,21 @@ describe('outbox worker', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const claims: number[] = [];
-    const outbox = { ...store.outbox, claim: async (o: Parameters<Store['outbox']['claim']>[0]) => { const b = await store.outbox.claim(o); claims.push(b.length); return b; } };
+    const outbox = {
+      ...store.outbox,
+      claim: async (o: Parameters<Store['outbox']['claim']>[0]) => {
+        const b = await store.outbox.claim(o);
+        claims.push(b.length);
+        return b;
+      },
+    };
     const worker = createOutboxWorker({
-      outbox, clock, logger: createSilentLogger(), concurrency: 1, pollMs: 10, maxAttempts: 3,
+      outbox,
+      clock,
+      logger: createSilentLogger(),
+      concurrency: 1,
+      pollMs: 10,
+      maxAttempts: 3,
       handler: { deliver: async () => (await gate, delivered()) },
     });
     await store.outbox.enqueue([entry('b1', 'kb1'), entry('b2', 'kb2'), entry('b3', 'kb3')], Date.now());

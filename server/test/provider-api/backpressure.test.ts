@@ -14,7 +14,10 @@ import { metricValue } from '../support/prometheus';
 const MAX = 5;
 let h: StackHarness;
 const send = (conversation_id: string, msgid?: string) =>
-  request(h.server).post('/api/v1/messages').set(auth).send({ account: 'alice', conversation_id, ...(msgid ? { msgid } : {}), sender: { id: 'c', name: 'C' }, message: { type: 'text', text: 'hi' } });
+  request(h.server)
+    .post('/api/v1/messages')
+    .set(auth)
+    .send({ account: 'alice', conversation_id, ...(msgid ? { msgid } : {}), sender: { id: 'c', name: 'C' }, message: { type: 'text', text: 'hi' } });
 
 beforeAll(async () => {
   // The worker stays stopped until the test lets it drain the queue.
@@ -42,9 +45,19 @@ describe('backpressure', () => {
     const body = JSON.stringify({
       account_id: h.connection.amojoAccountId,
       time: 1,
-      message: { receiver: { id: 'r' }, sender: { id: 'm' }, conversation: { id: chatId, client_id: 'bp-hook' }, timestamp: 1, message: { id: 'amo-bp-1', type: 'text', text: 'manager' } },
+      message: {
+        receiver: { id: 'r' },
+        sender: { id: 'm' },
+        conversation: { id: chatId, client_id: 'bp-hook' },
+        timestamp: 1,
+        message: { id: 'amo-bp-1', type: 'text', text: 'manager' },
+      },
     });
-    const hook = await request(h.server).post(`/amojo/v1/webhook/${h.connection.scopeId}`).set('X-Signature', signWebhookBody(body, h.emulator.secret)).set('Content-Type', 'application/json').send(body);
+    const hook = await request(h.server)
+      .post(`/amojo/v1/webhook/${h.connection.scopeId}`)
+      .set('X-Signature', signWebhookBody(body, h.emulator.secret))
+      .set('Content-Type', 'application/json')
+      .send(body);
     expect(hook.status).toBe(200);
     expect(await h.store.outbox.countUndelivered()).toBe(MAX + 1);
 

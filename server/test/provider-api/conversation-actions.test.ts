@@ -18,7 +18,11 @@ describe('the whole conversation through the provider API', () => {
   beforeEach(() => h.emulator.control.clearFaults());
 
   const scope = () => h.connection.scopeId;
-  const post = (path: string, body: Record<string, unknown>) => request(h.app).post(`/api/v1${path}`).set(auth).send({ account: 'alice', ...body });
+  const post = (path: string, body: Record<string, unknown>) =>
+    request(h.app)
+      .post(`/api/v1${path}`)
+      .set(auth)
+      .send({ account: 'alice', ...body });
   const inAmojo = (msgid: string) => h.emulator.control.listMessages({ scopeId: scope() }).find((m) => m.clientMsgId === amojoMsgidFor('alice', msgid));
   const sentMessage = async (conversation_id: string, text: string, extra: Record<string, unknown> = {}) => {
     const res = await post('/messages', { conversation_id, sender: { id: `cust-${conversation_id}`, name: 'Ann' }, message: { type: 'text', text }, ...extra });
@@ -26,9 +30,10 @@ describe('the whole conversation through the provider API', () => {
     const record = await waitFor(() => inAmojo(res.body.msgid), `"${text}" in amojo`);
     return { ...(res.body as { id: string; msgid: string }), amojoId: record.id };
   };
-  const event = (type: string, match: (data: any) => boolean) => waitFor(() => h.provider.accepted.find((e) => e.body.type === type && match(e.body.data)), `${type} event`);
+  const event = (type: string, match: (data: any) => boolean) =>
+    waitFor(() => h.provider.accepted.find((e) => e.body.type === type && match(e.body.data)), `${type} event`);
 
-  it('a quote names the customer\'s earlier message by msgid, or a manager\'s by its amojo id', async () => {
+  it("a quote names the customer's earlier message by msgid, or a manager's by its amojo id", async () => {
     const conversation_id = `conv-q-${newId()}`;
     const first = await sentMessage(conversation_id, 'my order is 42');
     const quoting = await sentMessage(conversation_id, 'as I said', { reply_to: { msgid: first.msgid } });
@@ -45,11 +50,16 @@ describe('the whole conversation through the provider API', () => {
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('unknown_target');
     }
-    const both = await post('/messages', { conversation_id: 'conv-q-x', sender: { id: 'c', name: 'C' }, message: { type: 'text', text: 'x' }, reply_to: { msgid: 'a', id: 'b' } });
+    const both = await post('/messages', {
+      conversation_id: 'conv-q-x',
+      sender: { id: 'c', name: 'C' },
+      message: { type: 'text', text: 'x' },
+      reply_to: { msgid: 'a', id: 'b' },
+    });
     expect(both.status).toBe(400);
   });
 
-  it('an edit goes out as amojo\'s edit_message; a caption changes without re-sending the file', async () => {
+  it("an edit goes out as amojo's edit_message; a caption changes without re-sending the file", async () => {
     const conversation_id = `conv-e-${newId()}`;
     const text = await sentMessage(conversation_id, 'helo');
     const edited = await post('/edits', { msgid: text.msgid, message: { type: 'text', text: 'hello' } });
@@ -69,7 +79,7 @@ describe('the whole conversation through the provider API', () => {
     expect([unknown.status, unknown.body.error.code]).toEqual([422, 'unknown_target']);
   });
 
-  it('reactions are set and removed on the customer\'s own message and on a manager\'s', async () => {
+  it("reactions are set and removed on the customer's own message and on a manager's", async () => {
     const conversation_id = `conv-r-${newId()}`;
     const mine = await sentMessage(conversation_id, 'photo of the parcel');
     const reply = await h.emulator.control.managerReply({ scopeId: scope(), conversationId: conversation_id, text: 'got it' });
@@ -81,7 +91,10 @@ describe('the whole conversation through the provider API', () => {
       const removed = await post('/reactions', { conversation_id, sender_id, target, emoji: '👍', remove: true });
       expect(removed.status).toBe(202);
       await waitFor(() => h.emulator.control.getMessage(amojoId)!.reactions.length === 2, 'both reactions in amojo');
-      expect(h.emulator.control.getMessage(amojoId)!.reactions.map((r) => [r.type, r.emoji])).toEqual([['react', '👍'], ['unreact', '👍']]);
+      expect(h.emulator.control.getMessage(amojoId)!.reactions.map((r) => [r.type, r.emoji])).toEqual([
+        ['react', '👍'],
+        ['unreact', '👍'],
+      ]);
     }
     const elsewhere = await post('/reactions', { conversation_id: 'another-conversation', sender_id, target: { msgid: mine.msgid }, emoji: '👍' });
     expect([elsewhere.status, elsewhere.body.error.code]).toEqual([422, 'unknown_target']);
@@ -90,7 +103,12 @@ describe('the whole conversation through the provider API', () => {
   it('direction "out" imports what the business sent outside amoCRM as the channel bot\'s outgoing message', async () => {
     const conversation_id = `conv-o-${newId()}`;
     await sentMessage(conversation_id, 'is it in stock?');
-    const res = await post('/messages', { conversation_id, direction: 'out', receiver: { id: `cust-${conversation_id}`, name: 'Ann' }, message: { type: 'text', text: 'yes, sent from my phone' } });
+    const res = await post('/messages', {
+      conversation_id,
+      direction: 'out',
+      receiver: { id: `cust-${conversation_id}`, name: 'Ann' },
+      message: { type: 'text', text: 'yes, sent from my phone' },
+    });
     expect(res.status).toBe(202);
     const record = await waitFor(() => inAmojo(res.body.msgid), 'outgoing import in amojo');
     const botId = h.emulator.control.listChannels().find((c) => c.id === h.emulator.channelId)!.botId;
@@ -99,7 +117,13 @@ describe('the whole conversation through the provider API', () => {
     expect(chats).toHaveLength(1);
     expect(record.chatId).toBe(chats[0]!.id);
 
-    const withSender = await post('/messages', { conversation_id, direction: 'out', sender: { id: 'x', name: 'X' }, receiver: { id: 'c', name: 'C' }, message: { type: 'text', text: 'x' } });
+    const withSender = await post('/messages', {
+      conversation_id,
+      direction: 'out',
+      sender: { id: 'x', name: 'X' },
+      receiver: { id: 'c', name: 'C' },
+      message: { type: 'text', text: 'x' },
+    });
     expect(withSender.status).toBe(400);
   });
 
@@ -110,7 +134,10 @@ describe('the whole conversation through the provider API', () => {
     expect(res.status).toBe(202);
     const failed = await event('message.failed', (d) => d.id === res.body.id);
     expect(failed.verified).toBe(true);
-    expect(failed.body).toMatchObject({ account: 'alice', data: { id: res.body.id, msgid: res.body.msgid, conversation_id, error: { code: 'rejected', message: expect.stringContaining('400') } } });
+    expect(failed.body).toMatchObject({
+      account: 'alice',
+      data: { id: res.body.id, msgid: res.body.msgid, conversation_id, error: { code: 'rejected', message: expect.stringContaining('400') } },
+    });
     expect((await request(h.app).get(`/api/v1/messages/${res.body.id}`).set(auth)).body.status).toBe('failed');
   });
 
@@ -120,7 +147,11 @@ describe('the whole conversation through the provider API', () => {
     const res = await post('/messages', { conversation_id, sender: { id: 'c-d', name: 'D' }, message: { type: 'text', text: 'into the void' } });
     const failed = await event('message.failed', (d) => d.id === res.body.id);
     h.emulator.control.clearFaults();
-    expect(failed.body.data).toMatchObject({ msgid: res.body.msgid, conversation_id, error: { code: 'undeliverable', message: expect.stringContaining('503') } });
+    expect(failed.body.data).toMatchObject({
+      msgid: res.body.msgid,
+      conversation_id,
+      error: { code: 'undeliverable', message: expect.stringContaining('503') },
+    });
     expect((await request(h.app).get(`/api/v1/messages/${res.body.id}`).set(auth)).body).toMatchObject({ status: 'dead', attempts: 4 });
   });
 
@@ -148,7 +179,10 @@ describe('direction "out" without AMOJO_BOT_ID', () => {
   afterAll(() => h.close());
 
   it('is refused with 400 bot_not_configured, naming the variable', async () => {
-    const res = await request(h.app).post('/api/v1/messages').set(auth).send({ account: 'alice', conversation_id: 'c-1', direction: 'out', receiver: { id: 'c', name: 'C' }, message: { type: 'text', text: 'x' } });
+    const res = await request(h.app)
+      .post('/api/v1/messages')
+      .set(auth)
+      .send({ account: 'alice', conversation_id: 'c-1', direction: 'out', receiver: { id: 'c', name: 'C' }, message: { type: 'text', text: 'x' } });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('bot_not_configured');
     expect(res.body.error.message).toContain('AMOJO_BOT_ID');

@@ -67,10 +67,33 @@ const messageBody = fc.record({ conv: fc.string({ minLength: 1, maxLength: 12 })
   message: msg,
 }));
 const MESSAGE_PATHS: Path[] = [
-  ['account'], ['conversation_id'], ['msgid'], ['sender'], ['sender', 'id'], ['sender', 'name'], ['sender', 'avatar'], ['sender', 'phone'],
-  ['sender', 'email'], ['sender', 'profile_link'], ['sender', 'ref_id'], ['message'], ['message', 'type'], ['message', 'text'], ['message', 'media'],
-  ['message', 'file_name'], ['message', 'file_size'], ['message', 'media_duration'], ['message', 'location'], ['message', 'location', 'lon'],
-  ['message', 'contact'], ['message', 'contact', 'phone'], ['timestamp'], ['silent'], ['source_external_id'], ['conversation_ref_id'], ['extra'],
+  ['account'],
+  ['conversation_id'],
+  ['msgid'],
+  ['sender'],
+  ['sender', 'id'],
+  ['sender', 'name'],
+  ['sender', 'avatar'],
+  ['sender', 'phone'],
+  ['sender', 'email'],
+  ['sender', 'profile_link'],
+  ['sender', 'ref_id'],
+  ['message'],
+  ['message', 'type'],
+  ['message', 'text'],
+  ['message', 'media'],
+  ['message', 'file_name'],
+  ['message', 'file_size'],
+  ['message', 'media_duration'],
+  ['message', 'location'],
+  ['message', 'location', 'lon'],
+  ['message', 'contact'],
+  ['message', 'contact', 'phone'],
+  ['timestamp'],
+  ['silent'],
+  ['source_external_id'],
+  ['conversation_ref_id'],
+  ['extra'],
 ];
 
 /** Raw bodies with a content type: malformed JSON, deep nesting, wrong types, oversized. */
@@ -80,9 +103,16 @@ const rawBody = fc.oneof(
   fc.integer({ min: 20, max: 200_000 }).map((d) => ({ type: 'application/json', body: nest(d) })),
   fc.integer({ min: 20, max: 50_000 }).map((d) => ({ type: 'application/json', body: deepObject(d) })),
   fc.constant({ type: 'application/json', body: `{"a":"${'x'.repeat(1_100_000)}"}` }),
-  fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'application/octet-stream').chain((type) =>
-    fc.oneof(fc.string({ maxLength: 100 }), fc.json({ maxDepth: 2 })).map((body) => ({ type, body })),
-  ),
+  fc
+    .constantFrom(
+      'text/plain',
+      'application/xml',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=utf-16',
+      'application/x-www-form-urlencoded',
+      'application/octet-stream',
+    )
+    .chain((type) => fc.oneof(fc.string({ maxLength: 100 }), fc.json({ maxDepth: 2 })).map((body) => ({ type, body }))),
   fc.constant({ type: 'application/json', body: '{"account":"alice","__proto__":{"admin":true},"constructor":{"prototype":{}}}' }),
 );
 
@@ -108,43 +138,85 @@ describe.each<StoreKind>(['memory', 'sqlite'])('hostile input (%s store)', (kind
 
   describe('provider API', () => {
     it('POST /api/v1/messages: one field wrong or missing', async () => {
-      await fc.assert(fc.asyncProperty(mutated(messageBody, MESSAGE_PATHS), (body) => check(() => post('/api/v1/messages', bearer).send(body)).then(() => undefined)), { numRuns: RUNS });
+      await fc.assert(
+        fc.asyncProperty(mutated(messageBody, MESSAGE_PATHS), (body) => check(() => post('/api/v1/messages', bearer).send(body)).then(() => undefined)),
+        { numRuns: RUNS },
+      );
     });
 
     it('POST /api/v1/messages: arbitrary JSON values', async () => {
-      await fc.assert(fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), (body) => check(() => post('/api/v1/messages', bearer).set('Content-Type', 'application/json').send(JSON.stringify(body))).then(() => undefined)), { numRuns: RUNS });
+      await fc.assert(
+        fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), (body) =>
+          check(() => post('/api/v1/messages', bearer).set('Content-Type', 'application/json').send(JSON.stringify(body))).then(() => undefined),
+        ),
+        { numRuns: RUNS },
+      );
     });
 
     it('POST /api/v1/messages: raw bodies, content types, nesting, size', async () => {
-      await fc.assert(fc.asyncProperty(rawBody, ({ type, body }) => check(() => post('/api/v1/messages', bearer).set('Content-Type', type).send(body)).then(() => undefined)), { numRuns: RUNS });
+      await fc.assert(
+        fc.asyncProperty(rawBody, ({ type, body }) => check(() => post('/api/v1/messages', bearer).set('Content-Type', type).send(body)).then(() => undefined)),
+        { numRuns: RUNS },
+      );
     });
 
     it('answers the limits with their codes', async () => {
-      const deep = await check(() => post('/api/v1/messages', bearer).set('Content-Type', 'application/json').send(`{"account":${nest(5000)}}`));
+      const deep = await check(() =>
+        post('/api/v1/messages', bearer)
+          .set('Content-Type', 'application/json')
+          .send(`{"account":${nest(5000)}}`),
+      );
       expect(deep.status).toBe(400);
       expect(deep.body.error).toMatchObject({ code: 'json_too_deep', limit: 32 });
       const long = await check(() => post('/api/v1/messages', bearer).send({ account: 'alice', extra: { note: 'x'.repeat(70_000) } }));
       expect(long.body.error).toMatchObject({ code: 'string_too_long', path: 'body.extra.note', limit: 65_536 });
-      const big = await check(() => post('/api/v1/messages', bearer).set('Content-Type', 'application/json').send(`{"a":"${'x'.repeat(1_100_000)}"}`));
+      const big = await check(() =>
+        post('/api/v1/messages', bearer)
+          .set('Content-Type', 'application/json')
+          .send(`{"a":"${'x'.repeat(1_100_000)}"}`),
+      );
       expect(big.status).toBe(413);
       expect(big.body.error.code).toBe('payload_too_large');
       const type = await check(() => post('/api/v1/messages', bearer).set('Content-Type', 'text/plain').send('{}'));
       expect(type.status).toBe(415);
       // A deep value inside a valid message is stopped too (it would be stored raw otherwise).
       const valid = { account: 'alice', conversation_id: 'deep', sender: { id: 's', name: 'S' }, message: { type: 'text', text: 'x' } };
-      const nested = await check(() => post('/api/v1/messages', bearer).set('Content-Type', 'application/json').send(JSON.stringify(valid).replace(/}$/, `,"x":${nest(10_000)}}`)));
+      const nested = await check(() =>
+        post('/api/v1/messages', bearer)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(valid).replace(/}$/, `,"x":${nest(10_000)}}`)),
+      );
       expect(nested.body.error.code).toBe('json_too_deep');
     });
 
     it('POST /api/v1/messages/:id/status and /typing, GET /api/v1/messages/:id', async () => {
-      const status = fc.record({ status: fc.oneof(fc.constantFrom('delivered', 'read', 'failed'), wrong), error_code: fc.option(wrong), error: fc.option(wrong) }, { requiredKeys: [] });
+      const status = fc.record(
+        { status: fc.oneof(fc.constantFrom('delivered', 'read', 'failed'), wrong), error_code: fc.option(wrong), error: fc.option(wrong) },
+        { requiredKeys: [] },
+      );
       await fc.assert(
-        fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }), status, fc.oneof(fc.jsonValue({ maxDepth: 3 }), mutated(fc.constant({ account: 'alice', conversation_id: 'c', sender_id: 's' }), [['account'], ['conversation_id'], ['sender_id']])), async (id, statusBody, typingBody) => {
-          await check(() => post(`/api/v1/messages/${encodeURIComponent(id)}/status`, bearer).send(statusBody as object));
-          await check(() => post('/api/v1/typing', bearer).set('Content-Type', 'application/json').send(JSON.stringify(typingBody)));
-          await check(() => request(h.server).get(`/api/v1/messages/${encodeURIComponent(id)}`).set(bearer));
-          await check(() => request(h.server).get(`/api/v1/messages?account=${encodeURIComponent(id)}&msgid=${encodeURIComponent(id)}&msgid=x`).set(bearer));
-        }),
+        fc.asyncProperty(
+          fc.string({ minLength: 1, maxLength: 40 }),
+          status,
+          fc.oneof(
+            fc.jsonValue({ maxDepth: 3 }),
+            mutated(fc.constant({ account: 'alice', conversation_id: 'c', sender_id: 's' }), [['account'], ['conversation_id'], ['sender_id']]),
+          ),
+          async (id, statusBody, typingBody) => {
+            await check(() => post(`/api/v1/messages/${encodeURIComponent(id)}/status`, bearer).send(statusBody as object));
+            await check(() => post('/api/v1/typing', bearer).set('Content-Type', 'application/json').send(JSON.stringify(typingBody)));
+            await check(() =>
+              request(h.server)
+                .get(`/api/v1/messages/${encodeURIComponent(id)}`)
+                .set(bearer),
+            );
+            await check(() =>
+              request(h.server)
+                .get(`/api/v1/messages?account=${encodeURIComponent(id)}&msgid=${encodeURIComponent(id)}&msgid=x`)
+                .set(bearer),
+            );
+          },
+        ),
         { numRuns: RUNS },
       );
     });
@@ -157,15 +229,39 @@ describe.each<StoreKind>(['memory', 'sqlite'])('hostile input (%s store)', (kind
         time: fc.oneof(fc.integer(), wrong),
         message: fc.oneof(
           wrong,
-          fc.record({
-            receiver: fc.oneof(wrong, fc.record({ id: fc.oneof(fc.uuid(), wrong), client_id: fc.option(wrong), phone: fc.option(wrong) }, { requiredKeys: [] })),
-            sender: fc.oneof(wrong, fc.record({ id: fc.oneof(fc.uuid(), wrong), name: fc.option(wrong) }, { requiredKeys: [] })),
-            conversation: fc.oneof(wrong, fc.record({ id: fc.oneof(fc.uuid(), wrong), client_id: fc.option(wrong) }, { requiredKeys: [] })),
-            timestamp: fc.oneof(fc.integer(), wrong),
-            message: fc.oneof(wrong, fc.record({ id: fc.oneof(fc.uuid(), wrong), type: fc.oneof(fc.constantFrom('text', 'picture', 'weird'), wrong), text: fc.option(wrong), markup: fc.option(wrong), file_size: fc.option(wrong) }, { requiredKeys: [] })),
-          }, { requiredKeys: [] }),
+          fc.record(
+            {
+              receiver: fc.oneof(
+                wrong,
+                fc.record({ id: fc.oneof(fc.uuid(), wrong), client_id: fc.option(wrong), phone: fc.option(wrong) }, { requiredKeys: [] }),
+              ),
+              sender: fc.oneof(wrong, fc.record({ id: fc.oneof(fc.uuid(), wrong), name: fc.option(wrong) }, { requiredKeys: [] })),
+              conversation: fc.oneof(wrong, fc.record({ id: fc.oneof(fc.uuid(), wrong), client_id: fc.option(wrong) }, { requiredKeys: [] })),
+              timestamp: fc.oneof(fc.integer(), wrong),
+              message: fc.oneof(
+                wrong,
+                fc.record(
+                  {
+                    id: fc.oneof(fc.uuid(), wrong),
+                    type: fc.oneof(fc.constantFrom('text', 'picture', 'weird'), wrong),
+                    text: fc.option(wrong),
+                    markup: fc.option(wrong),
+                    file_size: fc.option(wrong),
+                  },
+                  { requiredKeys: [] },
+                ),
+              ),
+            },
+            { requiredKeys: [] },
+          ),
         ),
-        action: fc.oneof(wrong, fc.record({ typing: fc.option(wrong), reaction: fc.option(fc.oneof(wrong, fc.record({ msgid: wrong, user: wrong, conversation: wrong, type: wrong }))) }, { requiredKeys: [] })),
+        action: fc.oneof(
+          wrong,
+          fc.record(
+            { typing: fc.option(wrong), reaction: fc.option(fc.oneof(wrong, fc.record({ msgid: wrong, user: wrong, conversation: wrong, type: wrong }))) },
+            { requiredKeys: [] },
+          ),
+        ),
       },
       { requiredKeys: [] },
     );
@@ -174,7 +270,12 @@ describe.each<StoreKind>(['memory', 'sqlite'])('hostile input (%s store)', (kind
       await fc.assert(
         fc.asyncProperty(hookish, async (hook) => {
           const body = JSON.stringify(hook);
-          await check(() => post(`/amojo/v1/webhook/${h.connection.scopeId}`, { 'X-Signature': signWebhookBody(body, h.emulator.secret), 'Content-Type': 'application/json' }).send(body));
+          await check(() =>
+            post(`/amojo/v1/webhook/${h.connection.scopeId}`, {
+              'X-Signature': signWebhookBody(body, h.emulator.secret),
+              'Content-Type': 'application/json',
+            }).send(body),
+          );
         }),
         { numRuns: RUNS },
       );
@@ -182,31 +283,54 @@ describe.each<StoreKind>(['memory', 'sqlite'])('hostile input (%s store)', (kind
 
     it('raw bodies: signed or not, any content type, any scope', async () => {
       await fc.assert(
-        fc.asyncProperty(rawBody, fc.boolean(), fc.oneof(fc.constant(h.connection.scopeId), fc.string({ minLength: 1, maxLength: 60 })), async ({ type, body }, signed, scope) => {
-          const signature = signed ? signWebhookBody(body, h.emulator.secret) : 'deadbeef';
-          const res = await check(() => post(`/amojo/v1/webhook/${encodeURIComponent(scope)}`, { 'X-Signature': signature, 'Content-Type': type }).send(body));
-          // An unknown scope is refused on the headers (404), bytes over the limit before the
-          // signature is checked (413), a wrong signature after (401).
-          if (!signed) expect([401, 404, 413]).toContain(res.status);
-        }),
+        fc.asyncProperty(
+          rawBody,
+          fc.boolean(),
+          fc.oneof(fc.constant(h.connection.scopeId), fc.string({ minLength: 1, maxLength: 60 })),
+          async ({ type, body }, signed, scope) => {
+            const signature = signed ? signWebhookBody(body, h.emulator.secret) : 'deadbeef';
+            const res = await check(() =>
+              post(`/amojo/v1/webhook/${encodeURIComponent(scope)}`, { 'X-Signature': signature, 'Content-Type': type }).send(body),
+            );
+            // An unknown scope is refused on the headers (404), bytes over the limit before the
+            // signature is checked (413), a wrong signature after (401).
+            if (!signed) expect([401, 404, 413]).toContain(res.status);
+          },
+        ),
         { numRuns: RUNS },
       );
     });
 
     it('a signed hook nested too deep is 400 json_too_deep, nothing stored', async () => {
       const body = `{"message":${deepObject(10_000)}}`;
-      const res = await check(() => post(`/amojo/v1/webhook/${h.connection.scopeId}`, { 'X-Signature': signWebhookBody(body, h.emulator.secret), 'Content-Type': 'application/json' }).send(body));
+      const res = await check(() =>
+        post(`/amojo/v1/webhook/${h.connection.scopeId}`, { 'X-Signature': signWebhookBody(body, h.emulator.secret), 'Content-Type': 'application/json' }).send(
+          body,
+        ),
+      );
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('json_too_deep');
     });
   });
 
   describe('widget API', () => {
-    const form = fc.dictionary(fc.constantFrom('login', 'password', 'amojo_id', 'title', 'pipeline_id', 'x'), fc.oneof(fc.string({ maxLength: 30 }), fc.uuid(), fc.constant('a'.repeat(5000))), { maxKeys: 5 });
+    const form = fc.dictionary(
+      fc.constantFrom('login', 'password', 'amojo_id', 'title', 'pipeline_id', 'x'),
+      fc.oneof(fc.string({ maxLength: 30 }), fc.uuid(), fc.constant('a'.repeat(5000))),
+      { maxKeys: 5 },
+    );
     const widgetBody = fc.oneof(
-      mutated(fc.constant({ login: 'alice', password: 'wrong-password', amojo_id: '2f1f7c1e-0b7a-4f7e-9a53-0d7b2f2a9c11', title: 't' }), [['login'], ['password'], ['amojo_id'], ['title']]),
+      mutated(fc.constant({ login: 'alice', password: 'wrong-password', amojo_id: '2f1f7c1e-0b7a-4f7e-9a53-0d7b2f2a9c11', title: 't' }), [
+        ['login'],
+        ['password'],
+        ['amojo_id'],
+        ['title'],
+      ]),
       // Built lazily: the connected account's amojo id exists only once beforeAll ran.
-      mutated(fc.constant(0).map(() => ({ amojo_id: h.connection.amojoAccountId, pipeline_id: 5 })), [['amojo_id'], ['pipeline_id']]),
+      mutated(
+        fc.constant(0).map(() => ({ amojo_id: h.connection.amojoAccountId, pipeline_id: 5 })),
+        [['amojo_id'], ['pipeline_id']],
+      ),
       fc.jsonValue({ maxDepth: 3 }),
     );
 
@@ -223,10 +347,13 @@ describe.each<StoreKind>(['memory', 'sqlite'])('hostile input (%s store)', (kind
 
     it('GET /status with arbitrary queries', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('amojo_id', 'x', 'amojo_id[]'), fc.oneof(fc.string({ maxLength: 50 }), fc.uuid())), { maxLength: 4 }), async (pairs) => {
-          const q = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-          await check(() => request(h.server).get(`/widget/v1/status?${q}`));
-        }),
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.constantFrom('amojo_id', 'x', 'amojo_id[]'), fc.oneof(fc.string({ maxLength: 50 }), fc.uuid())), { maxLength: 4 }),
+          async (pairs) => {
+            const q = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+            await check(() => request(h.server).get(`/widget/v1/status?${q}`));
+          },
+        ),
         { numRuns: RUNS },
       );
     });

@@ -30,7 +30,13 @@ describe('ids and limits at the provider API', () => {
       for (const { login } of accounts) {
         answers[login] = [];
         for (const msgid of ['1', '2', '3']) {
-          const res = await post({ account: login, conversation_id: `conv-${login}`, msgid, sender: { id: `cust-${login}`, name: login }, message: text(`${login} #${msgid}`) });
+          const res = await post({
+            account: login,
+            conversation_id: `conv-${login}`,
+            msgid,
+            sender: { id: `cust-${login}`, name: login },
+            message: text(`${login} #${msgid}`),
+          });
           expect(res.status).toBe(202);
           // The provider's own msgid in every answer.
           expect(res.body).toMatchObject({ msgid, status: 'queued' });
@@ -55,7 +61,13 @@ describe('ids and limits at the provider API', () => {
       const sent = h.emulator.control.listMessages().filter((m) => ['1', '2', '3'].includes(m.clientMsgId ?? ''));
       expect(sent).toHaveLength(0);
       // Stable across retries: the same (account, msgid) is the same message, sent once.
-      const again = await post({ account: 'alice', conversation_id: 'conv-alice', msgid: '1', sender: { id: 'cust-alice', name: 'alice' }, message: text('alice #1') });
+      const again = await post({
+        account: 'alice',
+        conversation_id: 'conv-alice',
+        msgid: '1',
+        sender: { id: 'cust-alice', name: 'alice' },
+        message: text('alice #1'),
+      });
       expect(again.body.id).toBe(answers.alice![0]!.id);
       expect(h.emulator.control.listMessages().filter((m) => m.clientMsgId === amojoMsgidFor('alice', '1'))).toHaveLength(1);
     } finally {
@@ -72,18 +84,33 @@ describe('ids and limits at the provider API', () => {
     expect(amojoMsgidFor('a', 'b\nc')).not.toBe(amojoMsgidFor('a\nb', 'c'));
   });
 
-  it('write first: echoing the manager\'s id as sender.ref_id is refused with 422, telling to echo receiver.ref_id', async () => {
+  it("write first: echoing the manager's id as sender.ref_id is refused with 422, telling to echo receiver.ref_id", async () => {
     const phone = `+7 916 ${Math.floor(1_000_000 + Math.random() * 8_999_999)}`;
     const wf = await h.emulator.control.writeFirst({ scopeId: h.connection.scopeId, phone, text: 'Your order is ready' });
-    const event = await waitFor(() => h.provider.accepted.find((e) => e.body.type === 'message.created' && e.body.data.id === wf.messageId), 'write-first event');
+    const event = await waitFor(
+      () => h.provider.accepted.find((e) => e.body.type === 'message.created' && e.body.data.id === wf.messageId),
+      'write-first event',
+    );
     const data = event.body.data;
     const conversation_id = `conv-wf-${newId()}`;
-    const wrong = await post({ account: 'alice', conversation_id, conversation_ref_id: data.conversation.ref_id, sender: { id: 'cust-wf', name: 'Eve', ref_id: data.sender.ref_id }, message: text('thanks') });
+    const wrong = await post({
+      account: 'alice',
+      conversation_id,
+      conversation_ref_id: data.conversation.ref_id,
+      sender: { id: 'cust-wf', name: 'Eve', ref_id: data.sender.ref_id },
+      message: text('thanks'),
+    });
     expect(wrong.status).toBe(422);
     expect(wrong.body.error.code).toBe('sender_is_manager');
     expect(wrong.body.error.message).toContain('receiver.ref_id');
     // Nothing was stored: the right echo still binds the chat.
-    const right = await post({ account: 'alice', conversation_id, conversation_ref_id: data.conversation.ref_id, sender: { id: 'cust-wf', name: 'Eve', ref_id: data.receiver.ref_id }, message: text('thanks') });
+    const right = await post({
+      account: 'alice',
+      conversation_id,
+      conversation_ref_id: data.conversation.ref_id,
+      sender: { id: 'cust-wf', name: 'Eve', ref_id: data.receiver.ref_id },
+      message: text('thanks'),
+    });
     expect(right.status).toBe(202);
     await waitFor(() => h.emulator.control.listChats(h.connection.scopeId).find((c) => c.id === wf.chatId)?.conversationId === conversation_id, 'chat bound');
     // GET of that first message shows the conversation it is now bound to.
@@ -121,7 +148,7 @@ describe('ids and limits at the provider API', () => {
     expect([res.status, res.body.error.code]).toEqual([400, 'invalid_request']);
   });
 
-  it('a manager\'s message event says honestly that amoCRM sent no manager name', async () => {
+  it("a manager's message event says honestly that amoCRM sent no manager name", async () => {
     const conversation_id = `conv-n-${newId()}`;
     const sent = await post({ account: 'alice', conversation_id, sender: { id: 'c-n', name: 'N' }, message: text('hi') });
     await waitFor(() => h.emulator.control.listMessages().find((m) => m.clientMsgId === amojoMsgidFor('alice', sent.body.msgid)), 'in amojo');

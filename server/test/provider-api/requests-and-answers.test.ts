@@ -31,8 +31,18 @@ describe('provider API: 4xx paths and answers', () => {
   });
   afterAll(() => h.close());
 
-  const post = (path: string, body: unknown, headers: Record<string, string> = auth) => request(h.app).post(`/api/v1${path}`).set(headers).send(body as object);
-  const msg = (message: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ account: 'alice', conversation_id: `conv-${newId()}`, sender, message, ...extra });
+  const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
+    request(h.app)
+      .post(`/api/v1${path}`)
+      .set(headers)
+      .send(body as object);
+  const msg = (message: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    account: 'alice',
+    conversation_id: `conv-${newId()}`,
+    sender,
+    message,
+    ...extra,
+  });
 
   describe('authentication', () => {
     it.each([

@@ -20,7 +20,15 @@ const metrics = createMetrics();
 const eventsFor = (amojoMsgId: string) => h.provider.received.filter((e) => e.body.type === 'message.created' && e.body.data.id === amojoMsgId);
 
 async function customerWrites(conversationId: string, text = 'hello'): Promise<string> {
-  const res = await request(h.app).post('/api/v1/messages').set(auth).send({ account: 'alice', conversation_id: conversationId, sender: { id: `${conversationId}-cust`, name: 'Customer', phone: '+7 900 111-22-33' }, message: { type: 'text', text } });
+  const res = await request(h.app)
+    .post('/api/v1/messages')
+    .set(auth)
+    .send({
+      account: 'alice',
+      conversation_id: conversationId,
+      sender: { id: `${conversationId}-cust`, name: 'Customer', phone: '+7 900 111-22-33' },
+      message: { type: 'text', text },
+    });
   expect(res.status).toBe(202);
   const chat = await waitFor(() => h.emulator.control.listChats(h.connection.scopeId).find((c) => c.conversationId === conversationId), 'chat in amojo');
   await waitFor(async () => (await h.store.conversations.getByConversationId('alice', conversationId))?.amojoChatId, 'chat id stored');
@@ -32,7 +40,14 @@ beforeAll(async () => {
   reconciler = createReconciler({
     store: h.store,
     amojo: h.deps.amojo,
-    hooks: createAmojoHooks({ store: h.store, clock: h.deps.clock, ids: h.deps.ids, logger: h.deps.logger, outboxSignal: h.deps.outboxSignal, channelSecret: h.emulator.secret }),
+    hooks: createAmojoHooks({
+      store: h.store,
+      clock: h.deps.clock,
+      ids: h.deps.ids,
+      logger: h.deps.logger,
+      outboxSignal: h.deps.outboxSignal,
+      channelSecret: h.emulator.secret,
+    }),
     clock: h.deps.clock,
     logger: h.deps.logger,
     metrics,
@@ -60,7 +75,11 @@ describe('reconciler', () => {
     await waitFor(() => eventsFor(lost1.messageId).length === 1 && eventsFor(lost2.messageId).length === 1, 'recovered replies');
     const [e1] = eventsFor(lost1.messageId);
     expect(e1!.verified).toBe(true);
-    expect(e1!.body.data).toMatchObject({ conversation: { id: 'rc-1', ref_id: chatId }, receiver: { id: 'rc-1-cust' }, message: { type: 'text', text: 'lost one' } });
+    expect(e1!.body.data).toMatchObject({
+      conversation: { id: 'rc-1', ref_id: chatId },
+      receiver: { id: 'rc-1-cust' },
+      message: { type: 'text', text: 'lost one' },
+    });
     // Same conversation, same ordering key: lost1 reaches the provider before lost2.
     const order = h.provider.received.map((e) => e.body.data?.id);
     expect(order.indexOf(lost1.messageId)).toBeLessThan(order.indexOf(lost2.messageId));
@@ -68,7 +87,11 @@ describe('reconciler', () => {
     // A second pass, and the late real hook, change nothing.
     expect(await reconciler.runOnce()).toMatchObject({ recovered: 0 });
     const late = h.emulator.control.webhookLog().find((w) => w.messageId === lost1.messageId)!;
-    const res = await request(h.app).post(`/amojo/v1/webhook/${h.connection.scopeId}`).set('X-Signature', late.signature).set('Content-Type', 'application/json').send(late.body);
+    const res = await request(h.app)
+      .post(`/amojo/v1/webhook/${h.connection.scopeId}`)
+      .set('X-Signature', late.signature)
+      .set('Content-Type', 'application/json')
+      .send(late.body);
     expect(res.body).toEqual({ status: 'duplicate' });
     await new Promise((r) => setTimeout(r, 100));
     for (const id of [lost1.messageId, lost2.messageId, seen.messageId]) expect(eventsFor(id)).toHaveLength(1);
@@ -117,17 +140,30 @@ describe('reconciler', () => {
 
 describe('history → hook', () => {
   const conversation: Conversation = {
-    id: 'cnv_1', login: 'alice', scopeId: 's', conversationId: 'c-1', amojoChatId: 'chat-1', clientId: 'cust-1', clientRefId: 'amo-cust',
-    phone: '79001112233', state: 'active', refBound: false, createdAt: 0, updatedAt: 0, lastActivityAt: 0,
+    id: 'cnv_1',
+    login: 'alice',
+    scopeId: 's',
+    conversationId: 'c-1',
+    amojoChatId: 'chat-1',
+    clientId: 'cust-1',
+    clientRefId: 'amo-cust',
+    phone: '79001112233',
+    state: 'active',
+    refBound: false,
+    createdAt: 0,
+    updatedAt: 0,
+    lastActivityAt: 0,
   };
   const entry = (over: Record<string, unknown> = {}) => ({
-    timestamp: 1_700_000_000, msec_timestamp: 1_700_000_000_123,
-    sender: { id: 'manager-1', name: 'Manager' }, receiver: { id: 'amo-cust', client_id: 'cust-1', name: 'Ann' },
+    timestamp: 1_700_000_000,
+    msec_timestamp: 1_700_000_000_123,
+    sender: { id: 'manager-1', name: 'Manager' },
+    receiver: { id: 'amo-cust', client_id: 'cust-1', name: 'Ann' },
     message: { id: 'amo-msg-1', client_id: '', type: 'text', text: 'hi', media: '', thumbnail: '', file_name: '', file_size: 0 },
     ...over,
   });
 
-  it('tells manager messages from the customer\'s and ours', () => {
+  it("tells manager messages from the customer's and ours", () => {
     expect(isManagerMessage(entry(), conversation)).toBe(true);
     expect(isManagerMessage(entry({ message: { id: 'x', client_id: 'our-msgid', type: 'text' } }), conversation)).toBe(false);
     expect(isManagerMessage(entry({ sender: { id: 'amo-cust' } }), conversation)).toBe(false);

@@ -31,7 +31,8 @@ describe('single-runner jobs on a shared lease', () => {
     const j = jobs();
     const log: string[] = [];
     const runners = ['a', 'b', 'c'].map((holder) =>
-      createSingleRunner({ leaders, clock, logger, job: 'reconciler', holder, ttlMs: 300, run: j.make(holder, log) }));
+      createSingleRunner({ leaders, clock, logger, job: 'reconciler', holder, ttlMs: 300, run: j.make(holder, log) }),
+    );
     for (const r of runners) r.start();
     await waitFor(() => j.running() === 1, 'a leader');
     await sleep(700); // several renewals

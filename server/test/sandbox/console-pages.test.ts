@@ -97,7 +97,10 @@ describe('sandbox console pages and files', () => {
 
 describe('widget tokens in sandbox mode (AMOCRM_CLIENT_SECRET set)', () => {
   it('the host page gets a token amoCRM-shaped enough for /widget/v1; without the secret the route is 404', async () => {
-    const h = await startSandboxHarness({ AMOCRM_CLIENT_SECRET: 'sandbox-client-secret-0123456789abcdef', AMOCRM_CLIENT_ID: 'c0ffee00-0000-4000-8000-000000000001' });
+    const h = await startSandboxHarness({
+      AMOCRM_CLIENT_SECRET: 'sandbox-client-secret-0123456789abcdef',
+      AMOCRM_CLIENT_ID: 'c0ffee00-0000-4000-8000-000000000001',
+    });
     try {
       const status = `${h.url}/widget/v1/status?amojo_id=${h.sandbox.amojoAccountId}`;
       expect((await fetch(status)).status).toBe(403);
@@ -131,7 +134,11 @@ describe('the demo provider webhook', () => {
   it('rejects a bad signature with 401 invalid_signature and logs the refusal', async () => {
     const body = JSON.stringify(event);
     for (const signature of [signProviderEvent(body, 'not-the-secret', Date.now()), 't=1,v1=00', '']) {
-      const res = await fetch(`${h.url}/sandbox/provider/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Amochan-Signature': signature }, body });
+      const res = await fetch(`${h.url}/sandbox/provider/webhook`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Amochan-Signature': signature },
+        body,
+      });
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
     }
@@ -156,7 +163,10 @@ describe('the demo provider webhook', () => {
     const body = JSON.stringify(event);
     const res = await fetch(`${h.url}/sandbox/provider/webhook`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Amochan-Signature': signProviderEvent(body, h.config.PROVIDER_WEBHOOK_SECRET!, Date.now() - 10 * 60_000) },
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Amochan-Signature': signProviderEvent(body, h.config.PROVIDER_WEBHOOK_SECRET!, Date.now() - 10 * 60_000),
+      },
       body,
     });
     expect(res.status).toBe(401);

@@ -29,7 +29,9 @@ describe('the emulator control API under /_emulator/ in sandbox mode', () => {
     expect(connections.status).toBe(200);
     const scopeId = connections.body[0].scopeId as string;
 
-    const customer = await request(h.url).post('/api/v1/messages').set({ Authorization: 'Bearer sandbox' })
+    const customer = await request(h.url)
+      .post('/api/v1/messages')
+      .set({ Authorization: 'Bearer sandbox' })
       .send({ account: 'demo', conversation_id: 'ci-1', sender: { id: 'ci-customer', name: 'CI' }, message: { type: 'text', text: 'ping' } });
     expect(customer.status).toBe(202);
     await h.worker.processDue();
@@ -60,8 +62,16 @@ describe('the emulator control API under /_emulator/ in sandbox mode', () => {
 describe('/_emulator/ outside sandbox mode', () => {
   it('is a plain 404', async () => {
     const store = createMemoryStore();
-    const config = loadConfig({ DATABASE_URL: 'memory:', AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't', ALLOW_UNVERIFIED_BINDINGS: 'true' });
-    const app = createApp(createTestDeps({ config, store, logger: createSilentLogger(), emulator: { url: 'http://127.0.0.1:9', channelId: 'c', secret: 's' } }));
+    const config = loadConfig({
+      DATABASE_URL: 'memory:',
+      AMOJO_CHANNEL_ID: 'c',
+      AMOJO_CHANNEL_SECRET: 's',
+      PROVIDER_API_TOKEN: 't',
+      ALLOW_UNVERIFIED_BINDINGS: 'true',
+    });
+    const app = createApp(
+      createTestDeps({ config, store, logger: createSilentLogger(), emulator: { url: 'http://127.0.0.1:9', channelId: 'c', secret: 's' } }),
+    );
     for (const path of ['/_emulator/chats', '/_emulator/connections']) expect((await request(app).get(path)).status).toBe(404);
     expect((await request(app).post('/_emulator/manager-reply').send({})).status).toBe(404);
     await store.close();
@@ -84,7 +94,9 @@ describe('the sandbox inbox shows what a non-text message is', () => {
       { type: 'text', text: 'plain' },
     ];
     for (const [i, message] of messages.entries()) {
-      const res = await request(h.url).post('/api/v1/messages').set({ Authorization: 'Bearer sandbox' })
+      const res = await request(h.url)
+        .post('/api/v1/messages')
+        .set({ Authorization: 'Bearer sandbox' })
         .send({ account: 'demo', conversation_id: 'kinds', msgid: `k${i}`, sender: { id: 'kinds-customer', name: 'K' }, message });
       expect(res.status).toBe(202);
     }

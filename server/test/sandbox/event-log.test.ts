@@ -14,7 +14,11 @@ import { json } from '../support/http-client';
 jest.setTimeout(20_000);
 
 /** Opens GET /sandbox/events and collects records until `until` says stop. */
-function readStream(url: string, headers: Record<string, string>, until: (records: BusRecord[], events: string[]) => boolean): Promise<{ records: BusRecord[]; events: string[]; res: IncomingMessage }> {
+function readStream(
+  url: string,
+  headers: Record<string, string>,
+  until: (records: BusRecord[], events: string[]) => boolean,
+): Promise<{ records: BusRecord[]; events: string[]; res: IncomingMessage }> {
   return new Promise((resolve, reject) => {
     const req = get(url, { headers }, (res) => {
       const records: BusRecord[] = [];
@@ -50,7 +54,16 @@ describe('GET /sandbox/events (server-sent events)', () => {
   afterAll(() => h.close());
 
   const outbox = (n: number) =>
-    ({ entryId: `obx_${n}`, destination: 'amojo', kind: 'new_message', outcome: 'delivered', attempts: 1, messageId: null, label: 'new_message', error: null }) as const;
+    ({
+      entryId: `obx_${n}`,
+      destination: 'amojo',
+      kind: 'new_message',
+      outcome: 'delivered',
+      attempts: 1,
+      messageId: null,
+      label: 'new_message',
+      error: null,
+    }) as const;
 
   it('replays the buffered history to a new client, then streams live records', async () => {
     for (let i = 1; i <= 3; i++) h.bus.publish('outbox', outbox(i));
@@ -66,7 +79,9 @@ describe('GET /sandbox/events (server-sent events)', () => {
   it('with Last-Event-ID from this process, replays only what the client missed', async () => {
     const last = h.bus.recent().at(-1)!;
     h.bus.publish('outbox', outbox(5));
-    const { records } = await readStream(`${h.url}/sandbox/events`, { 'Last-Event-ID': `${h.bus.instance}.${last.seq}` }, (_r, events) => events.includes('ready'));
+    const { records } = await readStream(`${h.url}/sandbox/events`, { 'Last-Event-ID': `${h.bus.instance}.${last.seq}` }, (_r, events) =>
+      events.includes('ready'),
+    );
     expect(records.map((r) => (r.data as { entryId: string }).entryId)).toEqual(['obx_5']);
     expect(lastSeenSeq(`${h.bus.instance}.7`, h.bus.instance)).toBe(7);
     expect(lastSeenSeq('0000.7', h.bus.instance)).toBe(0);
@@ -87,7 +102,17 @@ describe('event bus', () => {
     bus.subscribe(() => {
       throw new Error('broken viewer');
     });
-    for (let i = 1; i <= 5; i++) bus.publish('outbox', { entryId: `e${i}`, destination: 'provider', kind: 'event', outcome: 'retry', attempts: i, messageId: null, label: null, error: null });
+    for (let i = 1; i <= 5; i++)
+      bus.publish('outbox', {
+        entryId: `e${i}`,
+        destination: 'provider',
+        kind: 'event',
+        outcome: 'retry',
+        attempts: i,
+        messageId: null,
+        label: null,
+        error: null,
+      });
     expect(bus.recent().map((r) => r.seq)).toEqual([3, 4, 5]);
     expect(bus.recent(4).map((r) => r.seq)).toEqual([5]);
   });
@@ -113,7 +138,13 @@ describe('sandbox defaults (bootstrap)', () => {
     const own = loadConfig({ DATABASE_URL: 'memory:', PROVIDER_WEBHOOK_URL: 'https://provider.example/hook' });
     expect(withSandboxSecret(own).PROVIDER_WEBHOOK_SECRET).toBeUndefined();
     expect(withDemoProviderUrl(own, 'http://x').PROVIDER_WEBHOOK_URL).toBe('https://provider.example/hook');
-    const live = loadConfig({ DATABASE_URL: 'memory:', AMOJO_CHANNEL_ID: 'c', AMOJO_CHANNEL_SECRET: 's', PROVIDER_API_TOKEN: 't', ALLOW_UNVERIFIED_BINDINGS: 'true' });
+    const live = loadConfig({
+      DATABASE_URL: 'memory:',
+      AMOJO_CHANNEL_ID: 'c',
+      AMOJO_CHANNEL_SECRET: 's',
+      PROVIDER_API_TOKEN: 't',
+      ALLOW_UNVERIFIED_BINDINGS: 'true',
+    });
     expect(withDemoProviderUrl(withSandboxSecret(live), 'http://x')).toEqual(live);
   });
 

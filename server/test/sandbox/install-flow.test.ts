@@ -76,11 +76,18 @@ describe('sandbox install step (the real composition, emulator as amoCRM)', () =
 
   it('a write first from the second source reaches the demo provider as that channel, and the answer goes back on it', async () => {
     const source = (await state()).amocrmAccount.sources.find((s: { name: string }) => s.name === 'Demo bot');
-    const wrote = await json(`${server.url}/sandbox/api/inbox/write-first`, 'POST', { phone: '+79005550101', text: 'Hello from the bot number', source_external_id: source.external_id });
+    const wrote = await json(`${server.url}/sandbox/api/inbox/write-first`, 'POST', {
+      phone: '+79005550101',
+      text: 'Hello from the bot number',
+      source_external_id: source.external_id,
+    });
     expect(wrote.status).toBe(201);
 
     const conversation = await waitFor(
-      async () => (await state()).customer.conversations.find((c: { messages: Array<{ text: string }> }) => c.messages.some((m) => m.text === 'Hello from the bot number')),
+      async () =>
+        (await state()).customer.conversations.find((c: { messages: Array<{ text: string }> }) =>
+          c.messages.some((m) => m.text === 'Hello from the bot number'),
+        ),
       'the write first at the demo provider',
       15_000,
       100,

@@ -9,7 +9,10 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 const configSource = fs.readFileSync(path.join(REPO, 'server', 'src', 'config.ts'), 'utf8');
 const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
 
-const schemaBlock = configSource.slice(configSource.indexOf('const envSchema = z.object({'), configSource.indexOf('});', configSource.indexOf('const envSchema')));
+const schemaBlock = configSource.slice(
+  configSource.indexOf('const envSchema = z.object({'),
+  configSource.indexOf('});', configSource.indexOf('const envSchema')),
+);
 const configVars = [...schemaBlock.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
 const table = readme.slice(readme.indexOf('## Configuration reference'), readme.indexOf('## Operations'));
 const readmeVars = [...table.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!);

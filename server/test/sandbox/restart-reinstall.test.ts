@@ -41,7 +41,12 @@ describe('sandbox restart on a stored installation', () => {
     server = await startServer(config, createSilentLogger());
     expect((await json(`${server.url}/sandbox/api/amocrm/install`, 'POST')).status).toBe(200);
     const token = (await json(`${server.url}/sandbox/api/widget-token`)).body.token as string;
-    const connected = await call(`${server.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: SANDBOX_AMOJO_ID }, { 'X-Auth-Token': token });
+    const connected = await call(
+      `${server.url}/widget/v1/connect`,
+      'POST',
+      { login: 'demo', password: 'demo', amojo_id: SANDBOX_AMOJO_ID },
+      { 'X-Auth-Token': token },
+    );
     expect(connected.status).toBe(200);
     await twoSources();
     await server.stop();

@@ -80,21 +80,51 @@ export function describeAmocrmStoreContract(name: string, makeStore: () => Promi
     describe('provider channels', () => {
       it('replaces the whole list in order, keeping createdAt of channels that stay', async () => {
         expect(await store.providerChannels.list('shop')).toEqual([]);
-        await store.providerChannels.replace('shop', [{ id: 'wa-1', name: 'WhatsApp' }, { id: 'bot', name: 'Bot' }], 10);
-        const after = await store.providerChannels.replace('shop', [{ id: 'bot', name: 'Bot' }, { id: 'tg', name: 'Telegram' }], 20);
+        await store.providerChannels.replace(
+          'shop',
+          [
+            { id: 'wa-1', name: 'WhatsApp' },
+            { id: 'bot', name: 'Bot' },
+          ],
+          10,
+        );
+        const after = await store.providerChannels.replace(
+          'shop',
+          [
+            { id: 'bot', name: 'Bot' },
+            { id: 'tg', name: 'Telegram' },
+          ],
+          20,
+        );
         expect(after.map((c) => [c.channelId, c.position, c.createdAt, c.updatedAt])).toEqual([
           ['bot', 0, 10, 20],
           ['tg', 1, 20, 20],
         ]);
         expect(await store.providerChannels.list('shop')).toEqual(after);
-        await store.providerChannels.replace('shop', [{ id: 'bot', name: 'Bot' }, { id: 'tg', name: 'Telegram' }], 30);
+        await store.providerChannels.replace(
+          'shop',
+          [
+            { id: 'bot', name: 'Bot' },
+            { id: 'tg', name: 'Telegram' },
+          ],
+          30,
+        );
         expect((await store.providerChannels.list('shop'))[0]!.updatedAt).toBe(20);
         expect(await store.providerChannels.list('other')).toEqual([]);
       });
 
       it('an empty list returns the login to its implicit channel; duplicate ids are refused', async () => {
         await store.providerChannels.replace('shop', [{ id: 'a', name: 'A' }], 1);
-        await expect(store.providerChannels.replace('shop', [{ id: 'x', name: 'X' }, { id: 'x', name: 'Y' }], 2)).rejects.toMatchObject({ code: 'invalid_request' });
+        await expect(
+          store.providerChannels.replace(
+            'shop',
+            [
+              { id: 'x', name: 'X' },
+              { id: 'x', name: 'Y' },
+            ],
+            2,
+          ),
+        ).rejects.toMatchObject({ code: 'invalid_request' });
         expect((await store.providerChannels.list('shop')).map((c) => c.channelId)).toEqual(['a']);
         expect(await store.providerChannels.replace('shop', [], 3)).toEqual([]);
       });

@@ -102,7 +102,10 @@ export function describeOutboxContract(s: () => Store): void {
     });
 
     it('carries amoCRM REST work as its own destination, claimable alone or with another', async () => {
-      await s().outbox.enqueue([item('s1', 'amocrm:7', { destination: 'amocrm', kind: 'amocrm_sources' }), item('p1', A, { destination: 'provider' }), item('a1', B)], 0);
+      await s().outbox.enqueue(
+        [item('s1', 'amocrm:7', { destination: 'amocrm', kind: 'amocrm_sources' }), item('p1', A, { destination: 'provider' }), item('a1', B)],
+        0,
+      );
       expect(await claimIds(0, 10, 1000, ['amocrm', 'provider'])).toEqual(['s1', 'p1']);
       expect(await claimIds(0, 10, 1000)).toEqual(['a1']);
       expect((await s().outbox.countByState()).find((r) => r.destination === 'amocrm')).toEqual({ destination: 'amocrm', state: 'leased', count: 1 });

@@ -53,7 +53,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       it('listActiveSince returns recent activity, most recent first, limited', async () => {
-        for (const [id, at] of [['c1', 100], ['c2', 300], ['c3', 200], ['c4', 50]] as const) {
+        for (const [id, at] of [
+          ['c1', 100],
+          ['c2', 300],
+          ['c3', 200],
+          ['c4', 50],
+        ] as const) {
           await s().conversations.save(conversation({ id, conversationId: id, lastActivityAt: at }));
         }
         expect((await s().conversations.listActiveSince(100, 10)).map((c) => c.id)).toEqual(['c2', 'c3', 'c1']);
@@ -78,7 +83,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await s().conversations.save({ ...(await s().conversations.get('c1'))!, refBound: true, clientId: 'client-2' });
         await s().conversations.setAmojoChat('c1', { amojoChatId: 'chat-1', clientRefId: 'ref-1' }, 400);
         const after = await s().conversations.get('c1');
-        expect(after).toEqual(conversation({ id: 'c1', conversationId: 'conv-1', lastActivityAt: 300, refBound: true, clientId: 'client-2', amojoChatId: 'chat-1', clientRefId: 'ref-1', updatedAt: 400 }));
+        expect(after).toEqual(
+          conversation({
+            id: 'c1',
+            conversationId: 'conv-1',
+            lastActivityAt: 300,
+            refBound: true,
+            clientId: 'client-2',
+            amojoChatId: 'chat-1',
+            clientRefId: 'ref-1',
+            updatedAt: 400,
+          }),
+        );
         await s().conversations.setAmojoChat('c1', { amojoChatId: 'chat-2', clientRefId: 'ref-2' }, 500);
         expect(await s().conversations.get('c1')).toMatchObject({ amojoChatId: 'chat-2', clientRefId: 'ref-1', updatedAt: 500 });
         await s().conversations.setAmojoChat('c2', { amojoChatId: 'chat-3' }, 600);
@@ -197,13 +213,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       it('purgeOlderThan deletes receipts received before the cutoff, and only those', async () => {
-        for (const [key, at] of [['msg:a', 10], ['msg:b', 20], ['typing:c', 30], ['msg:d', 40]] as const) {
+        for (const [key, at] of [
+          ['msg:a', 10],
+          ['msg:b', 20],
+          ['typing:c', 30],
+          ['msg:d', 40],
+        ] as const) {
           await s().acceptWebhook({ receipt: { ...receipt(key), receivedAt: at }, outbox: [], now: at });
         }
         expect(await s().receipts.purgeOlderThan(30)).toBe(2);
         expect(await s().receipts.purgeOlderThan(30)).toBe(0);
         expect(await s().receipts.count()).toBe(2);
-        expect([await s().receipts.has('msg:a'), await s().receipts.has('msg:b'), await s().receipts.has('typing:c'), await s().receipts.has('msg:d')]).toEqual([false, false, true, true]);
+        expect([await s().receipts.has('msg:a'), await s().receipts.has('msg:b'), await s().receipts.has('typing:c'), await s().receipts.has('msg:d')]).toEqual(
+          [false, false, true, true],
+        );
         // A purged key is new again: the dedup window is the retention.
         expect(await s().acceptWebhook({ receipt: receipt('msg:a'), outbox: [], now: 50 })).toEqual({ duplicate: false });
       });

@@ -36,8 +36,18 @@ describePg('cli copy-store (SQLite → PostgreSQL)', () => {
     const file = path.join(dir, 'source.sqlite');
     const source = openStore(`sqlite:${file}`);
     await source.accounts.upsert({ login: 'shop', passwordHash: 'scrypt$x', createdAt: 1 });
-    await source.connections.save({ amojoAccountId: 'amojo-1', login: 'shop', scopeId: 'chan_1', title: 'Shop', status: 'connected',
-      amocrmAccountId: 42, pipelineId: null, connectedAt: 1, disconnectedAt: null, updatedAt: 1 });
+    await source.connections.save({
+      amojoAccountId: 'amojo-1',
+      login: 'shop',
+      scopeId: 'chan_1',
+      title: 'Shop',
+      status: 'connected',
+      amocrmAccountId: 42,
+      pipelineId: null,
+      connectedAt: 1,
+      disconnectedAt: null,
+      updatedAt: 1,
+    });
     for (let i = 0; i < 25; i++) {
       await source.acceptInboundMessage({
         message: message({ id: `m${i}`, msgid: `k${i}`, payload: { text: `hi ${i}`, n: [i] } }),
@@ -52,7 +62,14 @@ describePg('cli copy-store (SQLite → PostgreSQL)', () => {
     await source.outbox.kill('o1', 'rejected', 102);
     await source.shared.replay.firstSeen('acct', 'jti', 9_999_999_999_999, 1);
     await source.installations.save(installation());
-    await source.providerChannels.replace('shop', [{ id: 'wa-1', name: 'WhatsApp' }, { id: 'tg', name: 'Telegram' }], 3);
+    await source.providerChannels.replace(
+      'shop',
+      [
+        { id: 'wa-1', name: 'WhatsApp' },
+        { id: 'tg', name: 'Telegram' },
+      ],
+      3,
+    );
     await source.amocrmSources.save(amocrmSource({ amocrmSourceId: 77, state: 'created' }));
     await source.amocrmSources.save(amocrmSource({ channelId: '', externalId: 'amc_implicit', isDefault: false }));
     const expected = {
@@ -69,7 +86,9 @@ describePg('cli copy-store (SQLite → PostgreSQL)', () => {
     const first = await cli(args);
     expect(first.code).toBe(0);
     expect(first.stderr).toContain('copying messages: 25/25');
-    expect(first.stdout).toContain('provider_accounts: 1 rows\nconnections: 1 rows\nconversations: 1 rows\nmessages: 25 rows\nwebhook_receipts: 1 rows\noutbox: 25 rows\n');
+    expect(first.stdout).toContain(
+      'provider_accounts: 1 rows\nconnections: 1 rows\nconversations: 1 rows\nmessages: 25 rows\nwebhook_receipts: 1 rows\noutbox: 25 rows\n',
+    );
     expect(first.stdout).toContain('replay_cache: 1 rows');
     expect(first.stdout).toContain('amocrm_installations: 1 rows\nprovider_channels: 2 rows\namocrm_sources: 2 rows\n');
     const again = await cli(args);

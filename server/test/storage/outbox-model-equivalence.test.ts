@@ -39,7 +39,11 @@ async function play(store: Store, ops: Op[]): Promise<unknown[]> {
   const out: unknown[] = [];
   const ids: string[] = [];
   let now = 1000;
-  const settle = async (p: Promise<unknown>) => p.then((v) => v, (e: { code?: string }) => ({ error: e.code ?? 'unknown' }));
+  const settle = async (p: Promise<unknown>) =>
+    p.then(
+      (v) => v,
+      (e: { code?: string }) => ({ error: e.code ?? 'unknown' }),
+    );
   const pick = (n: number) => ids[n % Math.max(1, ids.length)] ?? 'none';
   for (const o of ops) {
     switch (o.t) {
@@ -117,7 +121,11 @@ const withoutSeq = (value: unknown): unknown =>
   Array.isArray(value)
     ? value.map(withoutSeq)
     : value !== null && typeof value === 'object'
-      ? Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'seq').map(([k, v]) => [k, withoutSeq(v)]))
+      ? Object.fromEntries(
+          Object.entries(value)
+            .filter(([k]) => k !== 'seq')
+            .map(([k, v]) => [k, withoutSeq(v)]),
+        )
       : value;
 
 describePg('on PostgreSQL', () => {

@@ -60,14 +60,16 @@ describePg('PostgreSQL with several instances', () => {
             await sleep(5);
             continue;
           }
-          await Promise.all(batch.map(async (e) => {
-            if (inFlight.has(e.orderingKey)) violations.push(`${e.id} while ${inFlight.get(e.orderingKey)}`);
-            inFlight.set(e.orderingKey, e.id);
-            await sleep(1);
-            inFlight.delete(e.orderingKey);
-            delivered.set(e.orderingKey, [...(delivered.get(e.orderingKey) ?? []), e.id]);
-            await s.outbox.complete(e.id, Date.now());
-          }));
+          await Promise.all(
+            batch.map(async (e) => {
+              if (inFlight.has(e.orderingKey)) violations.push(`${e.id} while ${inFlight.get(e.orderingKey)}`);
+              inFlight.set(e.orderingKey, e.id);
+              await sleep(1);
+              inFlight.delete(e.orderingKey);
+              delivered.set(e.orderingKey, [...(delivered.get(e.orderingKey) ?? []), e.id]);
+              await s.outbox.complete(e.id, Date.now());
+            }),
+          );
         }
       };
       const workers = stores.flatMap((s) => [work(s), work(s)]);
@@ -84,7 +86,8 @@ describePg('PostgreSQL with several instances', () => {
         const seqOrder = (await stores[0]!.pool.query('SELECT id FROM outbox WHERE ordering_key = $1 ORDER BY seq', [k])).rows.map((r) => r.id);
         expect(delivered.get(k)).toEqual(seqOrder);
         // Each producer's own entries keep their order.
-        for (const tag of ['a', 'b']) expect(seqOrder.filter((id: string) => id.startsWith(tag))).toEqual(Array.from({ length: 10 }, (_, i) => `${tag}-${k}-${i}`));
+        for (const tag of ['a', 'b'])
+          expect(seqOrder.filter((id: string) => id.startsWith(tag))).toEqual(Array.from({ length: 10 }, (_, i) => `${tag}-${k}-${i}`));
       }
       const attempts = (await stores[0]!.pool.query('SELECT max(attempts) AS m FROM outbox')).rows[0].m;
       expect(attempts).toBe(1);
@@ -93,7 +96,7 @@ describePg('PostgreSQL with several instances', () => {
     }
   }, 60_000);
 
-  it('completions that enqueue into each other\'s conversations never deadlock', async () => {
+  it("completions that enqueue into each other's conversations never deadlock", async () => {
     const a = createPostgresStore({ connectionString: db.url, poolSize: 6 });
     const b = createPostgresStore({ connectionString: db.url, poolSize: 6 });
     try {
@@ -146,10 +149,27 @@ describePg('PostgreSQL with several instances', () => {
       await proxy.cut();
       await expect(store.ping()).rejects.toMatchObject({ code: 'storage_unavailable' });
       await expect(store.outbox.enqueue([item('during', 'conv:outage')], 2)).rejects.toMatchObject({ code: 'storage_unavailable' });
-      await expect(store.acceptInboundMessage({
-        message: { id: 'm', direction: 'inbound', login: 'l', scopeId: 's', conversationId: null, amojoChatId: null, msgid: 'x', amojoMsgId: null, status: 'queued', lastError: null, payload: {}, createdAt: 1, updatedAt: 1 },
-        outbox: [], now: 1,
-      })).rejects.toMatchObject({ code: 'storage_unavailable' });
+      await expect(
+        store.acceptInboundMessage({
+          message: {
+            id: 'm',
+            direction: 'inbound',
+            login: 'l',
+            scopeId: 's',
+            conversationId: null,
+            amojoChatId: null,
+            msgid: 'x',
+            amojoMsgId: null,
+            status: 'queued',
+            lastError: null,
+            payload: {},
+            createdAt: 1,
+            updatedAt: 1,
+          },
+          outbox: [],
+          now: 1,
+        }),
+      ).rejects.toMatchObject({ code: 'storage_unavailable' });
       await proxy.restore();
       await store.ping();
       await store.outbox.enqueue([item('after', 'conv:outage')], 3);

@@ -68,12 +68,15 @@ describePg('on PostgreSQL', () => {
 
     it('many waiters for one account lock never starve the holder of pool connections', async () => {
       const order: number[] = [];
-      await Promise.all(Array.from({ length: 12 }, (_, i) =>
-        (i % 2 ? b : a).shared.locks.withLock('acct:busy', async () => {
-          // The holder still needs the pool (3 connections per instance) for its own work.
-          await (i % 2 ? b : a).shared.rateLimits.hit(`k${i}`, 1000, 0);
-          order.push(i);
-        })));
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          (i % 2 ? b : a).shared.locks.withLock('acct:busy', async () => {
+            // The holder still needs the pool (3 connections per instance) for its own work.
+            await (i % 2 ? b : a).shared.rateLimits.hit(`k${i}`, 1000, 0);
+            order.push(i);
+          }),
+        ),
+      );
       expect(order.sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i));
     });
 

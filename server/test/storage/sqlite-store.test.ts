@@ -67,7 +67,10 @@ describe('SQLite store specifics', () => {
     const db = openSqliteDatabase(':memory:');
     runMigrations(db);
     const next = latestSchemaVersion() + 1;
-    const extra = [{ version: next + 1, name: 'two', sql: 'CREATE TABLE t2 (x)' }, { version: next, name: 'one', sql: 'CREATE TABLE t1 (x)' }];
+    const extra = [
+      { version: next + 1, name: 'two', sql: 'CREATE TABLE t2 (x)' },
+      { version: next, name: 'one', sql: 'CREATE TABLE t1 (x)' },
+    ];
     expect(runMigrations(db, [...extraBase(), ...extra])).toEqual({ applied: [next, next + 1], current: next + 1 });
     db.close();
   });
@@ -119,8 +122,7 @@ describe('SQLite store specifics', () => {
 
   it('claims through indexes (no full scans of outbox or messages)', async () => {
     const store = createSqliteStore({ filename: ':memory:' });
-    const plan = (sql: string) =>
-      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    const plan = (sql: string) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
     expect(plan('SELECT seq FROM outbox_heads WHERE due_at <= 1 ORDER BY due_at, seq LIMIT 10')).toMatch(/USING (COVERING )?INDEX outbox_heads_due/);
     expect(plan("SELECT seq FROM outbox WHERE ordering_key = 'k' AND state IN ('pending', 'leased') ORDER BY seq LIMIT 1")).toMatch(
       /USING (COVERING )?INDEX outbox_key_order/,

@@ -66,7 +66,10 @@ export async function startAmocrmStack(options: { sourcesLimit?: number; env?: R
 
   await store.accounts.upsert({ login: 'shop', passwordHash: await hashPassword(PASSWORD), createdAt: Date.now() });
   const amojoId = randomUUID();
-  const account = emulator.amocrm.createAccount({ amojoId, pipelines: [{ name: 'Sales' }, { name: 'WhatsApp leads' }, { name: 'Bot leads' }, { name: 'Telegram leads' }] });
+  const account = emulator.amocrm.createAccount({
+    amojoId,
+    pipelines: [{ name: 'Sales' }, { name: 'WhatsApp leads' }, { name: 'Bot leads' }, { name: 'Telegram leads' }],
+  });
   const { code } = emulator.amocrm.issueAuthorizationCode({ accountId: account.id });
   await installIntegration({ ...amocrm, installations: store.installations, clock }, { code, referer: account.domain, fromWidget: true });
 

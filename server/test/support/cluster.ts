@@ -87,7 +87,12 @@ export async function sendUntilAccepted(cluster: Cluster, body: Record<string, u
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await fetch(`${cluster.url()}/api/v1/messages`, { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${cluster.url()}/api/v1/messages`, {
+        method: 'POST',
+        headers: { ...bearer, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(5000),
+      });
       const text = await res.text();
       if (res.status === 202) return JSON.parse(text) as { id: string; msgid: string };
       if (res.status < 500) throw new Error(`refused ${res.status}: ${text}`);

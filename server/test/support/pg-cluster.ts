@@ -33,7 +33,13 @@ export interface PgCluster {
   close(): Promise<void>;
 }
 
-export async function startPgCluster(options: { name: string; databaseUrl: string; count: number; logins: string[]; env?: Record<string, string> }): Promise<PgCluster> {
+export async function startPgCluster(options: {
+  name: string;
+  databaseUrl: string;
+  count: number;
+  logins: string[];
+  env?: Record<string, string>;
+}): Promise<PgCluster> {
   assertBuilt();
   const dir = makeTempDir(options.name);
   const emulator = await startEmulator();

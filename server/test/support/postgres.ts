@@ -96,7 +96,10 @@ export interface TestDatabase {
 
 /** A new empty database with a unique name on the test server. */
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
-  const name = `amochan_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const name = `amochan_${label
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
   return {
     url: withDatabase(pgServerUrl()!, name),
@@ -109,9 +112,7 @@ export async function truncateAll(url: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const { rows } = await c.query<{ t: string }>(
-      "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'",
-    );
+    const { rows } = await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'");
     if (rows.length > 0) await c.query(`TRUNCATE ${rows.map((r) => `"${r.t}"`).join(', ')} RESTART IDENTITY`);
   } finally {
     await c.end();

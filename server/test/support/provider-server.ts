@@ -43,7 +43,12 @@ export async function startProviderServer(secret = WEBHOOK_SECRET, port = 0): Pr
     } catch {
       body = { id: '', type: 'invalid', created_at: 0, account: '', data: {} };
     }
-    const event: ReceivedEvent = { raw, headers: req.headers, body, verified: verifyProviderSignature(raw, req.headers['x-amochan-signature'] as string, secret) };
+    const event: ReceivedEvent = {
+      raw,
+      headers: req.headers,
+      body,
+      verified: verifyProviderSignature(raw, req.headers['x-amochan-signature'] as string, secret),
+    };
     received.push(event);
     const answer = responder?.(event) ?? { status: 200, body: '{"ok":true}' };
     if (answer.status >= 200 && answer.status < 300) accepted.push(event);

@@ -45,7 +45,11 @@ export async function createRelayHarness(options: HarnessOptions = {}): Promise<
   const emulator = await startEmulator();
   const provider = await startProviderServer();
   const botId = emulator.control.listChannels().find((c) => c.id === emulator.channelId)!.botId;
-  const config = loadConfig({ ...relayEnv(emulator, options.providerUrl ?? provider.url), ...(options.withBotId ? { AMOJO_BOT_ID: botId } : {}), ...options.env });
+  const config = loadConfig({
+    ...relayEnv(emulator, options.providerUrl ?? provider.url),
+    ...(options.withBotId ? { AMOJO_BOT_ID: botId } : {}),
+    ...options.env,
+  });
   const store = createMemoryStore();
   const deps = createTestDeps({ config, store, logger: createSilentLogger(), emulator });
   const served = await serveApp(deps, emulator);
@@ -85,7 +89,16 @@ export function signHook(body: unknown, secret: string): { raw: string; signatur
 }
 
 /** A message hook as amojo sends it for a manager's answer in an existing chat. */
-export function messageHookBody(opts: { accountId: string; chatId: string; clientId?: string | null; msgId?: string; text?: string; receiverId?: string; receiverClientId?: string | null; phone?: string }) {
+export function messageHookBody(opts: {
+  accountId: string;
+  chatId: string;
+  clientId?: string | null;
+  msgId?: string;
+  text?: string;
+  receiverId?: string;
+  receiverClientId?: string | null;
+  phone?: string;
+}) {
   const now = Date.now();
   return {
     account_id: opts.accountId,
@@ -101,7 +114,17 @@ export function messageHookBody(opts: { accountId: string; chatId: string; clien
       conversation: { id: opts.chatId, ...(opts.clientId ? { client_id: opts.clientId } : {}) },
       timestamp: Math.floor(now / 1000),
       msec_timestamp: now,
-      message: { id: opts.msgId ?? randomUUID(), type: 'text', text: opts.text ?? 'hello from the manager', markup: null, tag: '', media: '', thumbnail: '', file_name: '', file_size: 0 },
+      message: {
+        id: opts.msgId ?? randomUUID(),
+        type: 'text',
+        text: opts.text ?? 'hello from the manager',
+        markup: null,
+        tag: '',
+        media: '',
+        thumbnail: '',
+        file_name: '',
+        file_size: 0,
+      },
     },
   };
 }

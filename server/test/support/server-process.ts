@@ -12,7 +12,9 @@ export const CLI_DIST = path.resolve(__dirname, '../../dist/cli.js');
 
 export function assertBuilt(): void {
   if (!existsSync(SERVER_DIST) || !existsSync(CLI_DIST)) {
-    throw new Error('server/dist is missing: run `pnpm --filter @amochan/amojo build && pnpm --filter @amochan/amojo-emulator build && pnpm --filter @amochan/server build` first');
+    throw new Error(
+      'server/dist is missing: run `pnpm --filter @amochan/amojo build && pnpm --filter @amochan/amojo-emulator build && pnpm --filter @amochan/server build` first',
+    );
   }
 }
 

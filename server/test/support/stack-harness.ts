@@ -49,7 +49,16 @@ export async function createStackHarness(kind: StoreKind, env: Record<string, st
   await store.accounts.upsert({ login: 'alice', passwordHash: 'scrypt$not-a-real-hash', createdAt: Date.now() });
 
   return {
-    kind, emulator, provider, store, deps, metrics, server: served.server, url: served.url, worker, connection,
+    kind,
+    emulator,
+    provider,
+    store,
+    deps,
+    metrics,
+    server: served.server,
+    url: served.url,
+    worker,
+    connection,
     async close() {
       await worker.stop();
       await served.close();

@@ -38,7 +38,11 @@ export function captureLogger(level = 'info'): { logger: Logger; logs: LogCaptur
     logger,
     logs: {
       get lines() {
-        return raw.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        return raw
+          .join('')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
       },
       text: () => raw.join(''),
     },

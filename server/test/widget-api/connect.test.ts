@@ -24,7 +24,12 @@ describe('POST /widget/v1/connect', () => {
 
     const events = await providerEvents(h.store);
     expect(events).toEqual([
-      { type: 'account.connected', account: 'alice', orderingKey: 'acct:alice', data: { amojo_id: amojoId, scope_id: scopeId, title: 'My shop', connected_at: h.clock.now() } },
+      {
+        type: 'account.connected',
+        account: 'alice',
+        orderingKey: 'acct:alice',
+        data: { amojo_id: amojoId, scope_id: scopeId, title: 'My shop', connected_at: h.clock.now() },
+      },
     ]);
     const [entry] = await h.store.outbox.list({});
     expect(entry!.payload).toMatchObject({ id: expect.stringMatching(/^evt_/), created_at: h.clock.now() });
@@ -203,7 +208,9 @@ describe('POST /widget/v1/connect', () => {
     });
 
     it('body over the limit: 413', async () => {
-      const res = await request(h.app).post('/widget/v1/connect').send({ login: 'alice', password: 'x'.repeat(20_000), amojo_id: newAmojoId() });
+      const res = await request(h.app)
+        .post('/widget/v1/connect')
+        .send({ login: 'alice', password: 'x'.repeat(20_000), amojo_id: newAmojoId() });
       expect(res.status).toBe(413);
       expect(res.body.error.code).toBe('payload_too_large');
     });

@@ -12,7 +12,10 @@ describe.each<StoreKind>(['memory', 'sqlite'])('connect/disconnect commit atomic
   let h: WidgetHarness;
   beforeEach(async () => {
     h = await createHarness({ store: makeStore(kind) });
-    await h.store.outbox.enqueue([{ id: 'obx_taken', destination: 'provider', kind: 'event', orderingKey: 'acct:x', payload: {}, messageId: null }], Date.now());
+    await h.store.outbox.enqueue(
+      [{ id: 'obx_taken', destination: 'provider', kind: 'event', orderingKey: 'acct:x', payload: {}, messageId: null }],
+      Date.now(),
+    );
   });
   afterEach(() => h.close());
 
@@ -22,7 +25,9 @@ describe.each<StoreKind>(['memory', 'sqlite'])('connect/disconnect commit atomic
 
   it('connect: no binding without its account.connected', async () => {
     const amojoAccountId = newAmojoId();
-    await expect(service(colliding).connect({ login: 'alice', password: 'alice-pass', amojoAccountId, amocrmAccountId: null })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(service(colliding).connect({ login: 'alice', password: 'alice-pass', amojoAccountId, amocrmAccountId: null })).rejects.toMatchObject({
+      code: 'conflict',
+    });
     expect(await h.store.connections.getByAmojoAccount(amojoAccountId)).toBeNull();
     expect(await providerEvents(h.store)).toEqual([expect.objectContaining({ orderingKey: 'acct:x' })]);
   });
@@ -30,10 +35,14 @@ describe.each<StoreKind>(['memory', 'sqlite'])('connect/disconnect commit atomic
   it('disconnect: still connected here when account.disconnected cannot be stored', async () => {
     const amojoAccountId = newAmojoId();
     await service(createId).connect({ login: 'alice', password: 'alice-pass', amojoAccountId, amocrmAccountId: null });
-    await expect(service(colliding).disconnect({ login: 'alice', password: 'alice-pass', amojoAccountId, amocrmAccountId: null })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(service(colliding).disconnect({ login: 'alice', password: 'alice-pass', amojoAccountId, amocrmAccountId: null })).rejects.toMatchObject({
+      code: 'conflict',
+    });
     expect(await h.store.connections.getByAmojoAccount(amojoAccountId)).toMatchObject({ status: 'connected' });
     // A retry completes it, binding and event together.
-    await expect(service(createId).disconnect({ login: 'alice', password: 'alice-pass', amojoAccountId, amocrmAccountId: null })).resolves.toEqual({ status: 'disconnected' });
+    await expect(service(createId).disconnect({ login: 'alice', password: 'alice-pass', amojoAccountId, amocrmAccountId: null })).resolves.toEqual({
+      status: 'disconnected',
+    });
     expect((await providerEvents(h.store)).map((e) => e.type)).toEqual([undefined, 'account.connected', 'account.disconnected']);
   });
 });

@@ -106,10 +106,12 @@ describe('http verifier (provider auth endpoint on loopback)', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const answer = (status: number, headers: Record<string, string> = {}) => (_req: IncomingMessage, res: ServerResponse) => {
-    res.writeHead(status, headers);
-    res.end('{}');
-  };
+  const answer =
+    (status: number, headers: Record<string, string> = {}) =>
+    (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(status, headers);
+      res.end('{}');
+    };
 
   const verifier = (timeoutMs = 2000) => createHttpVerifier({ url, timeoutMs, logger: captureLogger().logger });
 

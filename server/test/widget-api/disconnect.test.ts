@@ -22,7 +22,12 @@ describe('disconnect, status, source', () => {
       expect(h.emulator.control.listConnections()[0]!.connected).toBe(false);
       expect(await h.store.connections.getByAmojoAccount(amojoId)).toMatchObject({ status: 'disconnected', disconnectedAt: h.clock.now() });
       const events = await providerEvents(h.store);
-      expect(events[1]).toMatchObject({ type: 'account.disconnected', account: 'alice', orderingKey: 'acct:alice', data: { amojo_id: amojoId, reason: 'widget' } });
+      expect(events[1]).toMatchObject({
+        type: 'account.disconnected',
+        account: 'alice',
+        orderingKey: 'acct:alice',
+        data: { amojo_id: amojoId, reason: 'widget' },
+      });
     });
 
     it('is idempotent: a second disconnect answers 200 and sends nothing more', async () => {
@@ -151,11 +156,18 @@ describe('POST /widget/v1/disconnect with widget tokens (the widget disabling it
   let amojoId: string;
   const OWNER = 100;
   const disconnect = async (accountId: number, body: Record<string, unknown>) =>
-    request(h.app).post('/widget/v1/disconnect').set('X-Auth-Token', await makeToken({ accountId })).send(body);
+    request(h.app)
+      .post('/widget/v1/disconnect')
+      .set('X-Auth-Token', await makeToken({ accountId }))
+      .send(body);
   beforeEach(async () => {
     h = await createHarness({ env: tokenEnv });
     amojoId = newAmojoId();
-    await request(h.app).post('/widget/v1/connect').set('X-Auth-Token', await makeToken({ accountId: OWNER })).send({ login: 'alice', password: 'alice-pass', amojo_id: amojoId }).expect(200);
+    await request(h.app)
+      .post('/widget/v1/connect')
+      .set('X-Auth-Token', await makeToken({ accountId: OWNER }))
+      .send({ login: 'alice', password: 'alice-pass', amojo_id: amojoId })
+      .expect(200);
   });
   afterEach(() => h.close());
 

@@ -28,15 +28,21 @@ describe('CORS on /widget/v1', () => {
     },
   );
 
-  it.each(['https://evil.com', 'http://acme.amocrm.ru', 'https://amocrm.ru.evil.com', 'https://a.b.amocrm.ru', 'null'])('origin %s is refused', async (origin) => {
-    const pre = await request(h.app).options('/widget/v1/connect').set('Origin', origin).set('Access-Control-Request-Method', 'POST');
-    expect(pre.status).toBe(403);
-    expect(pre.headers['access-control-allow-origin']).toBeUndefined();
-    const post = await request(h.app).post('/widget/v1/connect').set('Origin', origin).send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() });
-    expect(post.status).toBe(403);
-    expect(post.body.error.code).toBe('forbidden');
-    expect(h.emulator.control.listConnections()).toHaveLength(0);
-  });
+  it.each(['https://evil.com', 'http://acme.amocrm.ru', 'https://amocrm.ru.evil.com', 'https://a.b.amocrm.ru', 'null'])(
+    'origin %s is refused',
+    async (origin) => {
+      const pre = await request(h.app).options('/widget/v1/connect').set('Origin', origin).set('Access-Control-Request-Method', 'POST');
+      expect(pre.status).toBe(403);
+      expect(pre.headers['access-control-allow-origin']).toBeUndefined();
+      const post = await request(h.app)
+        .post('/widget/v1/connect')
+        .set('Origin', origin)
+        .send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() });
+      expect(post.status).toBe(403);
+      expect(post.body.error.code).toBe('forbidden');
+      expect(h.emulator.control.listConnections()).toHaveLength(0);
+    },
+  );
 
   it('actual requests from an allowed origin carry the allow-origin header', async () => {
     const res = await request(h.app).get('/widget/v1/status').query({ amojo_id: newAmojoId() }).set('Origin', 'https://acme.amocrm.ru');
@@ -46,7 +52,11 @@ describe('CORS on /widget/v1', () => {
   });
 
   it('same-origin browser requests (a page served by this server) pass', async () => {
-    const res = await request(h.app).post('/widget/v1/source').set('Host', 'amochan.local:3000').set('Origin', 'http://amochan.local:3000').send({ amojo_id: newAmojoId(), pipeline_id: 1 });
+    const res = await request(h.app)
+      .post('/widget/v1/source')
+      .set('Host', 'amochan.local:3000')
+      .set('Origin', 'http://amochan.local:3000')
+      .send({ amojo_id: newAmojoId(), pipeline_id: 1 });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('not_found');
   });
@@ -84,7 +94,7 @@ describe('rate limits on connect', () => {
     expect((await request(h.app).post('/widget/v1/disconnect').send({ login: 'alice', password: 'x', amojo_id: amojoId })).status).toBe(429);
   });
 
-  it('per login counts per source: a stranger guessing from elsewhere cannot lock the owner out, and a correct password clears the owner\'s failures', async () => {
+  it("per login counts per source: a stranger guessing from elsewhere cannot lock the owner out, and a correct password clears the owner's failures", async () => {
     h = await createHarness({ env: { WIDGET_RATE_LIMIT_PER_LOGIN: '2', WIDGET_RATE_LIMIT_PER_IP: '100', TRUST_PROXY: 'true' } });
     const from = (ip: string, password: string) =>
       request(h.app).post('/widget/v1/connect').set('X-Forwarded-For', ip).send({ login: 'alice', password, amojo_id: newAmojoId() });
@@ -121,13 +131,33 @@ describe('rate limits on connect', () => {
 
   it('per IP honours TRUST_PROXY: X-Forwarded-For counts only when trusted', async () => {
     h = await createHarness({ env: { WIDGET_RATE_LIMIT_PER_IP: '1', TRUST_PROXY: 'true' } });
-    await request(h.app).post('/widget/v1/connect').set('X-Forwarded-For', '203.0.113.1').send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() }).expect(200);
-    await request(h.app).post('/widget/v1/connect').set('X-Forwarded-For', '203.0.113.2').send({ login: 'bob', password: 'bob-pass', amojo_id: newAmojoId() }).expect(200);
-    await request(h.app).post('/widget/v1/connect').set('X-Forwarded-For', '203.0.113.2').send({ login: 'bob', password: 'bob-pass', amojo_id: newAmojoId() }).expect(429);
+    await request(h.app)
+      .post('/widget/v1/connect')
+      .set('X-Forwarded-For', '203.0.113.1')
+      .send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() })
+      .expect(200);
+    await request(h.app)
+      .post('/widget/v1/connect')
+      .set('X-Forwarded-For', '203.0.113.2')
+      .send({ login: 'bob', password: 'bob-pass', amojo_id: newAmojoId() })
+      .expect(200);
+    await request(h.app)
+      .post('/widget/v1/connect')
+      .set('X-Forwarded-For', '203.0.113.2')
+      .send({ login: 'bob', password: 'bob-pass', amojo_id: newAmojoId() })
+      .expect(429);
     await h.close();
     h = await createHarness({ env: { WIDGET_RATE_LIMIT_PER_IP: '1', TRUST_PROXY: 'false' } });
-    await request(h.app).post('/widget/v1/connect').set('X-Forwarded-For', '203.0.113.1').send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() }).expect(200);
-    await request(h.app).post('/widget/v1/connect').set('X-Forwarded-For', '203.0.113.2').send({ login: 'bob', password: 'bob-pass', amojo_id: newAmojoId() }).expect(429);
+    await request(h.app)
+      .post('/widget/v1/connect')
+      .set('X-Forwarded-For', '203.0.113.1')
+      .send({ login: 'alice', password: 'alice-pass', amojo_id: newAmojoId() })
+      .expect(200);
+    await request(h.app)
+      .post('/widget/v1/connect')
+      .set('X-Forwarded-For', '203.0.113.2')
+      .send({ login: 'bob', password: 'bob-pass', amojo_id: newAmojoId() })
+      .expect(429);
   });
 
   it('parseTrustProxy', () => {

@@ -25,7 +25,9 @@ describe('verifyWidgetToken', () => {
 
   it('accepts Kommo and amocrm.com issuers and an audience with a trailing slash', async () => {
     for (const iss of ['https://acme.kommo.com', 'https://acme.amocrm.com']) {
-      await expect(verifyWidgetToken(await makeToken({ claims: { iss, aud: `${AUDIENCE}/` } }), tokenConfig, createReplayCache(), Date.now())).resolves.toBeTruthy();
+      await expect(
+        verifyWidgetToken(await makeToken({ claims: { iss, aud: `${AUDIENCE}/` } }), tokenConfig, createReplayCache(), Date.now()),
+      ).resolves.toBeTruthy();
     }
   });
 
@@ -106,7 +108,7 @@ describe('replay cache', () => {
     expect(await cache.remember(7, 'd', 70_000, 60_000)).toBe(true);
   });
 
-  it('two caches on one shared state (two instances on one database) refuse each other\'s tokens', async () => {
+  it("two caches on one shared state (two instances on one database) refuse each other's tokens", async () => {
     const shared = createMemorySharedState();
     expect(await createReplayCache(shared).remember(1, 'x', 10_000, 0)).toBe(true);
     expect(await createReplayCache(shared).remember(1, 'x', 10_000, 1)).toBe(false);
@@ -172,8 +174,14 @@ describe('/widget/v1 with AMOCRM_CLIENT_SECRET set', () => {
       .send({ login: 'alice', password: 'alice-pass', amojo_id: amojoId });
     expect(drop.status).toBe(404);
 
-    const peek = await request(h.app).get('/widget/v1/status').query({ amojo_id: amojoId }).set('X-Auth-Token', await makeToken({ accountId: 200 }));
-    const unbound = await request(h.app).get('/widget/v1/status').query({ amojo_id: newAmojoId() }).set('X-Auth-Token', await makeToken({ accountId: 200 }));
+    const peek = await request(h.app)
+      .get('/widget/v1/status')
+      .query({ amojo_id: amojoId })
+      .set('X-Auth-Token', await makeToken({ accountId: 200 }));
+    const unbound = await request(h.app)
+      .get('/widget/v1/status')
+      .query({ amojo_id: newAmojoId() })
+      .set('X-Auth-Token', await makeToken({ accountId: 200 }));
     expect(peek.status).toBe(200);
     expect(peek.body).toEqual(unbound.body);
     expect(peek.body).toEqual({ status: 'disconnected', installation: null });
@@ -196,7 +204,10 @@ describe('/widget/v1 with AMOCRM_CLIENT_SECRET set', () => {
   it('status and source need a token too', async () => {
     expect((await request(h.app).get('/widget/v1/status').query({ amojo_id: newAmojoId() })).status).toBe(403);
     expect((await request(h.app).post('/widget/v1/source').send({ amojo_id: newAmojoId(), pipeline_id: 1 })).status).toBe(403);
-    const ok = await request(h.app).get('/widget/v1/status').query({ amojo_id: newAmojoId() }).set('X-Auth-Token', await makeToken());
+    const ok = await request(h.app)
+      .get('/widget/v1/status')
+      .query({ amojo_id: newAmojoId() })
+      .set('X-Auth-Token', await makeToken());
     expect(ok.body).toEqual({ status: 'disconnected', installation: null });
   });
 

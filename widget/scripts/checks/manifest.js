@@ -1,9 +1,35 @@
 // manifest.json as amoCRM reads it, and the i18n files its text paths point into.
 const KNOWN_LOCATIONS = new Set([
-  'lcard', 'ccard', 'comcard', 'llist', 'clist', 'tlist', 'settings', 'advanced_settings', 'card_sdk',
-  'catalogs', 'digital_pipeline', 'lead_sources', 'widget_page', 'mobile_card', 'everywhere',
-  'whatsapp_modal', 'sms', 'salesbot_designer', 'lcard-0', 'lcard-1', 'ccard-0', 'ccard-1',
-  'comcard-0', 'comcard-1', 'llist-0', 'llist-1', 'clist-0', 'clist-1', 'tlist-0', 'tlist-1',
+  'lcard',
+  'ccard',
+  'comcard',
+  'llist',
+  'clist',
+  'tlist',
+  'settings',
+  'advanced_settings',
+  'card_sdk',
+  'catalogs',
+  'digital_pipeline',
+  'lead_sources',
+  'widget_page',
+  'mobile_card',
+  'everywhere',
+  'whatsapp_modal',
+  'sms',
+  'salesbot_designer',
+  'lcard-0',
+  'lcard-1',
+  'ccard-0',
+  'ccard-1',
+  'comcard-0',
+  'comcard-1',
+  'llist-0',
+  'llist-1',
+  'clist-0',
+  'clist-1',
+  'tlist-0',
+  'tlist-1',
 ]);
 const FIELD_TYPES = new Set(['text', 'pass', 'users', 'users_lp', 'custom']);
 // Settings values reach every user's browser and the REST API; a secret must never be one.
@@ -38,7 +64,8 @@ function checkWidgetBlock(widget, problems) {
   if (!isObject(support)) problems.push('manifest.json: widget.support {link, email} is missing');
   else {
     if (typeof support.link !== 'string' || !/^https?:\/\//.test(support.link)) problems.push('manifest.json: widget.support.link must be an http(s) URL');
-    if (typeof support.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(support.email)) problems.push('manifest.json: widget.support.email must be an e-mail address');
+    if (typeof support.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(support.email))
+      problems.push('manifest.json: widget.support.email must be an e-mail address');
   }
   for (const key of ['code', 'secret_key']) {
     if (key in widget) problems.push(`manifest.json: remove widget.${key}; a new amoMarket integration must not carry it`);

@@ -24,7 +24,11 @@ function markLayers(x, y, s) {
     triangle([x + u(0.7), y + u(0.52)], [x + u(0.88), y + u(0.52)], [x + u(0.92), y + u(0.72)]),
   );
   const frontBox = [x + u(0.04), y + u(0.28), x + u(0.7), y + u(0.82)];
-  const frontTail = [[x + u(0.12), y + u(0.74)], [x + u(0.32), y + u(0.74)], [x + u(0.08), y + u(0.96)]];
+  const frontTail = [
+    [x + u(0.12), y + u(0.74)],
+    [x + u(0.32), y + u(0.74)],
+    [x + u(0.08), y + u(0.96)],
+  ];
   const front = union(roundedRect(...frontBox, u(0.16)), triangle(...frontTail));
   // A background-coloured halo around the front bubble keeps the two bubbles apart at small sizes.
   const gap = u(0.035);
@@ -62,7 +66,10 @@ function arches(x, base, X, w, count, span) {
   for (let i = 0; i < count; i++) {
     const cx = x + i * (span - w) + span / 2;
     const right = cx + r;
-    parts.push(ring(cx, base - X + span / 2, r, w, (a) => a >= 180), capsule(right, base - X + span / 2, right, base - w / 2, w / 2));
+    parts.push(
+      ring(cx, base - X + span / 2, r, w, (a) => a >= 180),
+      capsule(right, base - X + span / 2, right, base - w / 2, w / 2),
+    );
   }
   return union(...parts);
 }

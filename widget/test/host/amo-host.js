@@ -42,7 +42,13 @@
 
   // Host modules the widget may list as AMD deps besides jquery and twigjs.
   define('underscore', [], function () {
-    return { escape: function (s) { return String(s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); } };
+    return {
+      escape: function (s) {
+        return String(s).replace(/[&<>"']/g, function (c) {
+          return '&#' + c.charCodeAt(0) + ';';
+        });
+      },
+    };
   });
   define('lib/components/base/modal', ['jquery'], function ($) {
     function Modal(options) {
@@ -86,24 +92,42 @@
     var input = base64url(encoder.encode(JSON.stringify(header))) + '.' + base64url(encoder.encode(JSON.stringify(claims)));
     return crypto.subtle
       .importKey('raw', encoder.encode(config.clientSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-      .then(function (key) { return crypto.subtle.sign('HMAC', key, encoder.encode(input)); })
-      .then(function (signature) { return input + '.' + base64url(new Uint8Array(signature)); });
+      .then(function (key) {
+        return crypto.subtle.sign('HMAC', key, encoder.encode(input));
+      })
+      .then(function (signature) {
+        return input + '.' + base64url(new Uint8Array(signature));
+      });
   }
 
   var token = config.token || signToken;
-  var rewriteUrl = config.rewriteUrl || function (url) { return url; };
+  var rewriteUrl =
+    config.rewriteUrl ||
+    function (url) {
+      return url;
+    };
 
   function createWidgetBase($, Twig, manifest, langs) {
     var settings = {};
     return {
       params: { widget_code: 'amochan', path: base + '/widget', cdn_path: base + '/widget', version: manifest.widget.version, status: 'installed' },
       langs: langs,
-      system: function () { return { area: 'settings', subdomain: config.subdomain, amouser_id: String(config.userId) }; },
-      i18n: function (key) { return langs[key]; },
-      get_version: function () { return manifest.widget.version; },
-      get_install_status: function () { return 'installed'; },
+      system: function () {
+        return { area: 'settings', subdomain: config.subdomain, amouser_id: String(config.userId) };
+      },
+      i18n: function (key) {
+        return langs[key];
+      },
+      get_version: function () {
+        return manifest.widget.version;
+      },
+      get_install_status: function () {
+        return 'installed';
+      },
       set_status: function () {},
-      get_settings: function () { return settings; },
+      get_settings: function () {
+        return settings;
+      },
       set_settings: function (next) {
         events.push({ type: 'set_settings', settings: JSON.parse(JSON.stringify(next)) });
         $.extend(settings, next);
@@ -112,21 +136,28 @@
       render: function (source, params) {
         if (source.data != null) return Twig.twig({ data: source.data }).render(params);
         var url = (source.base_path || '') + source.href + (source.v ? '?v=' + source.v : '');
-        Twig.twig({ href: url, async: true, load: function (template) {
-          if (source.load) source.load(template);
-        } });
+        Twig.twig({
+          href: url,
+          async: true,
+          load: function (template) {
+            if (source.load) source.load(template);
+          },
+        });
         return '';
       },
       $authorizedAjax: function (options) {
         var deferred = $.Deferred();
         var request = $.extend({}, options, { url: rewriteUrl(options.url) });
-        Promise.resolve(token()).then(function (value) {
-          events.push({ type: 'request', method: request.type || request.method || 'GET', url: request.url });
-          if (value) request.headers = $.extend({}, request.headers, { 'X-Auth-Token': value });
-          $.ajax(request).then(deferred.resolve, deferred.reject);
-        }, function (error) {
-          deferred.reject({ status: 0, statusText: String(error) });
-        });
+        Promise.resolve(token()).then(
+          function (value) {
+            events.push({ type: 'request', method: request.type || request.method || 'GET', url: request.url });
+            if (value) request.headers = $.extend({}, request.headers, { 'X-Auth-Token': value });
+            $.ajax(request).then(deferred.resolve, deferred.reject);
+          },
+          function (error) {
+            deferred.reject({ status: 0, statusText: String(error) });
+          },
+        );
         return deferred.promise();
       },
     };
@@ -134,48 +165,74 @@
 
   function settle(promise, type) {
     return Promise.resolve(promise).then(
-      function (result) { events.push({ type: type, ok: true, result: result }); return result; },
-      function (error) { events.push({ type: type, ok: false, code: error && error.code }); throw error; }
+      function (result) {
+        events.push({ type: type, ok: true, result: result });
+        return result;
+      },
+      function (error) {
+        events.push({ type: type, ok: false, code: error && error.code });
+        throw error;
+      },
     );
   }
 
-  requirejs(['jquery', 'twigjs', 'amochan-widget'], function ($, Twig, Widget) {
-    $.when($.getJSON(base + '/widget/manifest.json'), $.getJSON(base + '/widget/i18n/' + config.lang + '.json')).then(
-      function (manifestReply, langsReply) {
-        var manifest = manifestReply[0];
-        var langs = langsReply[0];
-        $('#widget-name').text(langs.widget.name + (config.nameWithVersion ? ' ' + manifest.widget.version : ''));
-        $('#widget-descr').text(langs.widget.short_description);
-        // amoCRM builds the widget, then mixes its own methods into the instance.
-        var widget = new Widget();
-        $.extend(widget, createWidgetBase($, Twig, manifest, langs));
-        var cb = widget.callbacks;
-        var started = cb.render() === true && cb.init() === true && cb.bind_actions() === true;
-        events.push({ type: 'started', ok: started });
-        var $modalBody = $('#settings-modal .modal-body');
-        cb.settings($modalBody);
+  requirejs(
+    ['jquery', 'twigjs', 'amochan-widget'],
+    function ($, Twig, Widget) {
+      $.when($.getJSON(base + '/widget/manifest.json'), $.getJSON(base + '/widget/i18n/' + config.lang + '.json')).then(
+        function (manifestReply, langsReply) {
+          var manifest = manifestReply[0];
+          var langs = langsReply[0];
+          $('#widget-name').text(langs.widget.name + (config.nameWithVersion ? ' ' + manifest.widget.version : ''));
+          $('#widget-descr').text(langs.widget.short_description);
+          // amoCRM builds the widget, then mixes its own methods into the instance.
+          var widget = new Widget();
+          $.extend(widget, createWidgetBase($, Twig, manifest, langs));
+          var cb = widget.callbacks;
+          var started = cb.render() === true && cb.init() === true && cb.bind_actions() === true;
+          events.push({ type: 'started', ok: started });
+          var $modalBody = $('#settings-modal .modal-body');
+          cb.settings($modalBody);
 
-        function fields() {
-          var values = {};
-          $('#settings-modal').find('input[name]').each(function () { values[this.name] = this.value; });
-          return values;
-        }
-        host.save = function (active) {
-          var event = { active: active, fields: fields() };
-          events.push({ type: 'save_fields', fields: event.fields });
-          return settle(cb.onSave(event), 'save');
-        };
-        host.addAsSource = function (pipelineId) { return settle(cb.onAddAsSource(pipelineId), 'source'); };
-        host.reopenSettings = function () { cb.settings($modalBody); };
-        host.destroy = function () { cb.destroy(); };
-        host.widget = widget;
-        $('#host-save').on('click', function () { host.save('Y').catch(function () {}); });
-        $('#host-disable').on('click', function () { host.save('N').catch(function () {}); });
-        host.ready = true;
-      },
-      function (xhr) { fail('could not load the widget files: HTTP ' + xhr.status); }
-    );
-  }, function (error) {
-    fail('RequireJS: ' + error.message);
-  });
+          function fields() {
+            var values = {};
+            $('#settings-modal')
+              .find('input[name]')
+              .each(function () {
+                values[this.name] = this.value;
+              });
+            return values;
+          }
+          host.save = function (active) {
+            var event = { active: active, fields: fields() };
+            events.push({ type: 'save_fields', fields: event.fields });
+            return settle(cb.onSave(event), 'save');
+          };
+          host.addAsSource = function (pipelineId) {
+            return settle(cb.onAddAsSource(pipelineId), 'source');
+          };
+          host.reopenSettings = function () {
+            cb.settings($modalBody);
+          };
+          host.destroy = function () {
+            cb.destroy();
+          };
+          host.widget = widget;
+          $('#host-save').on('click', function () {
+            host.save('Y').catch(function () {});
+          });
+          $('#host-disable').on('click', function () {
+            host.save('N').catch(function () {});
+          });
+          host.ready = true;
+        },
+        function (xhr) {
+          fail('could not load the widget files: HTTP ' + xhr.status);
+        },
+      );
+    },
+    function (error) {
+      fail('RequireJS: ' + error.message);
+    },
+  );
 })();

@@ -37,7 +37,14 @@ export async function startStubWidgetApi(options: StubOptions) {
   const mainPipeline = options.amocrm?.pipelines.find((p) => p.is_main)?.id ?? null;
   const sourcePipelines = new Map(options.amocrm?.channels.map((c) => [c.id, mainPipeline]));
   const channelsNow = () =>
-    options.amocrm!.channels.map((c, i) => ({ id: c.id, name: c.name, external_id: `ext-${c.id}`, source_id: 100 + i, pipeline_id: sourcePipelines.get(c.id) ?? null, state: 'created' }));
+    options.amocrm!.channels.map((c, i) => ({
+      id: c.id,
+      name: c.name,
+      external_id: `ext-${c.id}`,
+      source_id: 100 + i,
+      pipeline_id: sourcePipelines.get(c.id) ?? null,
+      state: 'created',
+    }));
   const error = (status: number, code: string): Reply => [status, { error: { code, message: code } }];
 
   async function verify(token: string | undefined): Promise<JWTPayload> {
@@ -59,7 +66,12 @@ export async function startStubWidgetApi(options: StubOptions) {
     if (method === 'GET' && path === '/widget/v1/status') {
       const login = connections.get(query.get('amojo_id') ?? '');
       if (!login) return [200, { status: 'disconnected' }];
-      return [200, options.amocrm ? { status: 'connected', login, channels: channelsNow(), pipelines: options.amocrm.pipelines, installation: 'active' } : { status: 'connected', login }];
+      return [
+        200,
+        options.amocrm
+          ? { status: 'connected', login, channels: channelsNow(), pipelines: options.amocrm.pipelines, installation: 'active' }
+          : { status: 'connected', login },
+      ];
     }
     if (method !== 'POST') return error(404, 'not_found');
     if (!body || typeof body.amojo_id !== 'string') return error(400, 'invalid_request');

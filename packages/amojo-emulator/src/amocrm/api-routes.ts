@@ -92,7 +92,9 @@ export function createAmocrmApiRouter(deps: ApiRouteDeps): express.Router {
 
   api.get('/account', (req, res) => {
     const { account } = caller(res);
-    const withParts = String(req.query.with ?? '').split(',').map((s) => s.trim());
+    const withParts = String(req.query.with ?? '')
+      .split(',')
+      .map((s) => s.trim());
     res.type('application/hal+json').send(
       JSON.stringify({
         id: account.id,
@@ -121,10 +123,26 @@ export function createAmocrmApiRouter(deps: ApiRouteDeps): express.Router {
     const filter = externalIdFilter(req);
     const list = state.ownSources(c.clientId, c.account.id).filter((s) => !filter || filter.includes(s.external_id));
     if (list.length === 0) return void res.status(204).end();
-    sendSources(req, res, list.map((s) => serializeSource(s, baseHref(req))));
+    sendSources(
+      req,
+      res,
+      list.map((s) => serializeSource(s, baseHref(req))),
+    );
   });
-  api.post('/sources', (req, res) => sendSources(req, res, createSources(ctx(res), req.body).map((s) => serializeSource(s, baseHref(req)))));
-  api.patch('/sources', (req, res) => sendSources(req, res, updateSources(ctx(res), req.body).map((s) => serializeSource(s, baseHref(req)))));
+  api.post('/sources', (req, res) =>
+    sendSources(
+      req,
+      res,
+      createSources(ctx(res), req.body).map((s) => serializeSource(s, baseHref(req))),
+    ),
+  );
+  api.patch('/sources', (req, res) =>
+    sendSources(
+      req,
+      res,
+      updateSources(ctx(res), req.body).map((s) => serializeSource(s, baseHref(req))),
+    ),
+  );
   api.patch('/sources/:id', (req, res) => {
     const s = updateOneSource(ctx(res), sourceId(req), req.body);
     res.type('application/hal+json').send(JSON.stringify(serializeSource(s, baseHref(req))));

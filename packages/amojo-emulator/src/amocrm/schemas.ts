@@ -3,19 +3,23 @@ import { AmocrmControlError } from './errors';
 
 /** Arguments of the amoCRM control API; the same schemas check in-process calls and HTTP bodies. */
 
-const hostname = z
-  .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i, 'a host name like shop.amocrm.ru');
+const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i, 'a host name like shop.amocrm.ru');
 
 export const createAccountArgsSchema = z.object({
   id: z.number().int().positive().optional(),
-  subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'letters, digits and dashes').optional(),
+  subdomain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'letters, digits and dashes')
+    .optional(),
   /** The account host; `<subdomain>.amocrm.ru` by default. */
   domain: hostname.optional(),
   name: z.string().min(1).optional(),
   amojoId: z.string().min(1).optional(),
   /** Pipelines to create (the first is the main one); one "Sales" pipeline by default. */
-  pipelines: z.array(z.object({ name: z.string().min(1), statuses: z.array(z.string().min(1)).optional() })).min(1).optional(),
+  pipelines: z
+    .array(z.object({ name: z.string().min(1), statuses: z.array(z.string().min(1)).optional() }))
+    .min(1)
+    .optional(),
 });
 export type CreateAccountArgs = z.input<typeof createAccountArgsSchema>;
 
@@ -33,7 +37,11 @@ export const issueCodeArgsSchema = z.object({
   state: z.string().optional(),
   fromWidget: z.boolean().default(true),
   /** Lifetime; amoCRM's codes live 20 minutes. */
-  ttlSec: z.number().int().positive().default(20 * 60),
+  ttlSec: z
+    .number()
+    .int()
+    .positive()
+    .default(20 * 60),
 });
 export type IssueCodeArgs = z.input<typeof issueCodeArgsSchema>;
 

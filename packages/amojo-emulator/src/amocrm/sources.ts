@@ -67,7 +67,10 @@ export function createSources(ctx: SourcesContext, body: unknown): SourceRecord[
   const own = ctx.state.ownSources(ctx.clientId, ctx.account.id);
   if (own.length + items.length > ctx.limit) {
     throw new AmocrmProblem(400, 'Bad Request', `Sources limit exceeded: an integration can have at most ${ctx.limit} sources`, {
-      validationErrors: items.map((_, i) => ({ request_id: String(i), errors: [{ code: 'SourcesLimitExceeded', path: '', detail: `at most ${ctx.limit} sources` }] })),
+      validationErrors: items.map((_, i) => ({
+        request_id: String(i),
+        errors: [{ code: 'SourcesLimitExceeded', path: '', detail: `at most ${ctx.limit} sources` }],
+      })),
     });
   }
   const taken = new Set(own.map((s) => s.external_id));
@@ -81,19 +84,21 @@ export function createSources(ctx: SourcesContext, body: unknown): SourceRecord[
     if (issues.length > 0) errors.push({ request_id: String(i), errors: issues });
   });
   refuseIfAny(errors);
-  const created = items.map((item): SourceRecord => ({
-    id: ctx.state.nextId('source'),
-    accountId: ctx.account.id,
-    clientId: ctx.clientId,
-    name: String(item.name),
-    external_id: String(item.external_id),
-    pipeline_id: typeof item.pipeline_id === 'number' ? item.pipeline_id : mainPipeline(ctx.account),
-    default: item.default === true,
-    origin_code: typeof item.origin_code === 'string' ? item.origin_code : null,
-    services: Array.isArray(item.services) ? item.services : [],
-    createdAt: ctx.now,
-    updatedAt: ctx.now,
-  }));
+  const created = items.map(
+    (item): SourceRecord => ({
+      id: ctx.state.nextId('source'),
+      accountId: ctx.account.id,
+      clientId: ctx.clientId,
+      name: String(item.name),
+      external_id: String(item.external_id),
+      pipeline_id: typeof item.pipeline_id === 'number' ? item.pipeline_id : mainPipeline(ctx.account),
+      default: item.default === true,
+      origin_code: typeof item.origin_code === 'string' ? item.origin_code : null,
+      services: Array.isArray(item.services) ? item.services : [],
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+    }),
+  );
   for (const s of created) ctx.state.sources.set(s.id, s);
   const defaults = created.filter((s) => s.default);
   if (defaults.length > 0) clearOtherDefaults(ctx, new Set([defaults[defaults.length - 1]!.id]));
@@ -119,7 +124,8 @@ export function updateSources(ctx: SourcesContext, body: unknown): SourceRecord[
       targets.push(target);
       if (typeof item.external_id === 'string') {
         const holder = externalIds.get(item.external_id);
-        if (holder !== undefined && holder !== target.id) issues.push({ code: 'NotUnique', path: 'external_id', detail: 'a source with this external_id already exists' });
+        if (holder !== undefined && holder !== target.id)
+          issues.push({ code: 'NotUnique', path: 'external_id', detail: 'a source with this external_id already exists' });
         externalIds.set(item.external_id, target.id);
       }
     }

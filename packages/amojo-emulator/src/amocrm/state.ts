@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type {
-  AmocrmAccountRecord,
-  AmocrmIntegrationRecord,
-  AuthorizationCodeRecord,
-  GrantRecord,
-  SourceRecord,
-} from './types';
+import type { AmocrmAccountRecord, AmocrmIntegrationRecord, AuthorizationCodeRecord, GrantRecord, SourceRecord } from './types';
 
 /** All of the emulated amoCRM's memory, with the lookups the routes and the control API share. */
 export class AmocrmState {

@@ -5,8 +5,7 @@ import type { ApiResult, ScopeContext } from './context';
 import { newMessage } from './new-message';
 import { isRecord, parseBody, rawObject } from './validate';
 
-export const messageNotFound = (why: string): AmojoApiError =>
-  new AmojoApiError(404, 'ORIGIN_MESSAGE_NOT_FOUND', 'message not found', why);
+export const messageNotFound = (why: string): AmojoApiError => new AmojoApiError(404, 'ORIGIN_MESSAGE_NOT_FOUND', 'message not found', why);
 
 /** `POST /{scope_id}` carries both events; event_type picks the handler. */
 export function messageEvent(ctx: ScopeContext): ApiResult {
@@ -19,10 +18,7 @@ export function messageEvent(ctx: ScopeContext): ApiResult {
 /** A message of this scope by amojo id or by our msgid. */
 export function findMessage(ctx: ScopeContext, ref: { id?: string | undefined; msgid?: string | undefined }): MessageRecord | undefined {
   const scopeId = ctx.scope.scopeId;
-  return (
-    (ref.id ? ctx.store.messageInScope(scopeId, ref.id) : undefined) ??
-    (ref.msgid ? ctx.store.messageByClientMsgid(scopeId, ref.msgid) : undefined)
-  );
+  return (ref.id ? ctx.store.messageInScope(scopeId, ref.id) : undefined) ?? (ref.msgid ? ctx.store.messageByClientMsgid(scopeId, ref.msgid) : undefined);
 }
 
 function editMessage(ctx: ScopeContext): ApiResult {

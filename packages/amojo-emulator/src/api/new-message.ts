@@ -41,8 +41,8 @@ export function newMessage(ctx: ScopeContext): ApiResult {
 
   const replyRef = payload.reply_to?.message;
   const replied = replyRef
-    ? (replyRef.id ? ctx.store.messageInScope(scopeId, replyRef.id) : undefined) ??
-      (replyRef.msgid ? ctx.store.messageByClientMsgid(scopeId, replyRef.msgid) : undefined)
+    ? ((replyRef.id ? ctx.store.messageInScope(scopeId, replyRef.id) : undefined) ??
+      (replyRef.msgid ? ctx.store.messageByClientMsgid(scopeId, replyRef.msgid) : undefined))
     : undefined;
 
   const message: MessageRecord = ctx.store.addMessage({

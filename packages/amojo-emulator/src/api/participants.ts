@@ -87,12 +87,7 @@ export function findAmoUser(ctx: ScopeContext, id: string): UserRecord | undefin
 }
 
 /** Any participant by amojo id, the bot included; for serialising history and hooks. */
-export function userById(
-  store: EmulatorStore,
-  channel: ChannelRecord,
-  scopeId: string,
-  id: string | null,
-): UserRecord | undefined {
+export function userById(store: EmulatorStore, channel: ChannelRecord, scopeId: string, id: string | null): UserRecord | undefined {
   if (id === null) return undefined;
   if (id === channel.botId) return botUser(channel, scopeId);
   return store.users.get(id);

@@ -36,9 +36,7 @@ export function react(ctx: ScopeContext): ApiResult {
   if (!chat) throw chatNotFound(`no chat ${req.conversation_ref_id ?? req.conversation_id}`);
   const message = findMessage(ctx, req);
   if (!message || message.chatId !== chat.id) throw messageNotFound(`no message ${req.msgid ?? req.id} in that chat`);
-  const user = req.user.ref_id
-    ? ctx.store.userInScope(scopeId, req.user.ref_id)
-    : ctx.store.userByClient(scopeId, req.user.id ?? '');
+  const user = req.user.ref_id ? ctx.store.userInScope(scopeId, req.user.ref_id) : ctx.store.userByClient(scopeId, req.user.id ?? '');
   message.reactions.push({
     userId: user?.id ?? null,
     by: 'integration',

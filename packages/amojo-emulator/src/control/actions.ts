@@ -72,8 +72,16 @@ export function createActions(deps: ActionDeps) {
     let user = store.userInScope(scope.scopeId, id);
     if (!user) {
       user = store.addUser({
-        id, scopeId: scope.scopeId, clientId: null, role: 'manager', name: author?.name ?? 'Manager',
-        avatar: null, phone: null, email: null, profileLink: null, createdAt: deps.clock(),
+        id,
+        scopeId: scope.scopeId,
+        clientId: null,
+        role: 'manager',
+        name: author?.name ?? 'Manager',
+        avatar: null,
+        phone: null,
+        email: null,
+        profileLink: null,
+        createdAt: deps.clock(),
       });
     } else if (author?.name) {
       user.name = author.name;
@@ -81,13 +89,35 @@ export function createActions(deps: ActionDeps) {
     return user;
   }
 
-  function addManagerMessage(scope: ScopeRecord, chat: ChatRecord, from: UserRecord, to: UserRecord, content: WireMessage, origin: MessageRecord['origin']): MessageRecord {
+  function addManagerMessage(
+    scope: ScopeRecord,
+    chat: ChatRecord,
+    from: UserRecord,
+    to: UserRecord,
+    content: WireMessage,
+    origin: MessageRecord['origin'],
+  ): MessageRecord {
     const now = deps.clock();
     return store.addMessage({
-      id: deps.ids(), scopeId: scope.scopeId, chatId: chat.id, clientMsgId: null, direction: 'out', origin,
-      senderId: from.id, receiverId: to.id, message: content, timestamp: Math.floor(now / 1000), msecTimestamp: now,
-      createdAt: now, silent: false, sourceExternalId: chat.sourceExternalId, replyTo: null,
-      deliveryStatus: null, deliveryHistory: [], edits: [], reactions: [],
+      id: deps.ids(),
+      scopeId: scope.scopeId,
+      chatId: chat.id,
+      clientMsgId: null,
+      direction: 'out',
+      origin,
+      senderId: from.id,
+      receiverId: to.id,
+      message: content,
+      timestamp: Math.floor(now / 1000),
+      msecTimestamp: now,
+      createdAt: now,
+      silent: false,
+      sourceExternalId: chat.sourceExternalId,
+      replyTo: null,
+      deliveryStatus: null,
+      deliveryHistory: [],
+      edits: [],
+      reactions: [],
     });
   }
 
@@ -105,7 +135,10 @@ export function createActions(deps: ActionDeps) {
     }
     const message = addManagerMessage(scope, chat, from, receiver, content, 'manager');
     const webhook = await deps.sender.send({
-      channel, scopeId: scope.scopeId, kind: 'message', messageId: message.id,
+      channel,
+      scopeId: scope.scopeId,
+      kind: 'message',
+      messageId: message.id,
       payload: messageHook(scope, chat, message, from, receiver, deps.clock()),
     });
     return { messageId: message.id, chatId: chat.id, scopeId: scope.scopeId, webhook };
@@ -117,23 +150,46 @@ export function createActions(deps: ActionDeps) {
     const { scope, channel } = scopeAndChannel(args.scopeId);
     const now = deps.clock();
     const customer = store.addUser({
-      id: deps.ids(), scopeId: scope.scopeId, clientId: null, role: 'client', name: args.name ?? '',
-      avatar: null, phone: normalizePhone(args.phone), email: null, profileLink: null, createdAt: now,
+      id: deps.ids(),
+      scopeId: scope.scopeId,
+      clientId: null,
+      role: 'client',
+      name: args.name ?? '',
+      avatar: null,
+      phone: normalizePhone(args.phone),
+      email: null,
+      profileLink: null,
+      createdAt: now,
     });
     const chat = store.addChat({
-      id: deps.ids(), scopeId: scope.scopeId, conversationId: null, sourceExternalId: args.sourceExternalId ?? null, clientUserId: customer.id,
-      origin: 'write_first', leadId: null, createdAt: now, boundAt: null,
+      id: deps.ids(),
+      scopeId: scope.scopeId,
+      conversationId: null,
+      sourceExternalId: args.sourceExternalId ?? null,
+      clientUserId: customer.id,
+      origin: 'write_first',
+      leadId: null,
+      createdAt: now,
+      boundAt: null,
     });
     // The lead the manager wrote from already exists in amoCRM; record it so the chat is not "unsorted".
     const lead = store.addLead({
-      id: deps.ids(), scopeId: scope.scopeId, chatId: chat.id, contactUserId: customer.id, status: 'in_work',
-      origin: 'write_first', createdAt: now,
+      id: deps.ids(),
+      scopeId: scope.scopeId,
+      chatId: chat.id,
+      contactUserId: customer.id,
+      status: 'in_work',
+      origin: 'write_first',
+      createdAt: now,
     });
     chat.leadId = lead.id;
     const from = manager(scope, args.sender);
     const message = addManagerMessage(scope, chat, from, customer, { type: 'text', text: args.text }, 'write_first');
     const webhook = await deps.sender.send({
-      channel, scopeId: scope.scopeId, kind: 'message', messageId: message.id,
+      channel,
+      scopeId: scope.scopeId,
+      kind: 'message',
+      messageId: message.id,
       payload: messageHook(scope, chat, message, from, customer, deps.clock()),
     });
     return { messageId: message.id, chatId: chat.id, scopeId: scope.scopeId, userId: customer.id, leadId: lead.id, webhook };
@@ -146,7 +202,10 @@ export function createActions(deps: ActionDeps) {
     const userId = args.userId ?? scope.managerId;
     const now = deps.clock();
     const webhook = await deps.sender.send({
-      channel, scopeId: scope.scopeId, kind: 'typing', messageId: null,
+      channel,
+      scopeId: scope.scopeId,
+      kind: 'typing',
+      messageId: null,
       payload: typingHook(scope, chat, userId, now, args.expiresInMs),
     });
     return { webhook };
@@ -162,7 +221,10 @@ export function createActions(deps: ActionDeps) {
     const now = deps.clock();
     message.reactions.push({ userId, by: 'manager', type: args.type, emoji: args.emoji ?? null, at: now });
     const webhook = await deps.sender.send({
-      channel, scopeId: scope.scopeId, kind: 'reaction', messageId: message.id,
+      channel,
+      scopeId: scope.scopeId,
+      kind: 'reaction',
+      messageId: message.id,
       payload: reactionHook(scope, chat, message, userId, args.type, args.emoji ?? null, args.shape, now),
     });
     return { webhook };

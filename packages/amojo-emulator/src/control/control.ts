@@ -8,7 +8,16 @@ import type { EmulatorStore } from '../state/store';
 import type { ChannelRecord, ChatRecord, LeadRecord, MessageRecord, ScopeRecord, TypingRecord, UserRecord } from '../state/types';
 import type { WebhookSender } from '../webhooks/sender';
 import { createActions, parseArgs, type ManagerReplyResult, type WriteFirstResult } from './actions';
-import { addChannelArgsSchema, listMessagesArgsSchema, type AddChannelArgs, type ListMessagesArgs, type ManagerReplyArgs, type ReactArgs, type TypingArgs, type WriteFirstArgs } from './schemas';
+import {
+  addChannelArgsSchema,
+  listMessagesArgsSchema,
+  type AddChannelArgs,
+  type ListMessagesArgs,
+  type ManagerReplyArgs,
+  type ReactArgs,
+  type TypingArgs,
+  type WriteFirstArgs,
+} from './schemas';
 
 /** Drives the emulator from tests and the sandbox console. Everything returned is a copy. */
 export interface EmulatorControl {

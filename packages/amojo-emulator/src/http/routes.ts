@@ -26,10 +26,7 @@ export const ROUTES: RouteDef[] = [
   { endpoint: 'history', method: 'GET', pattern: [':scope', 'chats', ':chat', 'history'], target: 'scope', handler: history },
 ];
 
-export type RouteMatch =
-  | { kind: 'ok'; route: RouteDef; params: Record<string, string> }
-  | { kind: 'wrong_method'; allow: string[] }
-  | { kind: 'none' };
+export type RouteMatch = { kind: 'ok'; route: RouteDef; params: Record<string, string> } | { kind: 'wrong_method'; allow: string[] } | { kind: 'none' };
 
 function matchPattern(pattern: string[], segments: string[]): Record<string, string> | null {
   if (pattern.length !== segments.length) return null;

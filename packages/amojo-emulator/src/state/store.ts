@@ -1,12 +1,4 @@
-import type {
-  ChannelRecord,
-  ChatRecord,
-  LeadRecord,
-  MessageRecord,
-  ScopeRecord,
-  TypingRecord,
-  UserRecord,
-} from './types';
+import type { ChannelRecord, ChatRecord, LeadRecord, MessageRecord, ScopeRecord, TypingRecord, UserRecord } from './types';
 
 /**
  * All emulator state: plain Maps plus the secondary indexes every request needs, so each API call

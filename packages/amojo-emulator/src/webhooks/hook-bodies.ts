@@ -71,9 +71,7 @@ export function reactionHook(
   now: number,
 ): Record<string, unknown> {
   const target =
-    shape === 'msgid'
-      ? { msgid: message.id }
-      : { message: { id: message.id, ...(message.clientMsgId !== null ? { client_id: message.clientMsgId } : {}) } };
+    shape === 'msgid' ? { msgid: message.id } : { message: { id: message.id, ...(message.clientMsgId !== null ? { client_id: message.clientMsgId } : {}) } };
   return {
     account_id: scope.accountId,
     time: seconds(now),

@@ -23,7 +23,11 @@ export type Profile = z.infer<typeof profileSchema>;
 
 /** `source.external_id`: at most 40 printable ASCII characters, per the docs. */
 export const sourceSchema = z.object({
-  external_id: z.string().min(1).max(40).regex(/^[\x20-\x7e]+$/, 'expected printable ASCII'),
+  external_id: z
+    .string()
+    .min(1)
+    .max(40)
+    .regex(/^[\x20-\x7e]+$/, 'expected printable ASCII'),
 });
 export type Source = z.infer<typeof sourceSchema>;
 

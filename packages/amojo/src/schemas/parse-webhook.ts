@@ -20,9 +20,7 @@ export interface WebhookIssue {
 
 export type WebhookFailureReason = 'invalid_json' | 'unknown_kind' | 'invalid_shape';
 
-export type ParseWebhookResult =
-  | { ok: true; hook: WebhookEvent }
-  | { ok: false; reason: WebhookFailureReason; kind?: WebhookKind; issues: WebhookIssue[] };
+export type ParseWebhookResult = { ok: true; hook: WebhookEvent } | { ok: false; reason: WebhookFailureReason; kind?: WebhookKind; issues: WebhookIssue[] };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -27,9 +27,6 @@ function invalid(message: string): AmojoInvalidRequestError {
 }
 
 /** amojo's id of the message a reaction hook targets, whichever layout the hook used. */
-export function reactionTargetId(reaction: {
-  msgid?: string | null;
-  message?: { id?: string | null; msgid?: string | null } | null;
-}): string | undefined {
+export function reactionTargetId(reaction: { msgid?: string | null; message?: { id?: string | null; msgid?: string | null } | null }): string | undefined {
   return reaction.msgid || reaction.message?.id || reaction.message?.msgid || undefined;
 }

@@ -6,8 +6,12 @@
   var hooks = null;
 
   var LABEL = {
-    widget_api: 'widget → server', provider_api: 'provider → /api/v1', outbox: 'outbox',
-    amojo_request: 'server → amojo', amojo_webhook: 'amojo → webhook', provider_event: 'server → provider',
+    widget_api: 'widget → server',
+    provider_api: 'provider → /api/v1',
+    outbox: 'outbox',
+    amojo_request: 'server → amojo',
+    amojo_webhook: 'amojo → webhook',
+    provider_event: 'server → provider',
   };
   var count = 0;
 
@@ -26,24 +30,45 @@
         return { summary: bodyHint(d.requestBody) + d.method + ' ' + shortPath(d.path.replace(/^\/api\/v1/, '')), code: d.status, ok: d.status < 400 };
       case 'outbox':
         return {
-          summary: (d.destination === 'amojo' ? 'to amojo: ' : 'to provider: ') + (d.label || d.kind) + ' · attempt ' + d.attempts + (d.error ? ' · ' + d.error : ''),
-          code: d.outcome, ok: d.outcome === 'delivered' ? true : d.outcome === 'retry' ? 'wait' : false,
+          summary:
+            (d.destination === 'amojo' ? 'to amojo: ' : 'to provider: ') + (d.label || d.kind) + ' · attempt ' + d.attempts + (d.error ? ' · ' + d.error : ''),
+          code: d.outcome,
+          ok: d.outcome === 'delivered' ? true : d.outcome === 'retry' ? 'wait' : false,
         };
       case 'amojo_request':
         return {
-          summary: (d.endpoint || 'unknown endpoint') + deliveryStatus(d.requestBody) + ' · ' + d.method + ' ' + shortPath(d.path.replace(/^\/v2\/origin\/custom/, '')) + (d.errorType ? ' · ' + d.errorType : ''),
-          code: d.status, ok: d.status < 400,
-          headers: 'Date: ' + d.headers.date + '\nContent-MD5: ' + d.headers.contentMd5 + '\nX-Signature: ' + d.headers.signature + (d.reason ? '\nrefused: ' + d.reason : ''),
+          summary:
+            (d.endpoint || 'unknown endpoint') +
+            deliveryStatus(d.requestBody) +
+            ' · ' +
+            d.method +
+            ' ' +
+            shortPath(d.path.replace(/^\/v2\/origin\/custom/, '')) +
+            (d.errorType ? ' · ' + d.errorType : ''),
+          code: d.status,
+          ok: d.status < 400,
+          headers:
+            'Date: ' +
+            d.headers.date +
+            '\nContent-MD5: ' +
+            d.headers.contentMd5 +
+            '\nX-Signature: ' +
+            d.headers.signature +
+            (d.reason ? '\nrefused: ' + d.reason : ''),
         };
       case 'amojo_webhook':
         return {
           summary: d.kind + ' hook → /amojo/v1/webhook/' + d.scopeId.slice(0, 12) + '…' + (d.error ? ' · ' + d.error : ''),
-          code: d.status === null ? 'no answer' : d.status, ok: d.ok, headers: 'X-Signature: ' + d.signature,
+          code: d.status === null ? 'no answer' : d.status,
+          ok: d.ok,
+          headers: 'X-Signature: ' + d.signature,
         };
       case 'provider_event':
         return {
           summary: (d.type || 'event') + ' for ' + (d.account || '?') + (d.verified ? ' · signature ok' : ' · BAD SIGNATURE') + (d.note ? ' · ' + d.note : ''),
-          code: d.status, ok: d.verified && d.status < 400, headers: 'X-Amochan-Signature: ' + d.signature,
+          code: d.status,
+          ok: d.verified && d.status < 400,
+          headers: 'X-Amochan-Signature: ' + d.signature,
         };
       default:
         return { summary: r.kind, code: '', ok: true };
@@ -52,7 +77,12 @@
 
   // Long ids (scope ids, message ids) would push the interesting part out of the line.
   function shortPath(p) {
-    return p.split('/').map(function (part) { return part.length > 14 ? part.slice(0, 8) + '…' : part; }).join('/');
+    return p
+      .split('/')
+      .map(function (part) {
+        return part.length > 14 ? part.slice(0, 8) + '…' : part;
+      })
+      .join('/');
   }
 
   // What the call carried, in a few words, shown before the path.
@@ -79,7 +109,11 @@
     var copy = $.extend({}, data);
     ['requestBody', 'responseBody', 'body'].forEach(function (key) {
       if (typeof copy[key] === 'string') {
-        try { copy[key] = JSON.parse(copy[key]); } catch { /* keep the text */ }
+        try {
+          copy[key] = JSON.parse(copy[key]);
+        } catch {
+          /* keep the text */
+        }
       }
     });
     return JSON.stringify(copy, null, 2);
@@ -92,7 +126,10 @@
     var $li = $('<li class="log__item"></li>').attr('data-kind', r.kind).attr('data-seq', r.seq);
     var $line = $('<div class="log__line"></div>').appendTo($li);
     $('<span class="log__time"></span>').text(hooks.time(r.at)).appendTo($line);
-    $('<span class="edge"></span>').addClass('edge--' + r.kind).text(LABEL[r.kind] || r.kind).appendTo($line);
+    $('<span class="edge"></span>')
+      .addClass('edge--' + r.kind)
+      .text(LABEL[r.kind] || r.kind)
+      .appendTo($line);
     $('<span class="log__summary"></span>').text(info.summary).attr('title', info.summary).appendTo($line);
     $('<span class="log__code"></span>').addClass(codeClass(info.code, info.ok)).text(String(info.code)).appendTo($line);
     if (info.headers) $('<pre class="log__headers"></pre>').text(info.headers).appendTo($li);
@@ -106,7 +143,9 @@
     if (atBottom) $log.scrollTop($log[0].scrollHeight);
   }
 
-  $('#event-log').on('click', '.log__item', function () { $(this).toggleClass('log__item--open'); });
+  $('#event-log').on('click', '.log__item', function () {
+    $(this).toggleClass('log__item--open');
+  });
 
   function connectEvents() {
     var source = new EventSource('/sandbox/events');
@@ -131,7 +170,9 @@
         lastSeq = 0;
       }
     });
-    source.addEventListener('ready', function () { hooks.onReady(); });
+    source.addEventListener('ready', function () {
+      hooks.onReady();
+    });
   }
 
   window.amochanEventLog = {

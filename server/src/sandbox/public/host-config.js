@@ -11,7 +11,9 @@
     item.className = 'host-toast';
     item.textContent = header + ': ' + text;
     box.appendChild(item);
-    setTimeout(function () { box.removeChild(item); }, 4000);
+    setTimeout(function () {
+      box.removeChild(item);
+    }, 4000);
   }
 
   window.AMOCHAN_HOST_CONFIG = {
@@ -27,10 +29,14 @@
     // AMOCRM_CLIENT_SECRET is set: the sandbox mints the token amoCRM would sign. Otherwise none.
     token: function () {
       if (!data.tokens) return Promise.resolve(null);
-      return fetch('/sandbox/api/widget-token').then(function (res) {
-        if (!res.ok) throw new Error('widget token: HTTP ' + res.status);
-        return res.json();
-      }).then(function (reply) { return reply.token; });
+      return fetch('/sandbox/api/widget-token')
+        .then(function (res) {
+          if (!res.ok) throw new Error('widget token: HTTP ' + res.status);
+          return res.json();
+        })
+        .then(function (reply) {
+          return reply.token;
+        });
     },
     // The widget calls the server URL baked in at build time (WIDGET_SERVER_URL, localhost:3000 by
     // default). This console may run on another port, so calls go to this page's own origin instead.
@@ -38,7 +44,11 @@
       var match = /^https?:\/\/[^/]+(\/.*)$/.exec(url);
       return match ? match[1] : url;
     },
-    onNotification: function (message) { toast(message.header, message.text); },
-    onError: function (text) { document.getElementById('widget-descr').textContent = text; },
+    onNotification: function (message) {
+      toast(message.header, message.text);
+    },
+    onError: function (text) {
+      document.getElementById('widget-descr').textContent = text;
+    },
   };
 })();

@@ -55,7 +55,14 @@ export function createMemoryProviderChannels(): ProviderChannelRepo {
       const before = new Map((byLogin.get(login) ?? []).map((c) => [c.channelId, c]));
       const next = channels.map((c, position): ProviderChannel => {
         const old = before.get(c.id);
-        return { login, channelId: c.id, name: c.name, position, createdAt: old?.createdAt ?? now, updatedAt: old && old.name === c.name && old.position === position ? old.updatedAt : now };
+        return {
+          login,
+          channelId: c.id,
+          name: c.name,
+          position,
+          createdAt: old?.createdAt ?? now,
+          updatedAt: old && old.name === c.name && old.position === position ? old.updatedAt : now,
+        };
       });
       if (next.length === 0) byLogin.delete(login);
       else byLogin.set(login, next);
@@ -74,7 +81,9 @@ export function createMemoryAmocrmSources(): AmocrmSourceRepo {
   return {
     async save(s) {
       const k = key(s.amocrmAccountId, s.login, s.channelId);
-      const clash = all().find((o) => o.amocrmAccountId === s.amocrmAccountId && o.externalId === s.externalId && key(o.amocrmAccountId, o.login, o.channelId) !== k);
+      const clash = all().find(
+        (o) => o.amocrmAccountId === s.amocrmAccountId && o.externalId === s.externalId && key(o.amocrmAccountId, o.login, o.channelId) !== k,
+      );
       if (clash) throw conflict(`a source with external_id ${s.externalId}`);
       rows.set(k, copy(s));
     },

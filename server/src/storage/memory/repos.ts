@@ -18,8 +18,7 @@ import type {
  */
 const copy = <T>(v: T): T => structuredClone(v);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const conflict = (what: string) =>
-  conflictError(what);
+const conflict = (what: string) => conflictError(what);
 
 export function createMemoryAccounts(): ProviderAccountRepo {
   const rows = new Map<string, ProviderAccount>();
@@ -193,9 +192,7 @@ export function createMemoryMessages(): MemoryMessages {
         return getByMsgidNow(login, msgid);
       },
       async getByAmojoMsgId(amojoMsgId) {
-        const [m] = [...rows.values()]
-          .filter((r) => r.amojoMsgId === amojoMsgId)
-          .sort((a, b) => a.createdAt - b.createdAt || cmp(a.id, b.id));
+        const [m] = [...rows.values()].filter((r) => r.amojoMsgId === amojoMsgId).sort((a, b) => a.createdAt - b.createdAt || cmp(a.id, b.id));
         return m ? copy(m) : null;
       },
       async update(id, patch, now) {

@@ -1,12 +1,5 @@
 import type pg from 'pg';
-import type {
-  AmocrmSource,
-  AmocrmSourceRepo,
-  Installation,
-  InstallationRepo,
-  ProviderChannel,
-  ProviderChannelRepo,
-} from '../amocrm-types';
+import type { AmocrmSource, AmocrmSourceRepo, Installation, InstallationRepo, ProviderChannel, ProviderChannelRepo } from '../amocrm-types';
 import { StorageError } from '../errors';
 import { run, withTransaction } from './pool';
 
@@ -38,9 +31,12 @@ export function createPgInstallations(pool: pg.Pool): InstallationRepo {
   };
   return {
     async save(i) {
-      await run(pool, SAVE_INSTALLATION,
+      await run(
+        pool,
+        SAVE_INSTALLATION,
         [i.amocrmAccountId, i.amojoId, i.domain, i.accessTokenEnc, i.refreshTokenEnc, i.expiresAt, i.status, i.installedAt, i.updatedAt],
-        `an installation with amojo_id ${i.amojoId}`);
+        `an installation with amojo_id ${i.amojoId}`,
+      );
     },
     get: (id) => one('SELECT * FROM amocrm_installations WHERE amocrm_account_id = $1', [id]),
     getByAmojoId: (amojoId) => one('SELECT * FROM amocrm_installations WHERE amojo_id = $1', [amojoId]),
@@ -49,20 +45,24 @@ export function createPgInstallations(pool: pg.Pool): InstallationRepo {
     },
     async updateTokens(id, t, expected, now) {
       // IS NOT DISTINCT FROM treats NULL = NULL as a match, which an expected null refresh token needs.
-      const rows = await run(pool,
+      const rows = await run(
+        pool,
         `UPDATE amocrm_installations SET access_token_enc = $2, refresh_token_enc = $3, expires_at = $4,
            status = 'active', updated_at = $5
          WHERE amocrm_account_id = $1 AND refresh_token_enc IS NOT DISTINCT FROM $6 RETURNING 1`,
-        [id, t.accessTokenEnc, t.refreshTokenEnc, t.expiresAt, now, expected]);
+        [id, t.accessTokenEnc, t.refreshTokenEnc, t.expiresAt, now, expected],
+      );
       return rows.length > 0;
     },
     async setStatus(id, status, now) {
-      const rows = await run(pool,
+      const rows = await run(
+        pool,
         `UPDATE amocrm_installations SET status = $2, updated_at = $3,
            access_token_enc = CASE WHEN $2 = 'uninstalled' THEN NULL ELSE access_token_enc END,
            refresh_token_enc = CASE WHEN $2 = 'uninstalled' THEN NULL ELSE refresh_token_enc END
          WHERE amocrm_account_id = $1 RETURNING 1`,
-        [id, status, now]);
+        [id, status, now],
+      );
       return rows.length > 0;
     },
   };
@@ -83,18 +83,28 @@ export function createPgProviderChannels(pool: pg.Pool): ProviderChannelRepo {
   return {
     async replace(login, channels, now) {
       if (new Set(channels.map((c) => c.id)).size !== channels.length) throw new StorageError('invalid_request', 'a channel id appears twice');
-      return withTransaction(pool, async (c) => {
-        // FOR UPDATE: two concurrent PUTs of one login's list serialise instead of interleaving.
-        const before = new Map((await c.query(`${LIST_CHANNELS} FOR UPDATE`, [login])).rows.map((r) => [r.channel_id as string, r]));
-        await c.query('DELETE FROM provider_channels WHERE login = $1', [login]);
-        for (const [position, ch] of channels.entries()) {
-          const old = before.get(ch.id);
-          const unchanged = old && old.name === ch.name && old.position === position;
-          await c.query('INSERT INTO provider_channels (login, channel_id, name, position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)',
-            [login, ch.id, ch.name, position, old?.created_at ?? now, unchanged ? old.updated_at : now]);
-        }
-        return (await c.query(LIST_CHANNELS, [login])).rows.map(toChannel);
-      }, `channel list of ${login}`);
+      return withTransaction(
+        pool,
+        async (c) => {
+          // FOR UPDATE: two concurrent PUTs of one login's list serialise instead of interleaving.
+          const before = new Map((await c.query(`${LIST_CHANNELS} FOR UPDATE`, [login])).rows.map((r) => [r.channel_id as string, r]));
+          await c.query('DELETE FROM provider_channels WHERE login = $1', [login]);
+          for (const [position, ch] of channels.entries()) {
+            const old = before.get(ch.id);
+            const unchanged = old && old.name === ch.name && old.position === position;
+            await c.query('INSERT INTO provider_channels (login, channel_id, name, position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+              login,
+              ch.id,
+              ch.name,
+              position,
+              old?.created_at ?? now,
+              unchanged ? old.updated_at : now,
+            ]);
+          }
+          return (await c.query(LIST_CHANNELS, [login])).rows.map(toChannel);
+        },
+        `channel list of ${login}`,
+      );
     },
     async list(login) {
       return (await run(pool, LIST_CHANNELS, [login])).map(toChannel);
@@ -134,21 +144,38 @@ export function createPgAmocrmSources(pool: pg.Pool): AmocrmSourceRepo {
   const many = async (sql: string, values: unknown[]) => (await run(pool, sql, values)).map(toSource);
   return {
     async save(s) {
-      await run(pool, SAVE_SOURCE,
-        [s.amocrmAccountId, s.login, s.channelId, s.externalId, s.amocrmSourceId, s.pipelineId, s.name, s.isDefault, s.state, s.lastError, s.createdAt, s.updatedAt],
-        `a source with external_id ${s.externalId}`);
+      await run(
+        pool,
+        SAVE_SOURCE,
+        [
+          s.amocrmAccountId,
+          s.login,
+          s.channelId,
+          s.externalId,
+          s.amocrmSourceId,
+          s.pipelineId,
+          s.name,
+          s.isDefault,
+          s.state,
+          s.lastError,
+          s.createdAt,
+          s.updatedAt,
+        ],
+        `a source with external_id ${s.externalId}`,
+      );
     },
     get: (accountId, login, channelId) =>
       one('SELECT * FROM amocrm_sources WHERE amocrm_account_id = $1 AND login = $2 AND channel_id = $3', [accountId, login, channelId]),
-    getByExternalId: (accountId, externalId) =>
-      one('SELECT * FROM amocrm_sources WHERE amocrm_account_id = $1 AND external_id = $2', [accountId, externalId]),
+    getByExternalId: (accountId, externalId) => one('SELECT * FROM amocrm_sources WHERE amocrm_account_id = $1 AND external_id = $2', [accountId, externalId]),
     listByAccount: (accountId) =>
       many('SELECT * FROM amocrm_sources WHERE amocrm_account_id = $1 ORDER BY login COLLATE "C", channel_id COLLATE "C"', [accountId]),
-    listByLogin: (login) =>
-      many('SELECT * FROM amocrm_sources WHERE login = $1 ORDER BY amocrm_account_id, channel_id COLLATE "C"', [login]),
+    listByLogin: (login) => many('SELECT * FROM amocrm_sources WHERE login = $1 ORDER BY amocrm_account_id, channel_id COLLATE "C"', [login]),
     async remove(accountId, login, channelId) {
-      const rows = await run(pool, 'DELETE FROM amocrm_sources WHERE amocrm_account_id = $1 AND login = $2 AND channel_id = $3 RETURNING 1',
-        [accountId, login, channelId]);
+      const rows = await run(pool, 'DELETE FROM amocrm_sources WHERE amocrm_account_id = $1 AND login = $2 AND channel_id = $3 RETURNING 1', [
+        accountId,
+        login,
+        channelId,
+      ]);
       return rows.length > 0;
     },
     async removeByAccount(accountId) {

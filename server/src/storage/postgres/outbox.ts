@@ -23,10 +23,13 @@ export function createOutboxNotifier(pool: pg.Pool): () => void {
   const send = (): void => {
     inFlight = true;
     again = false;
-    pool.query(NOTIFY.text).catch(() => undefined).finally(() => {
-      inFlight = false;
-      if (again) send();
-    });
+    pool
+      .query(NOTIFY.text)
+      .catch(() => undefined)
+      .finally(() => {
+        inFlight = false;
+        if (again) send();
+      });
   };
   return () => {
     if (inFlight) again = true;
@@ -37,8 +40,12 @@ export function createOutboxNotifier(pool: pg.Pool): () => void {
 /** Enqueue inside the caller's transaction (amochan_enqueue serialises per key); the caller pokes the notifier after COMMIT. */
 export async function enqueueIn(db: Queryable, entries: NewOutboxEntry[], now: number): Promise<void> {
   if (entries.length === 0) return;
-  await run(db, { name: 'outbox_enqueue', text: 'SELECT amochan_enqueue($1::jsonb, $2)' }, [entriesJson(entries), now],
-    `outbox entry ${entries.map((e) => e.id).join(', ')}`);
+  await run(
+    db,
+    { name: 'outbox_enqueue', text: 'SELECT amochan_enqueue($1::jsonb, $2)' },
+    [entriesJson(entries), now],
+    `outbox entry ${entries.map((e) => e.id).join(', ')}`,
+  );
 }
 
 /**
@@ -67,11 +74,15 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
   // Idempotent: finishing an entry that is already finished (a lease taken over) applies nothing.
   // One statement (amochan_finish), so the state change and its effects commit together.
   const finish = async (id: string, state: 'done' | 'dead', error: string | null, now: number, effects?: OutboxEffects) => {
-    const [row] = await run(pool, {
-      name: 'outbox_finish',
-      text: 'SELECT amochan_finish($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) AS outcome',
-    }, [id, state, error, now, effects?.message?.id ?? null, jsonOrNull(effects?.message?.patch), entriesJson(effects?.enqueue ?? [])],
-    `outbox entries enqueued on finishing ${id}`);
+    const [row] = await run(
+      pool,
+      {
+        name: 'outbox_finish',
+        text: 'SELECT amochan_finish($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) AS outcome',
+      },
+      [id, state, error, now, effects?.message?.id ?? null, jsonOrNull(effects?.message?.patch), entriesJson(effects?.enqueue ?? [])],
+      `outbox entries enqueued on finishing ${id}`,
+    );
     if (row!.outcome === 'missing') throw new StorageError('not_found', `outbox entry ${id} does not exist`);
     // The key's next entry may have become claimable (on any instance).
     if (row!.outcome === 'finished') poke();
@@ -87,15 +98,17 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
       const only = DESTINATIONS.filter((d) => wanted.includes(d));
       if (only.length === 0 || o.limit <= 0) return [];
       const rows = await run(pool, CLAIM, [o.now, only, Math.trunc(o.limit), o.now + o.leaseMs]);
-      return rows
-        .sort((a, b) => (a.claim_due as number) - (b.claim_due as number) || (a.seq as number) - (b.seq as number))
-        .map(toEntry);
+      return rows.sort((a, b) => (a.claim_due as number) - (b.claim_due as number) || (a.seq as number) - (b.seq as number)).map(toEntry);
     },
     complete: (id, now, effects) => finish(id, 'done', null, now, effects),
     kill: (id, error, now, effects) => finish(id, 'dead', error, now, effects),
     async reschedule(id, nextAttemptAt, error, now) {
-      const rows = await run(pool, `UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_until = NULL, last_error = $3, updated_at = $4
-        WHERE id = $1 AND state IN ('pending', 'leased') RETURNING seq`, [id, nextAttemptAt, error, now]);
+      const rows = await run(
+        pool,
+        `UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_until = NULL, last_error = $3, updated_at = $4
+        WHERE id = $1 AND state IN ('pending', 'leased') RETURNING seq`,
+        [id, nextAttemptAt, error, now],
+      );
       if (rows.length === 0) await mustExist(pool, id);
     },
     async retry(id, now) {
@@ -120,8 +133,11 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
       return rows.map(toEntry) as OutboxEntry[];
     },
     async countByState() {
-      const rows = await run(pool, `SELECT destination, state, count(*) AS count FROM outbox
-        GROUP BY destination, state ORDER BY destination COLLATE "C", state COLLATE "C"`);
+      const rows = await run(
+        pool,
+        `SELECT destination, state, count(*) AS count FROM outbox
+        GROUP BY destination, state ORDER BY destination COLLATE "C", state COLLATE "C"`,
+      );
       return rows.map((r) => ({ destination: r.destination as OutboxDestination, state: r.state as OutboxState, count: r.count as number }));
     },
     async countUndelivered() {
@@ -129,7 +145,11 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
       return r!.n as number;
     },
     purgeDone: (olderThan) =>
-      deleteInBatches(pool, `DELETE FROM outbox WHERE seq IN
-        (SELECT seq FROM outbox WHERE state = 'done' AND updated_at < $1 ORDER BY updated_at LIMIT 5000)`, [olderThan]),
+      deleteInBatches(
+        pool,
+        `DELETE FROM outbox WHERE seq IN
+        (SELECT seq FROM outbox WHERE state = 'done' AND updated_at < $1 ORDER BY updated_at LIMIT 5000)`,
+        [olderThan],
+      ),
   };
 }

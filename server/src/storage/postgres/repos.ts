@@ -18,8 +18,12 @@ const PURGE_BATCH = 5000;
 export function createPgAccounts(pool: pg.Pool): ProviderAccountRepo {
   return {
     async upsert(a) {
-      await run(pool, `INSERT INTO provider_accounts (login, password_hash, created_at) VALUES ($1, $2, $3)
-        ON CONFLICT (login) DO UPDATE SET password_hash = excluded.password_hash`, [a.login, a.passwordHash, a.createdAt]);
+      await run(
+        pool,
+        `INSERT INTO provider_accounts (login, password_hash, created_at) VALUES ($1, $2, $3)
+        ON CONFLICT (login) DO UPDATE SET password_hash = excluded.password_hash`,
+        [a.login, a.passwordHash, a.createdAt],
+      );
     },
     async get(login) {
       const [r] = await run(pool, 'SELECT * FROM provider_accounts WHERE login = $1', [login]);
@@ -42,7 +46,18 @@ const SAVE_CONNECTION = `INSERT INTO connections (amojo_account_id, login, scope
     connected_at = excluded.connected_at, disconnected_at = excluded.disconnected_at, updated_at = excluded.updated_at`;
 
 export async function saveConnection(db: Queryable, c: Connection): Promise<void> {
-  await run(db, SAVE_CONNECTION, [c.amojoAccountId, c.login, c.scopeId, c.title, c.status, c.amocrmAccountId, c.pipelineId, c.connectedAt, c.disconnectedAt, c.updatedAt]);
+  await run(db, SAVE_CONNECTION, [
+    c.amojoAccountId,
+    c.login,
+    c.scopeId,
+    c.title,
+    c.status,
+    c.amocrmAccountId,
+    c.pipelineId,
+    c.connectedAt,
+    c.disconnectedAt,
+    c.updatedAt,
+  ]);
 }
 
 export function createPgConnections(pool: pg.Pool): ConnectionRepo {
@@ -53,11 +68,13 @@ export function createPgConnections(pool: pg.Pool): ConnectionRepo {
   return {
     save: (c) => saveConnection(pool, c),
     getByAmojoAccount: (id) => one('SELECT * FROM connections WHERE amojo_account_id = $1', [id]),
-    getByScope: (scopeId) =>
-      one('SELECT * FROM connections WHERE scope_id = $1 ORDER BY updated_at DESC, amojo_account_id COLLATE "C" LIMIT 1', [scopeId]),
+    getByScope: (scopeId) => one('SELECT * FROM connections WHERE scope_id = $1 ORDER BY updated_at DESC, amojo_account_id COLLATE "C" LIMIT 1', [scopeId]),
     getConnectedByLogin: (login) =>
-      one(`SELECT * FROM connections WHERE login = $1 AND status = 'connected'
-           ORDER BY connected_at DESC, amojo_account_id COLLATE "C" LIMIT 1`, [login]),
+      one(
+        `SELECT * FROM connections WHERE login = $1 AND status = 'connected'
+           ORDER BY connected_at DESC, amojo_account_id COLLATE "C" LIMIT 1`,
+        [login],
+      ),
     async list() {
       return (await run(pool, 'SELECT * FROM connections ORDER BY amojo_account_id COLLATE "C"')).map(toConnection);
     },
@@ -75,8 +92,26 @@ const SAVE_CONVERSATION = {
 };
 
 export async function saveConversation(db: Queryable, c: Conversation): Promise<void> {
-  await run(db, SAVE_CONVERSATION, [c.id, c.login, c.scopeId, c.conversationId, c.amojoChatId, c.clientId, c.clientRefId, c.phone,
-    c.state, c.refBound, c.createdAt, c.updatedAt, c.lastActivityAt], `conversation ${c.conversationId ?? ''} of ${c.login}`);
+  await run(
+    db,
+    SAVE_CONVERSATION,
+    [
+      c.id,
+      c.login,
+      c.scopeId,
+      c.conversationId,
+      c.amojoChatId,
+      c.clientId,
+      c.clientRefId,
+      c.phone,
+      c.state,
+      c.refBound,
+      c.createdAt,
+      c.updatedAt,
+      c.lastActivityAt,
+    ],
+    `conversation ${c.conversationId ?? ''} of ${c.login}`,
+  );
 }
 
 export function createPgConversations(pool: pg.Pool): ConversationRepo {
@@ -91,19 +126,28 @@ export function createPgConversations(pool: pg.Pool): ConversationRepo {
     getByAmojoChatId: (scopeId, chat) =>
       one('SELECT * FROM conversations WHERE scope_id = $1 AND amojo_chat_id = $2 ORDER BY created_at, id COLLATE "C" LIMIT 1', [scopeId, chat]),
     findPendingByPhone: (login, phone) =>
-      one(`SELECT * FROM conversations WHERE login = $1 AND phone = $2 AND state = 'pending'
-           ORDER BY created_at, id COLLATE "C" LIMIT 1`, [login, phone]),
+      one(
+        `SELECT * FROM conversations WHERE login = $1 AND phone = $2 AND state = 'pending'
+           ORDER BY created_at, id COLLATE "C" LIMIT 1`,
+        [login, phone],
+      ),
     async listActiveSince(since, limit) {
-      const rows = await run(pool, 'SELECT * FROM conversations WHERE last_activity_at >= $1 ORDER BY last_activity_at DESC, id COLLATE "C" DESC LIMIT $2',
-        [since, Math.max(0, Math.trunc(limit))]);
+      const rows = await run(pool, 'SELECT * FROM conversations WHERE last_activity_at >= $1 ORDER BY last_activity_at DESC, id COLLATE "C" DESC LIMIT $2', [
+        since,
+        Math.max(0, Math.trunc(limit)),
+      ]);
       return rows.map(toConversation);
     },
     async touch(id, at) {
       await run(pool, { name: 'conversation_touch', text: 'UPDATE conversations SET last_activity_at = $1 WHERE id = $2 AND last_activity_at < $1' }, [at, id]);
     },
     async setAmojoChat(id, chat, now) {
-      await run(pool, `UPDATE conversations SET amojo_chat_id = $2, client_ref_id = COALESCE(client_ref_id, $3), updated_at = $4 WHERE id = $1`,
-        [id, chat.amojoChatId, chat.clientRefId ?? null, now]);
+      await run(pool, `UPDATE conversations SET amojo_chat_id = $2, client_ref_id = COALESCE(client_ref_id, $3), updated_at = $4 WHERE id = $1`, [
+        id,
+        chat.amojoChatId,
+        chat.clientRefId ?? null,
+        now,
+      ]);
     },
   };
 }
@@ -122,8 +166,20 @@ const UPDATE_MESSAGE = {
 
 export async function updateMessage(db: Queryable, id: string, p: MessagePatch, now: number): Promise<void> {
   const f = (v: unknown) => v !== undefined;
-  await run(db, UPDATE_MESSAGE, [id, now, f(p.status), p.status ?? null, f(p.lastError), p.lastError ?? null, f(p.amojoMsgId),
-    p.amojoMsgId ?? null, f(p.amojoChatId), p.amojoChatId ?? null, f(p.conversationId), p.conversationId ?? null]);
+  await run(db, UPDATE_MESSAGE, [
+    id,
+    now,
+    f(p.status),
+    p.status ?? null,
+    f(p.lastError),
+    p.lastError ?? null,
+    f(p.amojoMsgId),
+    p.amojoMsgId ?? null,
+    f(p.amojoChatId),
+    p.amojoChatId ?? null,
+    f(p.conversationId),
+    p.conversationId ?? null,
+  ]);
 }
 
 export async function getMessageByMsgid(db: Queryable, login: string, msgid: string): Promise<StoredMessage | null> {
@@ -158,8 +214,12 @@ export function createPgReceipts(pool: pg.Pool): WebhookReceiptRepo {
       return r!.n as number;
     },
     async purgeOlderThan(olderThan) {
-      return deleteInBatches(pool, `DELETE FROM webhook_receipts WHERE key IN
-        (SELECT key FROM webhook_receipts WHERE received_at < $1 ORDER BY received_at LIMIT ${PURGE_BATCH})`, [olderThan]);
+      return deleteInBatches(
+        pool,
+        `DELETE FROM webhook_receipts WHERE key IN
+        (SELECT key FROM webhook_receipts WHERE received_at < $1 ORDER BY received_at LIMIT ${PURGE_BATCH})`,
+        [olderThan],
+      );
     },
   };
 }

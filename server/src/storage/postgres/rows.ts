@@ -69,22 +69,49 @@ export const toJson = (value: unknown): string => JSON.stringify(value ?? null);
 
 /** Record → JSON object with the table's column names, for the unit-of-work functions (jsonb_populate_record). */
 export const messageJson = (m: StoredMessage) => ({
-  id: m.id, direction: m.direction, login: m.login, scope_id: m.scopeId, conversation_id: m.conversationId,
-  amojo_chat_id: m.amojoChatId, msgid: m.msgid, amojo_msg_id: m.amojoMsgId, status: m.status, last_error: m.lastError,
-  payload: toJson(m.payload), created_at: m.createdAt, updated_at: m.updatedAt,
+  id: m.id,
+  direction: m.direction,
+  login: m.login,
+  scope_id: m.scopeId,
+  conversation_id: m.conversationId,
+  amojo_chat_id: m.amojoChatId,
+  msgid: m.msgid,
+  amojo_msg_id: m.amojoMsgId,
+  status: m.status,
+  last_error: m.lastError,
+  payload: toJson(m.payload),
+  created_at: m.createdAt,
+  updated_at: m.updatedAt,
 });
 
 export const conversationJson = (c: Conversation) => ({
-  id: c.id, login: c.login, scope_id: c.scopeId, conversation_id: c.conversationId, amojo_chat_id: c.amojoChatId,
-  client_id: c.clientId, client_ref_id: c.clientRefId, phone: c.phone, state: c.state, ref_bound: c.refBound,
-  created_at: c.createdAt, updated_at: c.updatedAt, last_activity_at: c.lastActivityAt,
+  id: c.id,
+  login: c.login,
+  scope_id: c.scopeId,
+  conversation_id: c.conversationId,
+  amojo_chat_id: c.amojoChatId,
+  client_id: c.clientId,
+  client_ref_id: c.clientRefId,
+  phone: c.phone,
+  state: c.state,
+  ref_bound: c.refBound,
+  created_at: c.createdAt,
+  updated_at: c.updatedAt,
+  last_activity_at: c.lastActivityAt,
 });
 
 export const entriesJson = (entries: readonly NewOutboxEntry[]): string =>
-  JSON.stringify(entries.map((e) => ({
-    id: e.id, destination: e.destination, kind: e.kind, ordering_key: e.orderingKey, payload: toJson(e.payload),
-    message_id: e.messageId ?? null, next_attempt_at: e.nextAttemptAt ?? null,
-  })));
+  JSON.stringify(
+    entries.map((e) => ({
+      id: e.id,
+      destination: e.destination,
+      kind: e.kind,
+      ordering_key: e.orderingKey,
+      payload: toJson(e.payload),
+      message_id: e.messageId ?? null,
+      next_attempt_at: e.nextAttemptAt ?? null,
+    })),
+  );
 
 /** null stays SQL NULL (not the JSON null) so `IF x IS NOT NULL` in the functions means "given". */
 export const jsonOrNull = (value: object | undefined): string | null => (value === undefined ? null : JSON.stringify(value));

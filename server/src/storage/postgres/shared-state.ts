@@ -33,12 +33,16 @@ export function createPgSharedState(pool: pg.Pool): SharedState {
   return {
     replay: {
       async firstSeen(partition, key, expiresAt, now) {
-        const rows = await run(pool, {
-          name: 'replay_seen',
-          text: `INSERT INTO replay_cache (partition, key, expires_at) VALUES ($1, $2, $3)
+        const rows = await run(
+          pool,
+          {
+            name: 'replay_seen',
+            text: `INSERT INTO replay_cache (partition, key, expires_at) VALUES ($1, $2, $3)
                  ON CONFLICT (partition, key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_cache.expires_at <= $4
                  RETURNING 1 AS one`,
-        }, [partition, key, expiresAt, now]);
+          },
+          [partition, key, expiresAt, now],
+        );
         return rows.length > 0;
       },
       async purgeExpired(now) {
@@ -47,20 +51,27 @@ export function createPgSharedState(pool: pg.Pool): SharedState {
     },
     rateLimits: {
       async hit(key, windowMs, now) {
-        const [row] = await run(pool, {
-          name: 'rate_hit',
-          text: `INSERT INTO rate_windows (key, window_start, window_ms, count) VALUES ($1, $2, $3, 1)
+        const [row] = await run(
+          pool,
+          {
+            name: 'rate_hit',
+            text: `INSERT INTO rate_windows (key, window_start, window_ms, count) VALUES ($1, $2, $3, 1)
                  ON CONFLICT (key) DO UPDATE SET
                    count = CASE WHEN rate_windows.window_start = excluded.window_start AND rate_windows.window_ms = excluded.window_ms
                                 THEN rate_windows.count + 1 ELSE 1 END,
                    window_start = excluded.window_start, window_ms = excluded.window_ms
                  RETURNING count, window_start`,
-        }, [key, windowStart(now, windowMs), windowMs]);
+          },
+          [key, windowStart(now, windowMs), windowMs],
+        );
         return { count: row!.count as number, resetAt: (row!.window_start as number) + windowMs };
       },
       async undo(key, windowMs, now) {
-        await run(pool, 'UPDATE rate_windows SET count = count - 1 WHERE key = $1 AND window_start = $2 AND window_ms = $3 AND count > 0',
-          [key, windowStart(now, windowMs), windowMs]);
+        await run(pool, 'UPDATE rate_windows SET count = count - 1 WHERE key = $1 AND window_start = $2 AND window_ms = $3 AND count > 0', [
+          key,
+          windowStart(now, windowMs),
+          windowMs,
+        ]);
       },
       async reset(key) {
         await run(pool, 'DELETE FROM rate_windows WHERE key = $1', [key]);
@@ -78,20 +89,27 @@ export function createPgSharedState(pool: pg.Pool): SharedState {
             return await fn();
           } finally {
             // If unlocking fails the connection is destroyed, which releases the lock server-side.
-            const unlocked = await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 1))', [key]).then(() => true, () => false);
+            const unlocked = await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 1))', [key]).then(
+              () => true,
+              () => false,
+            );
             client.release(!unlocked);
           }
         }),
     },
     leaders: {
       async tryLead(job, holder, ttlMs, now) {
-        const rows = await run(pool, {
-          name: 'lease_lead',
-          text: `INSERT INTO job_leases (job, holder, expires_at) VALUES ($1, $2, $3)
+        const rows = await run(
+          pool,
+          {
+            name: 'lease_lead',
+            text: `INSERT INTO job_leases (job, holder, expires_at) VALUES ($1, $2, $3)
                  ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
                    WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= $4
                  RETURNING holder`,
-        }, [job, holder, now + ttlMs, now]);
+          },
+          [job, holder, now + ttlMs, now],
+        );
         return rows.length > 0;
       },
       async release(job, holder) {

@@ -8,15 +8,7 @@ import { createOutboxWakeListener } from './notify';
 import { createOutboxNotifier, createPgOutbox, enqueueIn } from './outbox';
 import { createPgPool, isUnavailableError, run, withTransaction, type PgPoolOptions } from './pool';
 import { createPgAmocrmSources, createPgInstallations, createPgProviderChannels } from './amocrm';
-import {
-  createPgAccounts,
-  createPgConnections,
-  createPgConversations,
-  createPgMessages,
-  createPgReceipts,
-  getMessageByMsgid,
-  saveConnection,
-} from './repos';
+import { createPgAccounts, createPgConnections, createPgConversations, createPgMessages, createPgReceipts, getMessageByMsgid, saveConnection } from './repos';
 import { conversationJson, entriesJson, jsonOrNull, messageJson } from './rows';
 import { createPgSharedState } from './shared-state';
 
@@ -54,13 +46,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const gate = <T extends object>(repo: T): T => {
     const out = {} as Record<string, unknown>;
     for (const [k, v] of Object.entries(repo)) {
-      out[k] = typeof v === 'function'
-        ? async (...args: unknown[]) => {
-            if (closed) throw unavailableError('the store is closed');
-            await ready();
-            return (v as (...a: unknown[]) => unknown)(...args);
-          }
-        : v;
+      out[k] =
+        typeof v === 'function'
+          ? async (...args: unknown[]) => {
+              if (closed) throw unavailableError('the store is closed');
+              await ready();
+              return (v as (...a: unknown[]) => unknown)(...args);
+            }
+          : v;
     }
     return out as T;
   };
@@ -69,9 +62,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const repos = gate({
     async acceptInboundMessage(input: Parameters<Store['acceptInboundMessage']>[0]) {
       const { message } = input;
-      const [row] = await run(pool, { name: 'accept_inbound', text: 'SELECT amochan_accept_inbound($1::jsonb, $2::jsonb, $3::jsonb, $4) AS created' },
+      const [row] = await run(
+        pool,
+        { name: 'accept_inbound', text: 'SELECT amochan_accept_inbound($1::jsonb, $2::jsonb, $3::jsonb, $4) AS created' },
         [JSON.stringify(messageJson(message)), jsonOrNull(input.conversation && conversationJson(input.conversation)), entriesJson(input.outbox), input.now],
-        `message ${message.id} (or one of its outbox entries)`);
+        `message ${message.id} (or one of its outbox entries)`,
+      );
       if (row!.created === true) {
         if (input.outbox.length > 0) poke();
         return { created: true, message };
@@ -83,10 +79,18 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     async acceptWebhook(input: Parameters<Store['acceptWebhook']>[0]) {
       const r = input.receipt;
       const receipt = { key: r.key, scope_id: r.scopeId, kind: r.kind, raw: r.raw, received_at: r.receivedAt };
-      const [row] = await run(pool, { name: 'accept_webhook', text: 'SELECT amochan_accept_webhook($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5) AS duplicate' },
-        [JSON.stringify(receipt), jsonOrNull(input.message && messageJson(input.message)),
-          jsonOrNull(input.conversation && conversationJson(input.conversation)), entriesJson(input.outbox), input.now],
-        `webhook ${r.key} (its message or outbox entries)`);
+      const [row] = await run(
+        pool,
+        { name: 'accept_webhook', text: 'SELECT amochan_accept_webhook($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5) AS duplicate' },
+        [
+          JSON.stringify(receipt),
+          jsonOrNull(input.message && messageJson(input.message)),
+          jsonOrNull(input.conversation && conversationJson(input.conversation)),
+          entriesJson(input.outbox),
+          input.now,
+        ],
+        `webhook ${r.key} (its message or outbox entries)`,
+      );
       const duplicate = row!.duplicate === true;
       if (!duplicate && input.outbox.length > 0) poke();
       return { duplicate };

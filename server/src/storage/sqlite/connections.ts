@@ -47,9 +47,7 @@ export function createSqliteConnections(db: SqliteDatabase): SqliteConnections {
   const byAccount = db.prepare<[string], ConnectionRow>('SELECT * FROM connections WHERE amojo_account_id = ?');
   // scope_id is derived from the amojo account id, so at most one row matches in practice; the
   // ORDER BY only makes a (theoretical) tie deterministic and identical to the memory store.
-  const byScope = db.prepare<[string], ConnectionRow>(
-    'SELECT * FROM connections WHERE scope_id = ? ORDER BY updated_at DESC, amojo_account_id LIMIT 1',
-  );
+  const byScope = db.prepare<[string], ConnectionRow>('SELECT * FROM connections WHERE scope_id = ? ORDER BY updated_at DESC, amojo_account_id LIMIT 1');
   const connectedByLogin = db.prepare<[string], ConnectionRow>(
     `SELECT * FROM connections WHERE login = ? AND status = 'connected'
      ORDER BY connected_at DESC, amojo_account_id LIMIT 1`,

@@ -53,9 +53,7 @@ export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue)
        updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at`,
   );
   const get = db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?');
-  const byConversationId = db.prepare<[string, string], ConversationRow>(
-    'SELECT * FROM conversations WHERE login = ? AND conversation_id = ?',
-  );
+  const byConversationId = db.prepare<[string, string], ConversationRow>('SELECT * FROM conversations WHERE login = ? AND conversation_id = ?');
   const byAmojoChat = db.prepare<[string, string], ConversationRow>(
     'SELECT * FROM conversations WHERE scope_id = ? AND amojo_chat_id = ? ORDER BY created_at, id LIMIT 1',
   );

@@ -50,9 +50,7 @@ export function createSqliteMessages(db: SqliteDatabase, queue: WriteQueue): Sql
   );
   const get = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const byMsgid = db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE login = ? AND msgid = ?');
-  const byAmojoMsgId = db.prepare<[string], MessageRow>(
-    'SELECT * FROM messages WHERE amojo_msg_id = ? ORDER BY created_at, id LIMIT 1',
-  );
+  const byAmojoMsgId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE amojo_msg_id = ? ORDER BY created_at, id LIMIT 1');
   // One statement for every patch shape: a has_* flag says whether the field is being set, so
   // `lastError: null` clears while an absent field is left alone.
   const update = db.prepare(

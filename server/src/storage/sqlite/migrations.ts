@@ -66,9 +66,7 @@ export function runMigrations(db: Database, list: readonly Migration[] = migrati
   const known = ordered.length > 0 ? ordered[ordered.length - 1]!.version : 0;
 
   const apply = db.transaction((): MigrationResult => {
-    const done = new Set(
-      (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version),
-    );
+    const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
     const newest = Math.max(0, ...done);
     if (newest > known) {
       throw new ConfigError([

@@ -1,14 +1,5 @@
 import { StorageError } from '../errors';
-import type {
-  ClaimOptions,
-  MessagePatch,
-  NewOutboxEntry,
-  OutboxEffects,
-  OutboxDestination,
-  OutboxEntry,
-  OutboxRepo,
-  OutboxState,
-} from '../types';
+import type { ClaimOptions, MessagePatch, NewOutboxEntry, OutboxEffects, OutboxDestination, OutboxEntry, OutboxRepo, OutboxState } from '../types';
 import { deleteInBatches, fromJson, mapConstraintError, toJson, type SqliteDatabase } from './database';
 import type { WriteQueue } from './write-queue';
 
@@ -59,11 +50,7 @@ export interface SqliteOutbox {
  * `patchMessage` applies an effect's message patch inside the same transaction as the state change.
  * Writes go through the store's group-commit queue; each runs atomically in its own savepoint.
  */
-export function createSqliteOutbox(
-  db: SqliteDatabase,
-  queue: WriteQueue,
-  patchMessage: (id: string, patch: MessagePatch, now: number) => void,
-): SqliteOutbox {
+export function createSqliteOutbox(db: SqliteDatabase, queue: WriteQueue, patchMessage: (id: string, patch: MessagePatch, now: number) => void): SqliteOutbox {
   const insert = db.prepare(
     `INSERT INTO outbox (id, destination, kind, ordering_key, payload, message_id, state, attempts,
                          next_attempt_at, lease_until, last_error, created_at, updated_at)
@@ -72,8 +59,7 @@ export function createSqliteOutbox(
   );
   // Claimable = the head (lowest unfinished seq) of its key, and due. outbox_heads holds exactly the
   // heads (maintained by triggers), so this reads `limit` rows of a small index, not the backlog.
-  const headsSql = (where: string) =>
-    `SELECT seq FROM outbox_heads WHERE ${where} due_at <= ? ORDER BY due_at, seq LIMIT ?`;
+  const headsSql = (where: string) => `SELECT seq FROM outbox_heads WHERE ${where} due_at <= ? ORDER BY due_at, seq LIMIT ?`;
   const allHeads = db.prepare<[number, number], { seq: number }>(headsSql(''));
   const someHeads = new Map<string, ReturnType<typeof db.prepare<[number, number], { seq: number }>>>();
   // One statement per subset of destinations asked for (there are few), prepared on first use.
@@ -110,12 +96,8 @@ export function createSqliteOutbox(
   const counts = db.prepare<[], { destination: OutboxDestination; state: OutboxState; count: number }>(
     'SELECT destination, state, count FROM outbox_counts WHERE count > 0 ORDER BY destination, state',
   );
-  const undelivered = db.prepare<[], { n: number | null }>(
-    "SELECT SUM(count) AS n FROM outbox_counts WHERE state IN ('pending', 'leased')",
-  );
-  const purgeBatch = db.prepare(
-    `DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE state = 'done' AND updated_at < ? LIMIT ${PURGE_BATCH})`,
-  );
+  const undelivered = db.prepare<[], { n: number | null }>("SELECT SUM(count) AS n FROM outbox_counts WHERE state IN ('pending', 'leased')");
+  const purgeBatch = db.prepare(`DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE state = 'done' AND updated_at < ? LIMIT ${PURGE_BATCH})`);
 
   const enqueueSync = (entries: NewOutboxEntry[], now: number): void => {
     for (const e of entries) {

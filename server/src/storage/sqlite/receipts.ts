@@ -23,8 +23,7 @@ export function createSqliteReceipts(db: SqliteDatabase): SqliteReceipts {
   );
 
   return {
-    insertIfNewSync: (r) =>
-      insert.run({ key: r.key, scopeId: r.scopeId, kind: r.kind, raw: r.raw, receivedAt: r.receivedAt }).changes > 0,
+    insertIfNewSync: (r) => insert.run({ key: r.key, scopeId: r.scopeId, kind: r.kind, raw: r.raw, receivedAt: r.receivedAt }).changes > 0,
     repo: {
       async has(key) {
         return has.get(key) !== undefined;

@@ -11,7 +11,13 @@ const id = z.string().min(1);
 const url = z.string().regex(/^https?:\/\/\S+$/i, 'expected an http(s) URL');
 const whole = z.number().int().nonnegative();
 
-const source = z.object({ external_id: z.string().min(1).max(40).regex(/^[\x20-\x7e]+$/, 'expected printable ASCII') });
+const source = z.object({
+  external_id: z
+    .string()
+    .min(1)
+    .max(40)
+    .regex(/^[\x20-\x7e]+$/, 'expected printable ASCII'),
+});
 const profile = z.object({ phone: z.string().optional(), email: z.string().optional() });
 
 /** sender / receiver of new_message, user of create chat. */
