@@ -49,7 +49,9 @@ function createTracker(prefix) {
   let done = null;
   return {
     // Prefixes are [a-z0-9-] only, so they need no escaping.
-    pattern: new RegExp(`"msgid":"(${prefix}[^"]*)"`),
+    // Matches the provider msgid the fixture writes into the text (lib/fixtures.js), not amojo's
+    // msgid: the server sends amojo one derived from (account, msgid).
+    pattern: new RegExp(`"text":"Hello, this is message (${prefix}-\\d+) `),
     sentAt(msgid, t) {
       if (firstSent === null) firstSent = t;
       sent.set(msgid, t);

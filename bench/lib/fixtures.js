@@ -17,7 +17,9 @@ function providerMessage(i, { prefix, conversations, accountOf }) {
     conversation_id: `${prefix}-conv-${c}`,
     msgid: `${prefix}-${i}`,
     sender: { id: `${prefix}-cust-${c}`, name: `Customer ${c}` },
-    message: { type: 'text', text: `Hello, this is message ${i} about order #${100000 + c}. Is it still available?` },
+    // The text names the provider msgid: amojo sees a msgid derived from (account, msgid), so the
+    // bench recognises arrivals by this text, which every relay passes through unchanged.
+    message: { type: 'text', text: `Hello, this is message ${prefix}-${i} about order #${100000 + c}. Is it still available?` },
   });
 }
 
