@@ -1,8 +1,7 @@
 import pg from 'pg';
-import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 import { call } from '../support/http-client';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
-import { bearer, disjoint, leadIntervals, startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { bearer, disjoint, expectEveryMessageOnceInOrder, leadIntervals, startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { makeToken } from '../support/widget-harness';
 import { sleep, waitFor } from '../support/wait';
 
@@ -175,28 +174,7 @@ describePg('several instances on one PostgreSQL database', () => {
     await manager;
 
     // Exactly once, in order, per conversation.
-    const wanted = [...expected.values()].flatMap((e) => e.msgids.map((msgid) => amojoMsgidFor(e.login, msgid)));
-    const inAmojo = () =>
-      LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
-    await waitFor(
-      () => {
-        const ids = new Set(inAmojo().map((m) => m.clientMsgId));
-        return wanted.every((id) => ids.has(id));
-      },
-      'every accepted message in amojo',
-      60_000,
-      100,
-    );
-    expect(inAmojo()).toHaveLength(wanted.length);
-    for (const [conversationId, { login, msgids }] of expected) {
-      const scopeId = cluster.scopes.get(login)!;
-      const chat = cluster.emulator.control.listChats(scopeId).find((c) => c.conversationId === conversationId)!;
-      const order = cluster.emulator.control
-        .listMessages({ scopeId, chatId: chat.id })
-        .filter((m) => m.clientMsgId !== null)
-        .map((m) => m.clientMsgId);
-      expect(order).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
-    }
+    const reachedAmojo = await expectEveryMessageOnceInOrder(cluster, expected, LOGINS);
     // Every manager reply reached the provider, as one event (repeats share the event id).
     await waitFor(() => replies.every((id) => cluster.provider.countFor(id) >= 1), 'every reply at the provider', 60_000, 100);
     for (const id of replies) {
@@ -211,7 +189,7 @@ describePg('several instances on one PostgreSQL database', () => {
     expect(intervals.length).toBeGreaterThanOrEqual(2);
     expect(disjoint(intervals)).toBe(true);
     console.log(
-      `multi-instance: ${wanted.length} messages accepted (${statuses.length} POSTs, ${statuses.filter((s) => s !== 202).length} retried), ` +
+      `multi-instance: ${reachedAmojo} messages accepted (${statuses.length} POSTs, ${statuses.filter((s) => s !== 202).length} retried), ` +
         `${replies.length} manager replies, ${intervals.length} reconciler leadership terms, ${cluster.provider.deliveries.length} provider deliveries`,
     );
   });

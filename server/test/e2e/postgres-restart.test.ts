@@ -1,7 +1,6 @@
-import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 import { call } from '../support/http-client';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
-import { bearer, startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { bearer, expectEveryMessageOnceInOrder, startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { sleep, waitFor } from '../support/wait';
 
@@ -133,29 +132,7 @@ describePg('PostgreSQL restart mid-burst', () => {
     for (let i = 0; i < 2; i++)
       await waitFor(async () => (await call(`${cluster.url(i)}/readyz`, 'GET')).status === 200, `instance ${i} ready again`, 15_000, 100);
 
-    const wanted = [...expected.values()].flatMap((e) => e.msgids.map((msgid) => amojoMsgidFor(e.login, msgid)));
-    const inAmojo = () =>
-      LOGINS.flatMap((login) => cluster.emulator.control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
-    await waitFor(
-      () => {
-        const ids = new Set(inAmojo().map((m) => m.clientMsgId));
-        return wanted.every((id) => ids.has(id));
-      },
-      'every accepted message in amojo',
-      60_000,
-      100,
-    );
-    expect(inAmojo()).toHaveLength(wanted.length);
-    for (const [conversationId, { login, msgids }] of expected) {
-      const scopeId = cluster.scopes.get(login)!;
-      const chat = cluster.emulator.control.listChats(scopeId).find((c) => c.conversationId === conversationId)!;
-      expect(
-        cluster.emulator.control
-          .listMessages({ scopeId, chatId: chat.id })
-          .filter((m) => m.clientMsgId !== null)
-          .map((m) => m.clientMsgId),
-      ).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
-    }
+    const reachedAmojo = await expectEveryMessageOnceInOrder(cluster, expected, LOGINS);
     await waitFor(
       () => replies.every((id) => cluster.provider.countFor(id) >= 1),
       "every reply at the provider (the outage's via the reconciler)",
@@ -166,7 +143,7 @@ describePg('PostgreSQL restart mid-burst', () => {
       expect(new Set(cluster.provider.deliveries.filter((d) => d.type === 'message.created' && d.dataId === id).map((d) => d.eventId)).size).toBe(1);
     }
     console.log(
-      `postgres restart: ${wanted.length} messages accepted, ${unavailable.length} answers 503 + Retry-After during a ${OUTAGE_MS} ms outage, ${replies.length} manager replies delivered`,
+      `postgres restart: ${reachedAmojo} messages accepted, ${unavailable.length} answers 503 + Retry-After during a ${OUTAGE_MS} ms outage, ${replies.length} manager replies delivered`,
     );
   });
 });

@@ -6,7 +6,8 @@ import { startRecordingProvider, WEBHOOK_SECRET, type RecordingProvider } from '
 import { startRoundRobin, type RoundRobin } from './round-robin';
 import { assertBuilt, makeTempDir, pointHooksAt, runCliProcess, serverEnv, startServerProcess, type ServerProcess } from './server-process';
 import { makeToken, tokenEnv } from './widget-harness';
-import { sleep } from './wait';
+import { amojoMsgidFor } from '../../src/services/amojo-msgid';
+import { sleep, waitFor } from './wait';
 
 /**
  * Several built servers as real processes on one PostgreSQL database, behind a round-robin front
@@ -122,4 +123,37 @@ export function leadIntervals(logs: Array<Record<string, unknown>>, job: string,
 export function disjoint(intervals: Array<[number, number]>): boolean {
   const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
   return sorted.every((iv, k) => k === 0 || iv[0] >= sorted[k - 1]![1]);
+}
+
+/** The messages each conversation was sent with, in the order their 202s came back. */
+export type SentMessages = Map<string, { login: string; msgids: string[] }>;
+
+/**
+ * Every accepted message reached amojo exactly once, and each conversation's in the order it was
+ * accepted. amojo knows them by the msgid derived from (login, msgid). Returns how many there were.
+ */
+export async function expectEveryMessageOnceInOrder(cluster: PgCluster, expected: SentMessages, logins: readonly string[]): Promise<number> {
+  const control = cluster.emulator.control;
+  const wanted = [...expected.values()].flatMap((e) => e.msgids.map((msgid) => amojoMsgidFor(e.login, msgid)));
+  const inAmojo = () => logins.flatMap((login) => control.listMessages({ scopeId: cluster.scopes.get(login)! }).filter((m) => m.clientMsgId !== null));
+  await waitFor(
+    () => {
+      const ids = new Set(inAmojo().map((m) => m.clientMsgId));
+      return wanted.every((id) => ids.has(id));
+    },
+    'every accepted message in amojo',
+    60_000,
+    100,
+  );
+  expect(inAmojo()).toHaveLength(wanted.length);
+  for (const [conversationId, { login, msgids }] of expected) {
+    const scopeId = cluster.scopes.get(login)!;
+    const chat = control.listChats(scopeId).find((c) => c.conversationId === conversationId)!;
+    const order = control
+      .listMessages({ scopeId, chatId: chat.id })
+      .filter((m) => m.clientMsgId !== null)
+      .map((m) => m.clientMsgId);
+    expect(order).toEqual(msgids.map((msgid) => amojoMsgidFor(login, msgid)));
+  }
+  return wanted.length;
 }

@@ -1,5 +1,5 @@
+import { signHook as signHookForAmojo } from '@amochan/amojo/testing';
 import { randomUUID } from 'node:crypto';
-import { signWebhookBody } from '@amochan/amojo';
 import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
 import { loadConfig } from '../../src/config';
 import type { AppDeps } from '../../src/deps';
@@ -84,8 +84,8 @@ export async function createRelayHarness(options: HarnessOptions = {}): Promise<
 
 /** A hook body signed with the channel secret, as amojo sends it. */
 export function signHook(body: unknown, secret: string): { raw: string; signature: string } {
-  const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  return { raw, signature: signWebhookBody(raw, secret) };
+  const signed = signHookForAmojo(body, secret);
+  return { raw: signed.body, signature: signed.headers['X-Signature'] };
 }
 
 /** A message hook as amojo sends it for a manager's answer in an existing chat. */
