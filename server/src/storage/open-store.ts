@@ -17,8 +17,9 @@ const EXAMPLE = 'use sqlite:<path> (e.g. sqlite:./data/amochan.sqlite), postgres
 /** What openStore returns: the Store plus the cross-instance wake hook. */
 export interface OpenedStore extends Store {
   /**
-   * Present where work can be committed by another process (PostgreSQL): cb runs when any instance
-   * commits outbox work, so a worker can wake at once instead of waiting for its next poll.
+   * Present where work can be committed by another process (PostgreSQL): cb runs when another
+   * instance commits outbox work, so a worker can wake at once instead of waiting for its next poll
+   * (this process's own commits wake its worker directly, through the services' WakeSignal).
    */
   onOutboxWork?(cb: () => void): () => void;
 }

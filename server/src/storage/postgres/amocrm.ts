@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AmocrmSource, AmocrmSourceRepo, Installation, InstallationRepo, ProviderChannel, ProviderChannelRepo } from '../amocrm-types';
 import { StorageError } from '../errors';
-import { run, withTransaction } from './pool';
+import { lookup, rowLookup, run, withTransaction } from './pool';
 
 type Row = Record<string, unknown>;
 
@@ -24,6 +24,8 @@ const SAVE_INSTALLATION = `INSERT INTO amocrm_installations (amocrm_account_id, 
     expires_at = excluded.expires_at, status = excluded.status, installed_at = excluded.installed_at,
     updated_at = excluded.updated_at`;
 
+const INSTALLATION_BY_AMOJO_ID = rowLookup('installation_by_amojo_id', 'amocrm_installations', 'amojo_id = $1');
+
 export function createPgInstallations(pool: pg.Pool): InstallationRepo {
   const one = async (sql: string, values: unknown[]) => {
     const [r] = await run(pool, sql, values);
@@ -39,7 +41,10 @@ export function createPgInstallations(pool: pg.Pool): InstallationRepo {
       );
     },
     get: (id) => one('SELECT * FROM amocrm_installations WHERE amocrm_account_id = $1', [id]),
-    getByAmojoId: (amojoId) => one('SELECT * FROM amocrm_installations WHERE amojo_id = $1', [amojoId]),
+    getByAmojoId: async (amojoId) => {
+      const [r] = await lookup(pool, INSTALLATION_BY_AMOJO_ID, [amojoId]);
+      return r ? toInstallation(r) : null;
+    },
     async list() {
       return (await run(pool, 'SELECT * FROM amocrm_installations ORDER BY amocrm_account_id')).map(toInstallation);
     },

@@ -5,6 +5,7 @@ import { connect, mapPgError } from './pool';
 import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './schema';
 import { pgAmocrmSchemaSql } from './schema-amocrm';
 import { pgFunctionsSql } from './schema-functions';
+import { pgLeaseBatchSql } from './schema-lease-batch';
 
 /**
  * Numbered, append-only, same versions and names as SQLite's where they overlap (a database at
@@ -27,6 +28,8 @@ export const pgMigrations: readonly Migration[] = [
           ALTER TABLE amocrm_sources DROP CONSTRAINT amocrm_sources_state_check,
             ADD CONSTRAINT amocrm_sources_state_check CHECK (state IN ('pending', 'created', 'deleting', 'error'));`,
   },
+  // No SQLite twin (functions only): SQLite's next migration skips 7.
+  { version: 7, name: 'batched outbox completions, plpgsql helpers', sql: pgLeaseBatchSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);

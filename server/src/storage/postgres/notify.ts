@@ -2,7 +2,7 @@ import pg from 'pg';
 import { OUTBOX_CHANNEL } from './outbox';
 
 export interface OutboxWakeListener {
-  /** Registers cb, called (at most once per burst of notifications) when any instance commits due work. */
+  /** Registers cb, called when another store (instance, CLI) commits due work. */
   add(cb: () => void): () => void;
   close(): Promise<void>;
 }
@@ -11,8 +11,9 @@ export interface OutboxWakeListener {
  * One dedicated LISTEN connection per store (LISTEN is per session, so it cannot use the pool).
  * It connects on the first subscriber and reconnects with backoff after the server goes away;
  * after a reconnect it wakes everyone once, since notifications sent meanwhile were lost.
+ * Notifications carrying `ownToken` (this store's own, see createOutboxNotifier) are ignored.
  */
-export function createOutboxWakeListener(connectionString: string, onError?: (err: Error) => void): OutboxWakeListener {
+export function createOutboxWakeListener(connectionString: string, ownToken: string, onError?: (err: Error) => void): OutboxWakeListener {
   const callbacks = new Set<() => void>();
   let client: pg.Client | null = null;
   let closed = false;
@@ -40,7 +41,9 @@ export function createOutboxWakeListener(connectionString: string, onError?: (er
   const connect = async (reconnect: boolean) => {
     const c = new pg.Client({ connectionString, keepAlive: true });
     client = c;
-    c.on('notification', wakeAll);
+    c.on('notification', (n) => {
+      if (n.payload !== ownToken) wakeAll();
+    });
     c.on('error', (err) => {
       onError?.(err);
       if (client === c) client = null;

@@ -1,34 +1,42 @@
 import type pg from 'pg';
 import { StorageError } from '../errors';
 import type { NewOutboxEntry, OutboxDestination, OutboxEffects, OutboxEntry, OutboxRepo, OutboxState } from '../types';
-import { run, type Queryable } from './pool';
+import { createCompletionBatcher } from './completion-batch';
+import { isUnavailableError, run, type Queryable } from './pool';
 import { deleteInBatches } from './repos';
-import { entriesJson, jsonOrNull, toEntry } from './rows';
+import { entriesJson, entryRows, toEntry } from './rows';
 
 const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider', 'amocrm'];
 /** The channel a commit that adds due work notifies; every instance's store LISTENs on it. */
 export const OUTBOX_CHANNEL = 'amochan_outbox';
 
-const NOTIFY = { name: 'outbox_notify', text: `SELECT pg_notify('${OUTBOX_CHANNEL}', '')` };
+const NOTIFY_GAP_MS = 5;
 
 /**
  * Sends NOTIFY after commits that added or unblocked work, coalesced: at most one in flight per
  * store, plus one more if work was committed meanwhile. NOTIFY is never sent inside the writing
  * transaction: PostgreSQL serialises the commits of notifying transactions on one global lock,
- * which would cap intake at one commit per disk flush.
+ * which would cap intake at one commit per disk flush. It goes over the queue pool (asynchronous
+ * commit: a notification is only a hint, sent at commit whether or not the commit is on disk yet).
+ *
+ * The payload is this store's token: its own listener ignores it, since this process wakes its
+ * worker directly (services after intake, the worker after each delivery) and the echo would only
+ * cost it a second, empty claim per commit.
  */
-export function createOutboxNotifier(pool: pg.Pool): () => void {
+export function createOutboxNotifier(pool: pg.Pool, token: string): () => void {
   let inFlight = false;
   let again = false;
   const send = (): void => {
     inFlight = true;
     again = false;
     pool
-      .query(NOTIFY.text)
+      .query({ name: 'outbox_notify', text: 'SELECT pg_notify($1, $2)', values: [OUTBOX_CHANNEL, token] })
       .catch(() => undefined)
       .finally(() => {
-        inFlight = false;
-        if (again) send();
+        // Under load, at most one NOTIFY per NOTIFY_GAP_MS: another instance learns of new work
+        // that much later at worst, and each one is a transaction and a wake-up of every listener.
+        if (again) setTimeout(send, NOTIFY_GAP_MS).unref();
+        else inFlight = false;
       });
   };
   return () => {
@@ -48,44 +56,95 @@ export async function enqueueIn(db: Queryable, entries: NewOutboxEntry[], now: n
   );
 }
 
+const RESCHEDULE = {
+  name: 'outbox_reschedule',
+  text: `UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_until = NULL, last_error = $3, updated_at = $4
+         WHERE id = $1 AND state IN ('pending', 'leased') RETURNING seq`,
+};
+
 /**
  * A claimable entry is due and the head of its key (is_head: no earlier unfinished entry with that
- * key; kept by migration 5's functions under the key's lock). FOR UPDATE SKIP LOCKED lets N claimers on N instances take disjoint rows without waiting; a row
- * another claimer leased meanwhile is re-checked on its new version (due_at moved to the lease's
- * end) and dropped. A key's later entries stay blocked while its head is leased anywhere, so one
- * conversation is in flight on at most one instance at a time.
+ * key; kept by the functions of migrations 5 and 7 under the key's lock). FOR UPDATE SKIP LOCKED
+ * lets N claimers on N instances take disjoint rows without waiting; a row another claimer leased
+ * meanwhile is re-checked on its new version (due_at moved to the lease's end) and dropped. A key's
+ * later entries stay blocked while its head is leased anywhere, so one conversation is in flight on
+ * at most one instance at a time. The update finds the claimed rows by `seq = ANY`, one probe of
+ * the primary key each: as a join the planner may hash it and read the whole table per claim.
  */
 const CLAIM = {
   name: 'outbox_claim',
   text: `WITH c AS (
            SELECT o.seq, o.due_at FROM outbox o
            WHERE o.is_head AND o.state IN ('pending', 'leased') AND o.due_at <= $1 AND o.destination = ANY($2::text[])
-           ORDER BY o.due_at, o.seq LIMIT $3 FOR UPDATE OF o SKIP LOCKED)
-         UPDATE outbox o SET state = 'leased', lease_until = $4, attempts = o.attempts + 1, updated_at = $1
-         FROM c WHERE o.seq = c.seq RETURNING o.*, c.due_at AS claim_due`,
+           ORDER BY o.due_at, o.seq LIMIT $3 FOR UPDATE OF o SKIP LOCKED),
+         u AS (
+           UPDATE outbox o SET state = 'leased', lease_until = $4, attempts = o.attempts + 1, updated_at = $1
+           WHERE o.seq = ANY (ARRAY(SELECT seq FROM c)) RETURNING o.*)
+         SELECT u.*, c.due_at AS claim_due FROM u JOIN c ON c.seq = u.seq`,
 };
 
-export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
+/** One completion as amochan_finish_many takes it (see completion-batch.ts). */
+interface Completion {
+  id: string;
+  state: 'done' | 'dead';
+  error: string | null;
+  now: number;
+  patch_id: string | null;
+  patch: unknown;
+  entries: ReturnType<typeof entryRows>;
+}
+type FinishOutcome = 'finished' | 'already' | 'missing';
+
+const FINISH_MANY = { name: 'outbox_finish_many', text: 'SELECT amochan_finish_many($1::jsonb) AS outcomes' };
+/** More than a worker's concurrency (32 by default) ever has outstanding at once. */
+const MAX_COMPLETION_BATCH = 256;
+
+export interface PgOutbox extends OutboxRepo {
+  /** Waits until every completion submitted so far has been written (or failed): before closing the pools. */
+  drain(): Promise<void>;
+}
+
+/**
+ * `pool` serves enqueues and reads; `queuePool` the queue's own statements (claim, complete, kill,
+ * reschedule, the undelivered count), whose sessions commit asynchronously and never use bitmap
+ * scans (pool.ts, QUEUE_SESSION; store.ts says why asynchronous commit is safe here), so a burst
+ * of intake cannot starve the worker of connections, nor the worker the intake.
+ */
+export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, poke: () => void): PgOutbox {
   const mustExist = async (db: Queryable, id: string) => {
     const [row] = await run(db, { name: 'outbox_state', text: 'SELECT state FROM outbox WHERE id = $1' }, [id]);
     if (!row) throw new StorageError('not_found', `outbox entry ${id} does not exist`);
     return row.state as OutboxState;
   };
+  const completions = createCompletionBatcher<Completion, FinishOutcome>({
+    maxBatch: MAX_COMPLETION_BATCH,
+    isUnavailable: isUnavailableError,
+    async write(items) {
+      const [row] = await run(
+        queuePool,
+        FINISH_MANY,
+        [JSON.stringify(items)],
+        `outbox entries enqueued on finishing ${items.map((i) => i.id).join(', ')}`,
+      );
+      const outcomes = row!.outcomes as FinishOutcome[];
+      // The keys' next entries may have become claimable (on any instance).
+      if (outcomes.includes('finished')) poke();
+      return outcomes;
+    },
+  });
   // Idempotent: finishing an entry that is already finished (a lease taken over) applies nothing.
-  // One statement (amochan_finish), so the state change and its effects commit together.
+  // The state change and its effects commit together (one statement, amochan_finish_many).
   const finish = async (id: string, state: 'done' | 'dead', error: string | null, now: number, effects?: OutboxEffects) => {
-    const [row] = await run(
-      pool,
-      {
-        name: 'outbox_finish',
-        text: 'SELECT amochan_finish($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) AS outcome',
-      },
-      [id, state, error, now, effects?.message?.id ?? null, jsonOrNull(effects?.message?.patch), entriesJson(effects?.enqueue ?? [])],
-      `outbox entries enqueued on finishing ${id}`,
-    );
-    if (row!.outcome === 'missing') throw new StorageError('not_found', `outbox entry ${id} does not exist`);
-    // The key's next entry may have become claimable (on any instance).
-    if (row!.outcome === 'finished') poke();
+    const outcome = await completions.submit({
+      id,
+      state,
+      error,
+      now,
+      patch_id: effects?.message?.id ?? null,
+      patch: effects?.message?.patch ?? null,
+      entries: entryRows(effects?.enqueue ?? []),
+    });
+    if (outcome === 'missing') throw new StorageError('not_found', `outbox entry ${id} does not exist`);
   };
 
   return {
@@ -97,19 +156,14 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
       const wanted = o.destinations ?? DESTINATIONS;
       const only = DESTINATIONS.filter((d) => wanted.includes(d));
       if (only.length === 0 || o.limit <= 0) return [];
-      const rows = await run(pool, CLAIM, [o.now, only, Math.trunc(o.limit), o.now + o.leaseMs]);
+      const rows = await run(queuePool, CLAIM, [o.now, only, Math.trunc(o.limit), o.now + o.leaseMs]);
       return rows.sort((a, b) => (a.claim_due as number) - (b.claim_due as number) || (a.seq as number) - (b.seq as number)).map(toEntry);
     },
     complete: (id, now, effects) => finish(id, 'done', null, now, effects),
     kill: (id, error, now, effects) => finish(id, 'dead', error, now, effects),
     async reschedule(id, nextAttemptAt, error, now) {
-      const rows = await run(
-        pool,
-        `UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_until = NULL, last_error = $3, updated_at = $4
-        WHERE id = $1 AND state IN ('pending', 'leased') RETURNING seq`,
-        [id, nextAttemptAt, error, now],
-      );
-      if (rows.length === 0) await mustExist(pool, id);
+      const rows = await run(queuePool, RESCHEDULE, [id, nextAttemptAt, error, now]);
+      if (rows.length === 0) await mustExist(queuePool, id);
     },
     async retry(id, now) {
       const [r] = await run(pool, 'SELECT amochan_revive($1, $2) AS n', [id, now]);
@@ -141,7 +195,7 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
       return rows.map((r) => ({ destination: r.destination as OutboxDestination, state: r.state as OutboxState, count: r.count as number }));
     },
     async countUndelivered() {
-      const [r] = await run(pool, { name: 'outbox_undelivered', text: "SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'leased')" });
+      const [r] = await run(queuePool, { name: 'outbox_undelivered', text: "SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'leased')" });
       return r!.n as number;
     },
     purgeDone: (olderThan) =>
@@ -151,5 +205,6 @@ export function createPgOutbox(pool: pg.Pool, poke: () => void): OutboxRepo {
         (SELECT seq FROM outbox WHERE state = 'done' AND updated_at < $1 ORDER BY updated_at LIMIT 5000)`,
         [olderThan],
       ),
+    drain: () => completions.drain(),
   };
 }

@@ -10,7 +10,7 @@ import type {
   StoredMessage,
   WebhookReceiptRepo,
 } from '../types';
-import { mapPgError, run, type Queryable } from './pool';
+import { lookup, mapPgError, rowLookup, run, type Queryable } from './pool';
 import { toConnection, toConversation, toMessage } from './rows';
 
 const PURGE_BATCH = 5000;
@@ -60,6 +60,12 @@ export async function saveConnection(db: Queryable, c: Connection): Promise<void
   ]);
 }
 
+const CONNECTED_BY_LOGIN = rowLookup(
+  'connection_by_login',
+  'connections',
+  `login = $1 AND status = 'connected' ORDER BY connected_at DESC, amojo_account_id COLLATE "C" LIMIT 1`,
+);
+
 export function createPgConnections(pool: pg.Pool): ConnectionRepo {
   const one = async (sql: string, values: unknown[]) => {
     const [r] = await run(pool, sql, values);
@@ -69,12 +75,10 @@ export function createPgConnections(pool: pg.Pool): ConnectionRepo {
     save: (c) => saveConnection(pool, c),
     getByAmojoAccount: (id) => one('SELECT * FROM connections WHERE amojo_account_id = $1', [id]),
     getByScope: (scopeId) => one('SELECT * FROM connections WHERE scope_id = $1 ORDER BY updated_at DESC, amojo_account_id COLLATE "C" LIMIT 1', [scopeId]),
-    getConnectedByLogin: (login) =>
-      one(
-        `SELECT * FROM connections WHERE login = $1 AND status = 'connected'
-           ORDER BY connected_at DESC, amojo_account_id COLLATE "C" LIMIT 1`,
-        [login],
-      ),
+    getConnectedByLogin: async (login) => {
+      const [r] = await lookup(pool, CONNECTED_BY_LOGIN, [login]);
+      return r ? toConnection(r) : null;
+    },
     async list() {
       return (await run(pool, 'SELECT * FROM connections ORDER BY amojo_account_id COLLATE "C"')).map(toConnection);
     },
@@ -114,15 +118,26 @@ export async function saveConversation(db: Queryable, c: Conversation): Promise<
   );
 }
 
+const CONVERSATION_BY_ID = rowLookup('conversation_by_id', 'conversations', 'id = $1');
+const CONVERSATION_BY_CONVERSATION_ID = rowLookup('conversation_by_cid', 'conversations', 'login = $1 AND conversation_id = $2');
+const SET_AMOJO_CHAT = {
+  name: 'conversation_set_chat',
+  text: 'UPDATE conversations SET amojo_chat_id = $2, client_ref_id = COALESCE(client_ref_id, $3), updated_at = $4 WHERE id = $1',
+};
+
 export function createPgConversations(pool: pg.Pool): ConversationRepo {
   const one = async (sql: string, values: unknown[]) => {
     const [r] = await run(pool, sql, values);
     return r ? toConversation(r) : null;
   };
+  const named = async (query: pg.QueryConfig, values: unknown[]) => {
+    const [r] = await lookup(pool, query, values);
+    return r ? toConversation(r) : null;
+  };
   return {
     save: (c) => saveConversation(pool, c),
-    get: (id) => one('SELECT * FROM conversations WHERE id = $1', [id]),
-    getByConversationId: (login, cid) => one('SELECT * FROM conversations WHERE login = $1 AND conversation_id = $2', [login, cid]),
+    get: (id) => named(CONVERSATION_BY_ID, [id]),
+    getByConversationId: (login, cid) => named(CONVERSATION_BY_CONVERSATION_ID, [login, cid]),
     getByAmojoChatId: (scopeId, chat) =>
       one('SELECT * FROM conversations WHERE scope_id = $1 AND amojo_chat_id = $2 ORDER BY created_at, id COLLATE "C" LIMIT 1', [scopeId, chat]),
     findPendingByPhone: (login, phone) =>
@@ -142,12 +157,7 @@ export function createPgConversations(pool: pg.Pool): ConversationRepo {
       await run(pool, { name: 'conversation_touch', text: 'UPDATE conversations SET last_activity_at = $1 WHERE id = $2 AND last_activity_at < $1' }, [at, id]);
     },
     async setAmojoChat(id, chat, now) {
-      await run(pool, `UPDATE conversations SET amojo_chat_id = $2, client_ref_id = COALESCE(client_ref_id, $3), updated_at = $4 WHERE id = $1`, [
-        id,
-        chat.amojoChatId,
-        chat.clientRefId ?? null,
-        now,
-      ]);
+      await run(pool, SET_AMOJO_CHAT, [id, chat.amojoChatId, chat.clientRefId ?? null, now]);
     },
   };
 }
@@ -182,8 +192,10 @@ export async function updateMessage(db: Queryable, id: string, p: MessagePatch, 
   ]);
 }
 
+const MESSAGE_BY_MSGID = rowLookup('message_by_msgid', 'messages', 'login = $1 AND msgid = $2');
+
 export async function getMessageByMsgid(db: Queryable, login: string, msgid: string): Promise<StoredMessage | null> {
-  const [r] = await run(db, { name: 'message_by_msgid', text: 'SELECT * FROM messages WHERE login = $1 AND msgid = $2' }, [login, msgid]);
+  const [r] = await lookup(db, MESSAGE_BY_MSGID, [login, msgid]);
   return r ? toMessage(r) : null;
 }
 

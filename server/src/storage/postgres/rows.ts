@@ -100,18 +100,19 @@ export const conversationJson = (c: Conversation) => ({
   last_activity_at: c.lastActivityAt,
 });
 
-export const entriesJson = (entries: readonly NewOutboxEntry[]): string =>
-  JSON.stringify(
-    entries.map((e) => ({
-      id: e.id,
-      destination: e.destination,
-      kind: e.kind,
-      ordering_key: e.orderingKey,
-      payload: toJson(e.payload),
-      message_id: e.messageId ?? null,
-      next_attempt_at: e.nextAttemptAt ?? null,
-    })),
-  );
+/** Outbox entries as amochan_enqueue takes them (column names; the payload as its stored text). */
+export const entryRows = (entries: readonly NewOutboxEntry[]) =>
+  entries.map((e) => ({
+    id: e.id,
+    destination: e.destination,
+    kind: e.kind,
+    ordering_key: e.orderingKey,
+    payload: toJson(e.payload),
+    message_id: e.messageId ?? null,
+    next_attempt_at: e.nextAttemptAt ?? null,
+  }));
+
+export const entriesJson = (entries: readonly NewOutboxEntry[]): string => JSON.stringify(entryRows(entries));
 
 /** null stays SQL NULL (not the JSON null) so `IF x IS NOT NULL` in the functions means "given". */
 export const jsonOrNull = (value: object | undefined): string | null => (value === undefined ? null : JSON.stringify(value));

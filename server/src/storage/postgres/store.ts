@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { conflictError, unavailableError } from '../errors';
 import type { SharedState } from '../shared-state-types';
@@ -12,7 +13,13 @@ import { createPgAccounts, createPgConnections, createPgConversations, createPgM
 import { conversationJson, entriesJson, jsonOrNull, messageJson } from './rows';
 import { createPgSharedState } from './shared-state';
 
-export type PostgresStoreOptions = PgPoolOptions;
+export interface PostgresStoreOptions extends PgPoolOptions {
+  /** Connections for the outbox queue's statements, besides `poolSize` (see below). */
+  queuePoolSize?: number;
+}
+
+/** Claims, batched completions, NOTIFY and the undelivered count run one at a time each; reschedules share them. */
+const DEFAULT_QUEUE_POOL_SIZE = 4;
 
 export interface PostgresStore extends Store {
   /** For benchmarks, diagnostics and copy-store; services use the repos. */
@@ -20,7 +27,10 @@ export interface PostgresStore extends Store {
   readonly shared: SharedState;
   /** Resolves once the schema is migrated; rejects (and is retried on the next call) while the database is away. */
   ready(): Promise<MigrationResult>;
-  /** cb runs whenever any instance commits outbox work (LISTEN/NOTIFY); returns an unsubscribe. */
+  /**
+   * cb runs whenever another instance (or the CLI) commits outbox work (LISTEN/NOTIFY); this
+   * store's own commits are not echoed: its process wakes its worker itself. Returns an unsubscribe.
+   */
   onOutboxWork(cb: () => void): () => void;
 }
 
@@ -31,8 +41,27 @@ export interface PostgresStore extends Store {
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
   const pool = createPgPool(options);
-  const listener = createOutboxWakeListener(options.connectionString, options.onIdleError);
-  const poke = createOutboxNotifier(pool);
+  /*
+   * The outbox queue's statements (claim, complete, kill, reschedule, NOTIFY, the undelivered
+   * count) have connections of their own, so neither intake nor the worker can starve the other of
+   * connections, and their sessions commit asynchronously (pool.ts, QUEUE_SESSION): a commit returns once its WAL is written to PostgreSQL's
+   * buffers, without waiting for the flush to disk (at most ~3 × wal_writer_delay later). What a
+   * database crash can lose is then the newest few hundred ms of bookkeeping, never intake: every
+   * intake commit is synchronous and flushes the WAL up to itself, bookkeeping committed before it
+   * included, and recovery replays a prefix of the WAL, so what is lost is always the newest
+   * bookkeeping as a whole. An entry whose claim or completion was lost is delivered again after
+   * its lease, and receivers deduplicate (amojo by msgid, providers by event id). A completion's
+   * effects (the message's status, follow-up entries) commit with it, so they are lost or kept
+   * together with it, and the redelivery produces them again. Per-conversation order holds: the
+   * next entry of a key only becomes claimable by the commit of its predecessor's completion, so a
+   * lost completion takes every later claim and completion of that key with it (they come later
+   * in the WAL), and the key is delivered again from the lost one on, in order; receivers drop the
+   * repeats. docs/operations.md says the same for operators.
+   */
+  const queuePool = createPgPool({ ...options, poolSize: options.queuePoolSize ?? DEFAULT_QUEUE_POOL_SIZE }, { queue: true });
+  const token = randomUUID();
+  const listener = createOutboxWakeListener(options.connectionString, token, options.onIdleError);
+  const poke = createOutboxNotifier(queuePool, token);
   const shared = createPgSharedState(pool);
   let migrated: Promise<MigrationResult> | null = null;
   const ready = (): Promise<MigrationResult> => {
@@ -104,13 +133,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
   });
 
+  const outbox = createPgOutbox(pool, queuePool, poke);
   return {
     pool,
     accounts: gate(createPgAccounts(pool)),
     connections: gate(createPgConnections(pool)),
     conversations: gate(createPgConversations(pool)),
     messages: gate(createPgMessages(pool)),
-    outbox: gate(createPgOutbox(pool, poke)),
+    outbox: gate(outbox),
     receipts: gate(createPgReceipts(pool)),
     installations: gate(createPgInstallations(pool)),
     providerChannels: gate(createPgProviderChannels(pool)),
@@ -127,8 +157,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     async close() {
       if (closed) return;
       closed = true;
+      // Completions already submitted are written before the pools go.
+      await outbox.drain();
       await listener.close();
-      await pool.end();
+      await Promise.all([pool.end(), queuePool.end()]);
     },
   };
 }
