@@ -5,6 +5,7 @@ import type { OutboxEntry, Store } from '../storage/types';
 import type { DeliveryStatusEntryPayload, EditEntryPayload, NewMessageEntryPayload, ReactEntryPayload, TypingEntryPayload } from '../storage/amojo-entries';
 import { delivered, permanent, retryable, type DeliveryFailure, type DeliveryHandler, type DeliveryResult, type FailedMessageEvents } from './types';
 import { findSentMessageId } from './find-sent-message';
+import { createKnownChats, type KnownChats } from './known-chats';
 
 /**
  * Delivers entries bound for amojo through the SDK client: new_message (creating the chat first
@@ -21,6 +22,8 @@ export interface AmojoDeliveryOptions {
   failedMessages?: FailedMessageEvents | undefined;
   /** A typing indicator older than this is pointless: dropped instead of sent late. */
   typingTtlMs?: number;
+  /** Chats already known by conversation (known-chats.ts); one per worker by default. */
+  knownChats?: KnownChats;
 }
 
 export const DEFAULT_TYPING_TTL_MS = 30_000;
@@ -38,16 +41,25 @@ export function failureFromAmojoError(err: unknown): DeliveryFailure {
 
 export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHandler {
   const { amojo, store, clock } = options;
+  const chats = options.knownChats ?? createKnownChats();
   const typingTtlMs = options.typingTtlMs ?? DEFAULT_TYPING_TTL_MS;
 
   async function ensureChat(p: NewMessageEntryPayload): Promise<string | null> {
+    const known = chats.get(p.scopeId, p.conversationRef);
+    if (known) return known;
     const conversation = await store.conversations.get(p.conversationRef);
-    if (conversation?.amojoChatId) return conversation.amojoChatId;
+    if (conversation?.amojoChatId) {
+      // Remembered only for the scope the row is in now: an entry queued before the login moved to
+      // another account still carries the old scope.
+      if (conversation.scopeId === p.scopeId) chats.remember(p.scopeId, p.conversationRef, conversation.amojoChatId);
+      return conversation.amojoChatId;
+    }
     // createChat is idempotent on conversation_id, so a crash after it and before the save is harmless.
     const chat = await amojo.createChat(p.scopeId, p.createChat);
     // Narrow write: the row read above is stale by now (a write-first binding or a touch may have
     // been committed during createChat), so it is never saved back whole.
     if (conversation) await store.conversations.setAmojoChat(conversation.id, { amojoChatId: chat.id, clientRefId: chat.user.id }, clock.now());
+    chats.remember(p.scopeId, p.conversationRef, chat.id);
     return chat.id;
   }
 

@@ -10,7 +10,7 @@ const DESTINATIONS: readonly OutboxDestination[] = ['amojo', 'provider', 'amocrm
 /** The channel a commit that adds due work notifies; every instance's store LISTENs on it. */
 export const OUTBOX_CHANNEL = 'amochan_outbox';
 
-const NOTIFY_GAP_MS = 5;
+const NOTIFY_GAP_MS = 20;
 
 /**
  * Sends NOTIFY after commits that added or unblocked work, coalesced: at most one in flight per
