@@ -156,62 +156,74 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     return { scopeId, conversationRef: resolved.conversation.id, createChat, message };
   }
 
+  /** A message whose msgid the store has not seen (or a repeat racing it: the store tells). */
+  async function acceptNew(req: PostMessageRequest, raw: unknown, connection: Connection): Promise<AcceptedMessage> {
+    const login = connection.login;
+    if (req.direction === 'out' && !deps.botId) {
+      throw new AppError(
+        'bot_not_configured',
+        'direction "out" imports a message as the channel bot\'s, and this server has no AMOJO_BOT_ID (the bot id amoCRM support gave with the channel)',
+      );
+    }
+    const now = clock.now();
+    await checkBackpressure(now);
+    const source = await sourceFor(connection, req);
+    const msgid = req.msgid ?? ids('amc');
+    const customerField = req.direction === 'out' ? 'receiver' : 'sender';
+    const resolved = await resolveConversation(store, {
+      connection,
+      conversationId: req.conversation_id,
+      conversationRefId: req.conversation_ref_id,
+      customer: customerOf(req),
+      customerField,
+      now,
+    });
+    const replyTo = await resolveReplyTo(login, req.reply_to);
+    const messageId = ids('msg');
+    const payload = buildPayload(req, login, msgid, resolved, connection.scopeId, replyTo, now, source);
+    const message: StoredMessage = {
+      id: messageId,
+      direction: 'inbound',
+      login,
+      scopeId: connection.scopeId,
+      conversationId: req.conversation_id,
+      amojoChatId: resolved.conversation.amojoChatId,
+      msgid,
+      amojoMsgId: null,
+      status: 'queued',
+      lastError: null,
+      payload: raw,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const result = await store.acceptInboundMessage({
+      message,
+      ...(resolved.changed ? { conversation: resolved.conversation } : {}),
+      outbox: [newMessageEntry({ messageId, login, conversationId: req.conversation_id, payload })],
+      now,
+    });
+    if (result.created) deps.outboxSignal.wake();
+    // Keeps the conversation on the reconciler's "recently active" list (a hint: never fails the request).
+    if (result.created && !resolved.changed) await touchIfStale(store, resolved.conversation, now).catch(() => undefined);
+    return { id: result.message.id, msgid, status: 'queued' };
+  }
+
   return {
     /** `raw` is the request body as received (unknown fields included), stored for audit and replay. */
     async accept(req: PostMessageRequest, raw: unknown = req): Promise<AcceptedMessage> {
       const connection = await requireConnectedAccount(store, req.account);
-      const login = connection.login;
-      if (req.msgid) {
-        const existing = await store.messages.getByMsgid(login, req.msgid);
-        if (existing) return { id: existing.id, msgid: req.msgid, status: 'queued' };
+      try {
+        return await acceptNew(req, raw, connection);
+      } catch (err) {
+        // A repeat is answered as the first time was, whatever would refuse a new message now
+        // (backpressure, a channel since removed…). Looked up only on failure: a repeat that
+        // reaches the store is answered from there (acceptInboundMessage dedupes on the msgid
+        // before writing anything), which spares every new message a lookup (a round trip on
+        // PostgreSQL).
+        const existing = req.msgid ? await store.messages.getByMsgid(connection.login, req.msgid).catch(() => null) : null;
+        if (existing) return { id: existing.id, msgid: req.msgid!, status: 'queued' };
+        throw err;
       }
-      if (req.direction === 'out' && !deps.botId) {
-        throw new AppError(
-          'bot_not_configured',
-          'direction "out" imports a message as the channel bot\'s, and this server has no AMOJO_BOT_ID (the bot id amoCRM support gave with the channel)',
-        );
-      }
-      const now = clock.now();
-      await checkBackpressure(now);
-      const source = await sourceFor(connection, req);
-      const msgid = req.msgid ?? ids('amc');
-      const customerField = req.direction === 'out' ? 'receiver' : 'sender';
-      const resolved = await resolveConversation(store, {
-        connection,
-        conversationId: req.conversation_id,
-        conversationRefId: req.conversation_ref_id,
-        customer: customerOf(req),
-        customerField,
-        now,
-      });
-      const replyTo = await resolveReplyTo(login, req.reply_to);
-      const messageId = ids('msg');
-      const payload = buildPayload(req, login, msgid, resolved, connection.scopeId, replyTo, now, source);
-      const message: StoredMessage = {
-        id: messageId,
-        direction: 'inbound',
-        login,
-        scopeId: connection.scopeId,
-        conversationId: req.conversation_id,
-        amojoChatId: resolved.conversation.amojoChatId,
-        msgid,
-        amojoMsgId: null,
-        status: 'queued',
-        lastError: null,
-        payload: raw,
-        createdAt: now,
-        updatedAt: now,
-      };
-      const result = await store.acceptInboundMessage({
-        message,
-        ...(resolved.changed ? { conversation: resolved.conversation } : {}),
-        outbox: [newMessageEntry({ messageId, login, conversationId: req.conversation_id, payload })],
-        now,
-      });
-      if (result.created) deps.outboxSignal.wake();
-      // Keeps the conversation on the reconciler's "recently active" list (a hint: never fails the request).
-      if (result.created && !resolved.changed) await touchIfStale(store, resolved.conversation, now).catch(() => undefined);
-      return { id: result.message.id, msgid, status: 'queued' };
     },
   };
 }
