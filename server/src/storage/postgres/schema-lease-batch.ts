@@ -36,6 +36,16 @@ DECLARE
   r record;
 BEGIN
   IF entries IS NULL OR jsonb_array_length(entries) = 0 THEN RETURN; END IF;
+  -- One entry (every message, hook and completion effect): its key's lock and the insert, nothing more.
+  IF jsonb_array_length(entries) = 1 THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended(entries->0->>'ordering_key', 0));
+    INSERT INTO outbox (id, destination, kind, ordering_key, payload, message_id, state, next_attempt_at, created_at, updated_at, is_head)
+      SELECT e->>'id', e->>'destination', e->>'kind', e->>'ordering_key', e->>'payload', e->>'message_id', 'pending',
+             COALESCE((e->>'next_attempt_at')::bigint, now_ms), now_ms, now_ms,
+             NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = e->>'ordering_key' AND p.state IN ('pending', 'leased'))
+      FROM (SELECT entries->0 AS e) AS one;
+    RETURN;
+  END IF;
   PERFORM amochan_lock_keys(ARRAY(SELECT DISTINCT e->>'ordering_key' FROM jsonb_array_elements(entries) AS e));
   FOR r IN SELECT * FROM ROWS FROM (jsonb_to_recordset(entries) AS (id text, destination text, kind text, ordering_key text, payload text,
                                                                     message_id text, next_attempt_at bigint)) WITH ORDINALITY
