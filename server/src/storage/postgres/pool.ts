@@ -71,12 +71,11 @@ export function createPgPool(options: PgPoolOptions, settings: PgPoolSettings = 
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     types,
+    // SET on each new session, before the pool hands it out, rather than startup `options`, which
+    // PgBouncer refuses. Should it fail, that session just commits synchronously and plans as usual.
+    ...(settings.queue ? { onConnect: (client: pg.ClientBase) => client.query(QUEUE_SESSION).then(() => undefined, () => undefined) } : {}),
   });
   pool.on('error', (err) => options.onIdleError?.(err));
-  // SET on each new session rather than startup `options`, which PgBouncer refuses. pg runs a
-  // client's queries in order, so this precedes whatever the client was taken for; should it fail,
-  // that session just commits synchronously and plans as usual.
-  if (settings.queue) pool.on('connect', (client) => void client.query(QUEUE_SESSION).catch(() => undefined));
   return pool;
 }
 
