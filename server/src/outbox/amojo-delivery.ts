@@ -44,31 +44,54 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
   const chats = options.knownChats ?? createKnownChats();
   const typingTtlMs = options.typingTtlMs ?? DEFAULT_TYPING_TTL_MS;
 
-  async function ensureChat(p: NewMessageEntryPayload): Promise<string | null> {
+  /**
+   * The conversation's amojo chat, created first when amojo does not have it yet. A chat created
+   * here is recorded on the conversation while the message goes out (sending needs the chat to
+   * exist, not our record of it): `recorded` settles once that write is done and never rejects. A
+   * failed write only means the next message of the conversation creates the chat again
+   * (idempotent) and records it then, so it is logged, not turned into a failed delivery.
+   */
+  async function ensureChat(p: NewMessageEntryPayload): Promise<{ chatId: string | null; recorded: Promise<void> }> {
     const known = chats.get(p.scopeId, p.conversationRef);
-    if (known) return known;
+    if (known) return { chatId: known, recorded: Promise.resolve() };
     const conversation = await store.conversations.get(p.conversationRef);
     if (conversation?.amojoChatId) {
       // Remembered only for the scope the row is in now: an entry queued before the login moved to
       // another account still carries the old scope.
       if (conversation.scopeId === p.scopeId) chats.remember(p.scopeId, p.conversationRef, conversation.amojoChatId);
-      return conversation.amojoChatId;
+      return { chatId: conversation.amojoChatId, recorded: Promise.resolve() };
     }
     // createChat is idempotent on conversation_id, so a crash after it and before the save is harmless.
     const chat = await amojo.createChat(p.scopeId, p.createChat);
+    if (!conversation) {
+      chats.remember(p.scopeId, p.conversationRef, chat.id);
+      return { chatId: chat.id, recorded: Promise.resolve() };
+    }
     // Narrow write: the row read above is stale by now (a write-first binding or a touch may have
     // been committed during createChat), so it is never saved back whole.
-    if (conversation) await store.conversations.setAmojoChat(conversation.id, { amojoChatId: chat.id, clientRefId: chat.user.id }, clock.now());
-    chats.remember(p.scopeId, p.conversationRef, chat.id);
-    return chat.id;
+    const recorded = store.conversations.setAmojoChat(conversation.id, { amojoChatId: chat.id, clientRefId: chat.user.id }, clock.now()).then(
+      () => chats.remember(p.scopeId, p.conversationRef, chat.id),
+      (err: unknown) =>
+        options.logger.warn(
+          { err, conversationId: conversation.id, chatId: chat.id },
+          'could not record the new amojo chat; the next message creates it again',
+        ),
+    );
+    return { chatId: chat.id, recorded };
   }
 
   async function sendNewMessage(entry: OutboxEntry): Promise<DeliveryResult> {
     const p = entry.payload as NewMessageEntryPayload;
     let chatId: string | null = null;
     try {
-      chatId = await ensureChat(p);
-      const res = await amojo.sendMessage(p.scopeId, p.message);
+      const chat = await ensureChat(p);
+      chatId = chat.chatId;
+      let res: Awaited<ReturnType<AmojoClient['sendMessage']>>;
+      try {
+        res = await amojo.sendMessage(p.scopeId, p.message);
+      } finally {
+        await chat.recorded;
+      }
       // amojo echoes the msgid it was sent as ref_id; the message row keeps the provider's own msgid,
       // so a mismatch would only mean amojo filed it under another key: worth a line in the log.
       const echoed = res.new_message.ref_id;

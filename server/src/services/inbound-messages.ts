@@ -167,18 +167,22 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     }
     const now = clock.now();
     await checkBackpressure(now);
-    const source = await sourceFor(connection, req);
     const msgid = req.msgid ?? ids('amc');
     const customerField = req.direction === 'out' ? 'receiver' : 'sender';
-    const resolved = await resolveConversation(store, {
-      connection,
-      conversationId: req.conversation_id,
-      conversationRefId: req.conversation_ref_id,
-      customer: customerOf(req),
-      customerField,
-      now,
-    });
-    const replyTo = await resolveReplyTo(login, req.reply_to);
+    // Three independent lookups at once (on PostgreSQL, one round trip of waiting instead of three);
+    // a refusal is still the one the sequential order would have given.
+    const [source, resolved, replyTo] = await firstRefusalInOrder([
+      sourceFor(connection, req),
+      resolveConversation(store, {
+        connection,
+        conversationId: req.conversation_id,
+        conversationRefId: req.conversation_ref_id,
+        customer: customerOf(req),
+        customerField,
+        now,
+      }),
+      resolveReplyTo(login, req.reply_to),
+    ] as const);
     const messageId = ids('msg');
     const payload = buildPayload(req, login, msgid, resolved, connection.scopeId, replyTo, now, source);
     const message: StoredMessage = {
@@ -226,6 +230,13 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
       }
     },
   };
+}
+
+/** Promise.all, except that when several reject, the error thrown is the first one's in list order. */
+async function firstRefusalInOrder<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(work);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 export type InboundMessages = ReturnType<typeof createInboundMessages>;

@@ -36,7 +36,11 @@ function recorder(fail: (items: string[]) => Error | null = () => null) {
   };
 }
 
-const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (error: unknown) => ({ error }));
+const settle = <T>(p: Promise<T>) =>
+  p.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 
 describe('completion batches', () => {
   it('completions submitted together go out in one write, in order, each answered with its own outcome', async () => {

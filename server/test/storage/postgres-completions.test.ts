@@ -73,7 +73,12 @@ describePg('PostgreSQL outbox completions in batches', () => {
     expect(heads.map((e) => e.id).sort()).toEqual(keys.map((key) => `${key}/1`).sort());
 
     await Promise.all(heads.map((e) => store.outbox.complete(e.id, 3)));
-    expect(await commitsOf(store, heads.map((e) => e.id))).toBe(1);
+    expect(
+      await commitsOf(
+        store,
+        heads.map((e) => e.id),
+      ),
+    ).toBe(1);
 
     // Every key's second entry took over in that same commit, and nothing else became claimable.
     const next = await store.outbox.claim({ now: 4, limit: 100, leaseMs: 60_000 });
@@ -105,7 +110,12 @@ describePg('PostgreSQL outbox completions in batches', () => {
     expect(overlaps).toEqual([]);
     for (const key of keys) expect(order.get(key)).toEqual(Array.from({ length: perKey }, (_, i) => `${key}/${i}`));
     // Batched: far fewer commits than completions (16 deliveries in flight finish together).
-    expect(await commitsOf(store, all.map((e) => e.id))).toBeLessThan(all.length / 2);
+    expect(
+      await commitsOf(
+        store,
+        all.map((e) => e.id),
+      ),
+    ).toBeLessThan(all.length / 2);
   });
 
   it('stop() returns once every completion it made is written; what it had not started goes back to pending', async () => {

@@ -120,12 +120,7 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, poke: () => vo
     maxBatch: MAX_COMPLETION_BATCH,
     isUnavailable: isUnavailableError,
     async write(items) {
-      const [row] = await run(
-        queuePool,
-        FINISH_MANY,
-        [JSON.stringify(items)],
-        `outbox entries enqueued on finishing ${items.map((i) => i.id).join(', ')}`,
-      );
+      const [row] = await run(queuePool, FINISH_MANY, [JSON.stringify(items)], `outbox entries enqueued on finishing ${items.map((i) => i.id).join(', ')}`);
       const outcomes = row!.outcomes as FinishOutcome[];
       // The keys' next entries may have become claimable (on any instance).
       if (outcomes.includes('finished')) poke();

@@ -50,8 +50,7 @@ export interface PgPoolSettings {
  *   database, before its first analyze), and then reads the whole outbox on every claim for the
  *   session's life. Every statement here has an index made for it.
  */
-const QUEUE_SESSION =
-  'SET synchronous_commit = off; SET enable_bitmapscan = off; SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan';
+const QUEUE_SESSION = 'SET synchronous_commit = off; SET enable_bitmapscan = off; SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan';
 
 // BIGINT (int8, oid 20) and NUMERIC counts come back as JS numbers: every value we store is an
 // epoch-ms time, a count or a seq, all far below 2^53.
@@ -73,7 +72,15 @@ export function createPgPool(options: PgPoolOptions, settings: PgPoolSettings = 
     types,
     // SET on each new session, before the pool hands it out, rather than startup `options`, which
     // PgBouncer refuses. Should it fail, that session just commits synchronously and plans as usual.
-    ...(settings.queue ? { onConnect: (client: pg.ClientBase) => client.query(QUEUE_SESSION).then(() => undefined, () => undefined) } : {}),
+    ...(settings.queue
+      ? {
+          onConnect: (client: pg.ClientBase) =>
+            client.query(QUEUE_SESSION).then(
+              () => undefined,
+              () => undefined,
+            ),
+        }
+      : {}),
   });
   pool.on('error', (err) => options.onIdleError?.(err));
   return pool;
