@@ -4,6 +4,7 @@ import type { Migration, MigrationResult } from '../sqlite/migrations';
 import { connect, mapPgError } from './pool';
 import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './schema';
 import { pgAmocrmSchemaSql } from './schema-amocrm';
+import { pgConversationChannelSql } from './schema-conversation-channel';
 import { pgFunctionsSql } from './schema-functions';
 
 /**
@@ -27,6 +28,8 @@ export const pgMigrations: readonly Migration[] = [
           ALTER TABLE amocrm_sources DROP CONSTRAINT amocrm_sources_state_check,
             ADD CONSTRAINT amocrm_sources_state_check CHECK (state IN ('pending', 'created', 'deleting', 'error'));`,
   },
+  // Same column as SQLite's 7, and the intake functions of 5 re-created to upsert it.
+  { version: 7, name: 'conversation channel', sql: pgConversationChannelSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -41,6 +41,12 @@ export const migrations: readonly Migration[] = [
     sql: '',
     run: widenChecks,
   },
+  {
+    version: 7,
+    name: 'conversation channel',
+    // Nullable, no default: rows from before it have not learned their channel yet (conversation-channel.ts).
+    sql: 'ALTER TABLE conversations ADD COLUMN channel_id TEXT;',
+  },
 ];
 
 export const latestSchemaVersion = (): number => migrations.reduce((max, m) => Math.max(max, m.version), 0);
