@@ -129,7 +129,8 @@ describe('a conversation keeps its channel', () => {
       const before = s.provider.accepted.length;
       // Another expiry each time: identical typing hooks within a second are one hook, deduplicated.
       await s.emulator.control.typing({ scopeId, chatId, expiresInMs: 5000 + 1000 * ++typed });
-      return (await waitFor(() => s.provider.accepted.slice(before).find((e) => e.body.type === 'typing'), 'typing event', 15_000)).body.channel;
+      const event = await waitFor(() => s.provider.accepted.slice(before).find((e) => e.body.type === 'typing'), 'typing event', 15_000);
+      return (event.body as { channel?: unknown }).channel;
     };
 
     // The deprecated raw source names no channel we can trust; the manager's reply carries the chat's source.
@@ -144,7 +145,7 @@ describe('a conversation keeps its channel', () => {
     const rawChat = (await atAmojo('raw source')).chatId;
     expect((await s.store.conversations.getByConversationId('shop', 'c-raw'))?.channelId).toBeNull();
     await s.emulator.control.managerReply({ scopeId, chatId: rawChat, text: 'reply with a source' });
-    expect((await eventOf('message.created', (d) => (d.message as { text?: string }).text === 'reply with a source')).body.channel).toBe('bot');
+    expect((await eventOf('message.created', (d) => (d.message as { text?: string }).text === 'reply with a source')).body).toMatchObject({ channel: 'bot' });
     expect((await s.store.conversations.getByConversationId('shop', 'c-raw'))?.channelId).toBe('bot');
     expect(await typingNames(rawChat)).toBe('bot');
 
