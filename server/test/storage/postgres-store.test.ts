@@ -37,7 +37,7 @@ describePg('PostgreSQL store', () => {
       try {
         await runPgMigrations(
           pool,
-          pgMigrations.filter((m) => m.version < 7),
+          pgMigrations.filter((m) => m.version < 8),
         );
         // What the intake of the previous release wrote: no channel anywhere.
         const { channel_id: _none, ...before } = conversationJson(conversation({ id: 'c1', conversationId: 'conv-1' }));
@@ -64,7 +64,7 @@ describePg('PostgreSQL store', () => {
     it('migrateDatabase applies the PostgreSQL migrations once; openStore serves postgresql:// URLs with shared state', async () => {
       const fresh = await createTestDatabase('open');
       try {
-        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], current: latestPgSchemaVersion() });
+        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 8], current: latestPgSchemaVersion() });
         expect(await migrateDatabase(fresh.url)).toEqual({ applied: [], current: latestPgSchemaVersion() });
         const store = openStore(fresh.url.replace(/^postgres:/, 'postgresql:'), { poolSize: 2, statementTimeoutMs: 1000 });
         try {

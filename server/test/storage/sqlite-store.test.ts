@@ -51,7 +51,7 @@ describe('SQLite store specifics', () => {
 
   it('migrations are idempotent and recorded', () => {
     const db = openSqliteDatabase(freshFile());
-    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3, 6, 7], current: latestSchemaVersion() });
+    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3, 6, 8], current: latestSchemaVersion() });
     expect(runMigrations(db)).toEqual({ applied: [], current: latestSchemaVersion() });
     const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     expect(rows).toEqual([
@@ -59,7 +59,7 @@ describe('SQLite store specifics', () => {
       { version: 2, name: 'webhook receipts by time' },
       { version: 3, name: 'amocrm installations, channels and sources' },
       { version: 6, name: 'amocrm outbox destination and source error state' },
-      { version: 7, name: 'conversation channel' },
+      { version: 8, name: 'conversation channel' },
     ]);
     db.close();
   });
@@ -69,7 +69,7 @@ describe('SQLite store specifics', () => {
     const old = openSqliteDatabase(file);
     runMigrations(
       old,
-      migrations.filter((m) => m.version < 7),
+      migrations.filter((m) => m.version < 8),
     );
     old
       .prepare(

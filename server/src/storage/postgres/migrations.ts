@@ -28,8 +28,9 @@ export const pgMigrations: readonly Migration[] = [
           ALTER TABLE amocrm_sources DROP CONSTRAINT amocrm_sources_state_check,
             ADD CONSTRAINT amocrm_sources_state_check CHECK (state IN ('pending', 'created', 'deleting', 'error'));`,
   },
-  // Same column as SQLite's 7, and the intake functions of 5 re-created to upsert it.
-  { version: 7, name: 'conversation channel', sql: pgConversationChannelSql },
+  // Same column as SQLite's 8, and the intake functions of 5 re-created to upsert it. (7 is left to
+  // the PostgreSQL-only outbox completion batches of a parallel branch.)
+  { version: 8, name: 'conversation channel', sql: pgConversationChannelSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);

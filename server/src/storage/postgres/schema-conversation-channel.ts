@@ -1,5 +1,5 @@
 /**
- * Migration 7: conversations remember their provider channel (storage/types.ts Conversation.channelId).
+ * Migration 8: conversations remember their provider channel (storage/types.ts Conversation.channelId).
  * The intake functions of migration 5 upsert conversations with an explicit column list, so they
  * are re-created here with channel_id in it; everything else in them is unchanged. Frozen once
  * released, like every migration: a later change to these functions is another CREATE OR REPLACE.
