@@ -110,6 +110,14 @@ describe('a conversation keeps its channel', () => {
     expect((await s.store.conversations.getByConversationId('shop', 'c-new'))?.channelId).toBe('wa');
   });
 
+  it('a message amojo rejects in a chat on the non-default channel fails with that channel named', async () => {
+    await chatOnBot('c-b');
+    s.emulator.control.failNext(1, 400);
+    expect((await customerWrites('c-b', 'rejected one')).status).toBe(202);
+    const failed = await eventOf('message.failed', (d) => d.msgid === 'c-b-rejected one');
+    expect(failed.body).toMatchObject({ channel: 'bot', data: { conversation_id: 'c-b', error: { code: 'rejected' } } });
+  });
+
   it('a message naming another channel than its conversation is refused with the channel to use, and nothing is sent', async () => {
     await chatOnBot('c-b');
     const refused = await customerWrites('c-b', 'from the other number', 'wa');
