@@ -194,6 +194,20 @@ function lint() {
   if (cycles !== 0) fail('an import cycle was found (see above): move the shared piece down a layer so imports only point down.');
 }
 
+/**
+ * Type-checks every package with its tests: jest transpiles each file alone (isolatedModules) and
+ * never reports a type error, so a test calling a changed API wrongly would otherwise only fail at
+ * run time, if at all.
+ */
+function typecheck() {
+  console.log('• type check (tsc, sources and tests)');
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+  for (const dir of ['packages/amojo', 'packages/amojo-emulator', 'server', 'widget']) {
+    const status = run(process.execPath, [tsc, '--noEmit', '-p', path.join(ROOT, dir, 'tsconfig.json')]);
+    if (status !== 0) fail(`type errors in ${dir} (see above); \`npx tsc --noEmit -p ${dir}\` checks again.`);
+  }
+}
+
 function runJest() {
   const report = path.join(ROOT, 'node_modules', '.amochan-jest-report.json');
   fs.rmSync(report, { force: true });
@@ -214,6 +228,7 @@ switch (job) {
   case 'test':
     lint();
     build();
+    typecheck();
     runJest();
     break;
   case 'jest':

@@ -4,6 +4,7 @@
  * amojo posts when a manager answers. Ids carry a run prefix so every run is distinct.
  */
 const { signWebhookBody } = require('@amochan/amojo');
+const { buildMessageHook } = require('@amochan/amojo/testing');
 
 /**
  * Provider POST /api/v1/messages body number i. Message i belongs to conversation i % conversations
@@ -30,30 +31,18 @@ function providerMessage(i, { prefix, conversations, accountOf }) {
  */
 function signedHook(i, { prefix, chats, secret }) {
   const chat = chats[i % chats.length];
-  const now = Date.now();
-  const body = JSON.stringify({
-    account_id: chat.accountAmojoId,
-    time: Math.floor(now / 1000),
-    message: {
-      receiver: { id: chat.clientAmojoId, client_id: chat.clientId, name: 'Customer', phone: '79161234567' },
-      sender: { id: chat.managerAmojoId, name: 'Manager' },
-      conversation: { id: chat.chatId, client_id: chat.conversationId },
-      source: { external_id: '' },
-      timestamp: Math.floor(now / 1000),
-      msec_timestamp: now,
-      message: {
-        id: `${prefix}-hook-${i}`,
-        type: 'text',
-        text: `Thanks for writing! Answer number ${i}: yes, it is available.`,
-        markup: null,
-        tag: '',
-        media: '',
-        thumbnail: '',
-        file_name: '',
-        file_size: 0,
-      },
-    },
+  // The documented hook shape (no names, "" for an unknown email), built by the SDK's testing entry.
+  const hook = buildMessageHook({
+    accountId: chat.accountAmojoId,
+    chatId: chat.chatId,
+    conversationId: chat.conversationId,
+    receiver: { id: chat.clientAmojoId, clientId: chat.clientId, phone: '79161234567' },
+    senderId: chat.managerAmojoId,
+    messageId: `${prefix}-hook-${i}`,
+    msecTimestamp: Date.now(),
+    message: { text: `Thanks for writing! Answer number ${i}: yes, it is available.` },
   });
+  const body = JSON.stringify(hook);
   return { path: `/amojo/v1/webhook/${chat.scopeId}`, body, signature: signWebhookBody(body, secret) };
 }
 

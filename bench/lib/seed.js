@@ -14,6 +14,7 @@
  * binding is real on both sides.
  */
 const { createAmojoClient } = require('@amochan/amojo');
+const { buildMessageHook } = require('@amochan/amojo/testing');
 const { SERVER_DIR } = require('./paths');
 
 const Database = require(require.resolve('better-sqlite3', { paths: [SERVER_DIR] }));
@@ -234,29 +235,19 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
               });
             }
           } else {
-            const raw = JSON.stringify({
-              account_id: amojoId,
-              time: Math.floor(at / 1000),
-              message: {
-                receiver: { id: clientRef, client_id: `seed-cust-${a}-${k}` },
-                sender: { id: uuid(0x3a9, a), name: 'Manager' },
-                conversation: { id: chatId, client_id: convId },
-                source: { external_id: '' },
-                timestamp: Math.floor(at / 1000),
-                msec_timestamp: at,
-                message: {
-                  id: amojoMsgId,
-                  type: 'text',
-                  text: `Seeded manager answer ${i}: yes.`,
-                  markup: null,
-                  tag: '',
-                  media: '',
-                  thumbnail: '',
-                  file_name: '',
-                  file_size: 0,
-                },
-              },
-            });
+            const raw = JSON.stringify(
+              buildMessageHook({
+                accountId: amojoId,
+                chatId,
+                conversationId: convId,
+                receiver: { id: clientRef, clientId: `seed-cust-${a}-${k}` },
+                senderId: uuid(0x3a9, a),
+                messageId: amojoMsgId,
+                time: Math.floor(at / 1000),
+                msecTimestamp: at,
+                message: { text: `Seeded manager answer ${i}: yes.` },
+              }),
+            );
             ins.messages.run({
               id: `sm-${i}`,
               direction: 'outbound',

@@ -42,6 +42,8 @@ export type AppErrorCode =
   | 'invalid_grant'
   /** The provider named a channel its login has not declared. */
   | 'unknown_channel'
+  /** A provider message names another channel than the one its conversation runs on. */
+  | 'channel_mismatch'
   /** amoCRM's REST API failed or refused (details.amocrm_code says how). */
   | 'amocrm_error'
   | 'provider_auth_unavailable'
@@ -78,6 +80,7 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   invalid_referer: 400,
   invalid_grant: 400,
   unknown_channel: 422,
+  channel_mismatch: 409,
   amocrm_error: 502,
   provider_auth_unavailable: 502,
   not_ready: 503,

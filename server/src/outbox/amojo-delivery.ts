@@ -179,7 +179,7 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
       if (!message || !options.failedMessages) return { message: { id: entry.messageId, patch } };
       // rejected = amojo refused it (retrying cannot help); undeliverable = every attempt failed.
       const error = { code: failure.permanent ? ('rejected' as const) : ('undeliverable' as const), message: failure.error };
-      return { message: { id: entry.messageId, patch }, enqueue: [options.failedMessages.entryFor(message, error, clock.now())] };
+      return { message: { id: entry.messageId, patch }, enqueue: [await options.failedMessages.entryFor(message, error, clock.now())] };
     },
   };
 }

@@ -73,5 +73,5 @@ export function createDestinationRouter(handlers: Partial<Record<OutboxEntry['de
  * and the outbox commits it together with the entry's death.
  */
 export interface FailedMessageEvents {
-  entryFor(message: StoredMessage, error: { code: 'rejected' | 'undeliverable'; message: string }, now: number): NewOutboxEntry;
+  entryFor(message: StoredMessage, error: { code: 'rejected' | 'undeliverable'; message: string }, now: number): Promise<NewOutboxEntry>;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseWebhook, reactionTargetId, verifyWebhookSignature, type MessageHook, type WebhookEvent } from '@amochan/amojo';
-import { effectiveChannels, wireChannelId } from '../amocrm/channels';
+import { wireChannelId } from '../amocrm/channels';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import { assertRawJsonDepth, WEBHOOK_MAX_DEPTH } from '../lib/json-limits';
@@ -10,6 +10,7 @@ import type { WakeSignal } from '../lib/wake-signal';
 import { messageEntryId, outboundOrderingKey } from '../storage/amojo-entries';
 import type { Connection, Conversation, NewOutboxEntry, StoredMessage, Store, WebhookReceipt } from '../storage/types';
 import { touchIfStale } from './activity';
+import { eventChannel, loadChannels, placeHook, sourceChannel } from './conversation-channel';
 import { messageCreatedData, reactionData, typingData } from './hook-events';
 import { buildProviderEvent, type ProviderEvent } from './provider-event';
 import type { RecoveryGate } from './recovery-gate';
@@ -73,6 +74,8 @@ interface Planned {
   outbox: NewOutboxEntry[];
   /** An existing conversation not re-saved here; its lastActivityAt is bumped after commit. */
   existing?: Conversation;
+  /** The existing conversation learned its channel from the hook's source: set after commit (compare-and-set). */
+  learned?: { id: string; channelId: string | null; expected: string | null };
 }
 
 export function createAmojoHooks(deps: AmojoHooksDeps) {
@@ -89,25 +92,13 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     );
   }
 
-  /**
-   * The provider channel of a hook: the one whose source it names; otherwise (no source, or one we
-   * did not create) the login's default channel, which is null for a login without channels.
-   */
-  async function channelOf(connection: Connection, externalId: string | null): Promise<string | null> {
-    if (externalId) {
-      const installation = await store.installations.getByAmojoId(connection.amojoAccountId);
-      const row = installation ? await store.amocrmSources.getByExternalId(installation.amocrmAccountId, externalId) : null;
-      if (row && row.login === connection.login) return wireChannelId(row.channelId);
-    }
-    const declared = await store.providerChannels.list(connection.login);
-    return declared.length === 0 ? null : wireChannelId(effectiveChannels(connection.login, declared)[0]!.channelId);
-  }
-
   async function planMessage(connection: Connection, hook: MessageHook, now: number): Promise<Planned> {
     const m = hook.message;
     const chatId = m.conversation.id;
     const existing = await findConversation(connection, chatId, m.conversation.client_id);
     let conversation: Conversation | undefined;
+    const channels = await loadChannels(store, connection.login);
+    const source = await sourceChannel(store, connection, hookSourceExternalId(m), channels);
     if (!existing) {
       const writeFirst = !m.conversation.client_id;
       conversation = {
@@ -121,6 +112,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
         phone: phoneDigits(m.receiver.phone),
         state: writeFirst ? 'pending' : 'active',
         refBound: false,
+        channelId: null,
         createdAt: now,
         updatedAt: now,
         lastActivityAt: now,
@@ -134,6 +126,18 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
         updatedAt: now,
         lastActivityAt: now,
       };
+    }
+    const placed = placeHook(conversation ?? existing!, source, channels, now);
+    // A row saved here anyway carries it; an existing one is not re-saved whole for it (a stale full
+    // save could undo a concurrent write-first binding): it gets a compare-and-set after commit.
+    let learned: Planned['learned'];
+    if (placed.learned && conversation) conversation = placed.conversation;
+    else if (placed.learned) learned = { id: existing!.id, channelId: placed.conversation.channelId, expected: existing!.channelId };
+    if (placed.ignoredSource) {
+      deps.logger.warn(
+        { scopeId: connection.scopeId, amojoChatId: chatId, channel: placed.channel.channelId, sourceChannel: placed.ignoredSource.channelId },
+        "a manager's message names the source of another channel than its conversation's; the event names the conversation's channel",
+      );
     }
     const current = conversation ?? existing!;
     const conversationId = m.conversation.client_id || current.conversationId || null;
@@ -153,11 +157,10 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       createdAt: now,
       updatedAt: now,
     };
-    const channel = await channelOf(connection, hookSourceExternalId(m));
     const event = buildProviderEvent({
       type: 'message.created',
       account: connection.login,
-      channel,
+      channel: wireChannelId(placed.channel.channelId),
       now,
       ids,
       data: messageCreatedData(hook, { conversationId, receiverId }),
@@ -167,6 +170,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       key: `msg:${m.message.id}`,
       message,
       ...(conversation ? { conversation } : existing ? { existing } : {}),
+      ...(learned ? { learned } : {}),
       outbox: [eventEntry(event, outboundOrderingKey(connection.scopeId, chatId), message.id)],
     };
   }
@@ -180,7 +184,8 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       const t = hook.data.action.typing;
       const conversation = await findConversation(connection, t.conversation.id, t.conversation.client_id);
       const data = typingData(hook.data, t.conversation.client_id || conversation?.conversationId || null);
-      const event = buildProviderEvent({ type: 'typing', account: connection.login, channel: await channelOf(connection, null), now, ids, data });
+      const channel = eventChannel(conversation, await loadChannels(store, connection.login));
+      const event = buildProviderEvent({ type: 'typing', account: connection.login, channel, now, ids, data });
       // Own ordering key: a stuck message must not delay a typing indicator, which is worthless late.
       return { receiptKind: 'typing', key, outbox: [eventEntry(event, `typing:${connection.scopeId}:${t.conversation.id}`, null)] };
     }
@@ -189,7 +194,8 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     const target = reactionTargetId(r);
     const reacted = target ? await store.messages.getByAmojoMsgId(target) : null;
     const data = reactionData(hook.data, r.conversation.client_id || conversation?.conversationId || null, reacted?.msgid ?? null);
-    const event = buildProviderEvent({ type: 'reaction', account: connection.login, channel: await channelOf(connection, null), now, ids, data });
+    const channel = eventChannel(conversation, await loadChannels(store, connection.login));
+    const event = buildProviderEvent({ type: 'reaction', account: connection.login, channel, now, ids, data });
     return { receiptKind: 'reaction', key, outbox: [eventEntry(event, outboundOrderingKey(connection.scopeId, r.conversation.id), null)] };
   }
 
@@ -205,6 +211,11 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
     });
     // A hint for the reconciler, not part of the unit of work: losing it costs nothing.
     if (!result.duplicate && planned.existing) await touchIfStale(store, planned.existing, now).catch(() => undefined);
+    // Also outside it: the event already names the channel, and a later message learns it again if this is lost.
+    if (!result.duplicate && planned.learned) {
+      const { id, channelId, expected } = planned.learned;
+      await store.conversations.setChannel(id, channelId, expected, now).catch(() => undefined);
+    }
     return result;
   }
 

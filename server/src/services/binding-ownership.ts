@@ -87,6 +87,26 @@ export function ownership(caller: Caller, connection: Pick<Connection, 'amojoAcc
 }
 
 /**
+ * Connecting without OAuth: a token from another amoCRM account must not move this binding. With
+ * OAuth the caller's amojo_id was already checked against amoCRM's word, and that owner always wins.
+ */
+export function requireConnectOwner(connection: Connection | null, caller: Caller): void {
+  if (connection && caller.kind !== 'verified' && ownership(caller, connection) === 'no') {
+    throw new AppError('forbidden', 'this amojo account is bound to another amoCRM account; use the widget of that account');
+  }
+}
+
+/** Disconnecting without a password: only the caller's token can vouch, and only for its own binding. */
+export function requireTokenOwnership(connection: Connection, caller: Caller): void {
+  if (ownership(caller, connection) === 'yes') return;
+  const why =
+    caller.kind === 'anonymous'
+      ? 'widget tokens are not configured (AMOCRM_CLIENT_SECRET)'
+      : 'this binding was made before widget tokens were required, so the token does not prove ownership';
+  throw new AppError('invalid_request', `body.password: is required: ${why}; enter the provider password to disconnect`);
+}
+
+/**
  * May the caller read (status) or re-point (source) this binding? Its owner may; an unowned
  * (legacy) one only without OAuth, where nothing better than the widget's word exists.
  */

@@ -102,7 +102,7 @@ export function buildServices(deps: ServiceDeps): Services {
     inbound: createInboundMessages({ store, clock, ids, outboxSignal, maxPending: config.OUTBOX_MAX_PENDING, botId: config.AMOJO_BOT_ID }),
     statuses: createMessageStatus({ store, clock, ids, outboxSignal }),
     actions: createCustomerActions({ store, clock, ids, outboxSignal }),
-    failedMessages: createFailedMessageEvents(ids),
+    failedMessages: createFailedMessageEvents(ids, store),
     hooks: createAmojoHooks({
       store,
       clock,

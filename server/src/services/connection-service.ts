@@ -6,11 +6,23 @@ import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { WakeSignal } from '../lib/wake-signal';
 import type { Connection, NewOutboxEntry, Store } from '../storage/types';
-import { canSee, installationState, notConnected, ownership, requireVerified, targetAmojoId, type BindingOwnership, type Caller } from './binding-ownership';
-import { sourceSyncEntries } from './channels-service';
+import { createBindingChanges, type DisconnectReason } from './binding-changes';
+import {
+  canSee,
+  installationState,
+  notConnected,
+  ownership,
+  requireConnectOwner,
+  requireTokenOwnership,
+  requireVerified,
+  targetAmojoId,
+  type BindingOwnership,
+  type Caller,
+} from './binding-ownership';
 import type { CredentialVerifier } from './credentials/types';
 import type { WidgetSources } from './widget-sources';
-import { accountEventEntry, buildProviderEvent } from './provider-event';
+
+export type { DisconnectReason } from './binding-changes';
 
 /**
  * Connecting an amoCRM account (known by its amojo id) to a provider account (login), from the
@@ -21,8 +33,7 @@ import { accountEventEntry, buildProviderEvent } from './provider-event';
  * - a login serves one amoCRM account at a time: connecting it elsewhere releases the old one;
  * - who owns which binding is binding-ownership.ts's rule: with OAuth, the account amoCRM vouches
  *   for; without, the amoCRM account of the first token-bearing connect.
- * - every change of a binding queues a source sync for the amoCRM account(s) it touches (installed
- *   ones), in the same unit of work, so sources follow connects and disconnects.
+ * - every change of a binding commits with its account events and source syncs (binding-changes.ts).
  */
 
 export interface ConnectionServiceDeps {
@@ -80,13 +91,12 @@ export interface ConnectionService {
   release(amojoAccountId: string, reason: DisconnectReason): Promise<boolean>;
 }
 
-export type DisconnectReason = 'widget' | 'replaced' | 'moved' | 'uninstalled';
-
 export function createConnectionService(deps: ConnectionServiceDeps): ConnectionService {
   // One connect/disconnect/move per amojo account at a time on every instance (the store's shared
   // lock): two interleaved ones could leave amojo and our bindings disagreeing.
   const mutex = { run: <T>(key: string, work: () => Promise<T>) => deps.store.shared.locks.withLock(`connection:${key}`, work) };
   const { store, logger } = deps;
+  const changes = createBindingChanges({ store, ids: deps.ids, outboxSignal: deps.outboxSignal });
   const oauth = deps.ownership?.oauth ?? false;
   const identify = (amocrmAccountId: AmocrmAccountId): Promise<Caller> =>
     deps.ownership
@@ -102,52 +112,6 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     return verdict.channels;
   }
 
-  /**
-   * Connecting without OAuth: a token from another amoCRM account must not move this binding. With
-   * OAuth the caller's amojo_id was already checked against amoCRM's word, and that owner always wins.
-   */
-  function checkOwner(connection: Connection | null, caller: Caller): void {
-    if (connection && caller.kind !== 'verified' && ownership(caller, connection) === 'no') {
-      throw new AppError('forbidden', 'this amojo account is bound to another amoCRM account; use the widget of that account');
-    }
-  }
-
-  /** Disconnecting without a password: only the caller's token can vouch, and only for its own binding. */
-  function requireTokenOwnership(connection: Connection, caller: Caller): void {
-    if (ownership(caller, connection) === 'yes') return;
-    const why =
-      caller.kind === 'anonymous'
-        ? 'widget tokens are not configured (AMOCRM_CLIENT_SECRET)'
-        : 'this binding was made before widget tokens were required, so the token does not prove ownership';
-    throw new AppError('invalid_request', `body.password: is required: ${why}; enter the provider password to disconnect`);
-  }
-
-  const disconnectedEvent = (c: Connection, reason: DisconnectReason, now: number): NewOutboxEntry =>
-    accountEventEntry(
-      buildProviderEvent({
-        type: 'account.disconnected',
-        account: c.login,
-        now,
-        ids: deps.ids,
-        data: { amojo_id: c.amojoAccountId, scope_id: c.scopeId, reason },
-      }),
-      deps.ids,
-    );
-
-  async function commit(connections: Connection[], events: NewOutboxEntry[], now: number, reason: string): Promise<void> {
-    const syncs = await sourceSyncEntries(
-      store,
-      deps.ids,
-      connections.map((c) => c.amojoAccountId),
-      reason,
-    );
-    // One unit of work: a crash can no longer keep a binding and lose the event that announces it
-    // (nor the source sync that follows it).
-    events = [...events, ...syncs];
-    await store.saveConnection({ connections, outbox: events, now });
-    if (events.length > 0) deps.outboxSignal?.wake();
-  }
-
   /** The login was connected to another amoCRM account: release it there, best effort at amojo. */
   async function releaseElsewhere(previous: Connection, now: number): Promise<{ released: Connection; event: NewOutboxEntry }> {
     try {
@@ -157,7 +121,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         logger.warn({ err, amojoId: previous.amojoAccountId }, 'could not disconnect the previous amoCRM account at amojo; marked disconnected here anyway');
     }
     const released: Connection = { ...previous, status: 'disconnected', disconnectedAt: now, updatedAt: now };
-    return { released, event: disconnectedEvent(previous, 'moved', now) };
+    return { released, event: changes.disconnectedEvent(previous, 'moved', now) };
   }
 
   return {
@@ -169,7 +133,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
       return mutex.run(amojoAccountId, async () => {
         const channels = await checkCredentials(input.login, input.password);
         const existing = await store.connections.getByAmojoAccount(amojoAccountId);
-        checkOwner(existing, caller);
+        requireConnectOwner(existing, caller);
         // Before the binding commits, so the source sync it queues already sees them.
         if (channels) await store.providerChannels.replace(input.login, channels, deps.clock.now());
         const title = input.title ?? deps.defaultTitle;
@@ -204,7 +168,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         };
         if (sameBinding) {
           // Re-connect (often after a reinstall): the sync recreates sources amoCRM may have dropped.
-          await commit([connection], [], now, 'reconnect');
+          await changes.commit([connection], [], now, 'reconnect');
           logger.info({ login: input.login, amojoId: amojoAccountId, scopeId: answer.scope_id }, 're-connected (unchanged binding)');
           return { status: 'connected', scope_id: connection.scopeId, login: connection.login, connected_at: connection.connectedAt };
         }
@@ -212,7 +176,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
         const events: NewOutboxEntry[] = [];
         if (existing?.status === 'connected' && existing.login !== input.login) {
           saves.push({ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now });
-          events.push(disconnectedEvent(existing, 'replaced', now));
+          events.push(changes.disconnectedEvent(existing, 'replaced', now));
         }
         const elsewhere = await store.connections.getConnectedByLogin(input.login);
         if (elsewhere && elsewhere.amojoAccountId !== amojoAccountId) {
@@ -221,19 +185,8 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           events.push(event);
         }
         saves.push(connection);
-        events.push(
-          accountEventEntry(
-            buildProviderEvent({
-              type: 'account.connected',
-              account: input.login,
-              now,
-              ids: deps.ids,
-              data: { amojo_id: amojoAccountId, scope_id: connection.scopeId, title: connection.title, connected_at: now },
-            }),
-            deps.ids,
-          ),
-        );
-        await commit(saves, events, now, 'connect');
+        events.push(changes.connectedEvent(connection, now));
+        await changes.commit(saves, events, now, 'connect');
         logger.info(
           {
             login: input.login,
@@ -271,9 +224,9 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
           logger.info({ amojoId: amojoAccountId }, 'amojo did not know the account any more; marking it disconnected');
         }
         const now = deps.clock.now();
-        await commit(
+        await changes.commit(
           [{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }],
-          [disconnectedEvent(existing, 'widget', now)],
+          [changes.disconnectedEvent(existing, 'widget', now)],
           now,
           'disconnect',
         );
@@ -327,9 +280,9 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
             logger.warn({ err, amojoId: amojoAccountId }, 'could not disconnect the account at amojo; marked disconnected here anyway');
         }
         const now = deps.clock.now();
-        await commit(
+        await changes.commit(
           [{ ...existing, status: 'disconnected', disconnectedAt: now, updatedAt: now }],
-          [disconnectedEvent(existing, reason, now)],
+          [changes.disconnectedEvent(existing, reason, now)],
           now,
           'disconnect',
         );

@@ -1,5 +1,7 @@
+import { wireChannelId } from '../amocrm/channels';
 import type { IdGenerator } from '../lib/ids';
 import type { FailedMessageEvents } from '../outbox/types';
+import type { Store } from '../storage/types';
 import { buildProviderEvent } from './provider-event';
 
 /**
@@ -7,12 +9,19 @@ import { buildProviderEvent } from './provider-event';
  * only way to learn so is polling GET /api/v1/messages/:id. Own ordering key per conversation, so it
  * waits neither for later messages of the conversation nor for unrelated events.
  */
-export function createFailedMessageEvents(ids: IdGenerator): FailedMessageEvents {
+export function createFailedMessageEvents(ids: IdGenerator, store: Pick<Store, 'conversations'>): FailedMessageEvents {
+  /** The conversation's channel, so a gateway with several numbers knows which one's message failed. */
+  async function channelOf(login: string, conversationId: string | null): Promise<string | null> {
+    if (!conversationId) return null;
+    const conversation = await store.conversations.getByConversationId(login, conversationId);
+    return conversation?.channelId ? wireChannelId(conversation.channelId) : null;
+  }
   return {
-    entryFor(message, error, now) {
+    async entryFor(message, error, now) {
       const event = buildProviderEvent({
         type: 'message.failed',
         account: message.login,
+        channel: await channelOf(message.login, message.conversationId),
         now,
         ids,
         data: { id: message.id, msgid: message.msgid, conversation_id: message.conversationId, error },

@@ -41,7 +41,16 @@ function checkCustomerRef(conversation: Conversation, customer: CustomerInput, f
 
 export async function resolveConversation(
   store: Pick<Store, 'conversations'>,
-  input: { connection: Connection; conversationId: string; conversationRefId: string | undefined; customer: CustomerInput; customerField: string; now: number },
+  input: {
+    connection: Connection;
+    conversationId: string;
+    conversationRefId: string | undefined;
+    customer: CustomerInput;
+    customerField: string;
+    /** The channel the message names, if it names one (stored form). */
+    channelId?: string | undefined;
+    now: number;
+  },
 ): Promise<ResolvedConversation> {
   const { connection, conversationId, conversationRefId: refId, customer, now } = input;
   const { login, scopeId } = connection;
@@ -86,7 +95,9 @@ export async function resolveConversation(
   const digits = phoneDigits(customer.phone);
   if (digits) {
     const pending = await store.conversations.findPendingByPhone(login, digits);
-    if (pending && pending.scopeId === scopeId) return bind(pending);
+    // A phone is a guess: a customer writing to number B is not answering a manager who wrote from A.
+    const sameChannel = !input.channelId || !pending?.channelId || pending.channelId === input.channelId;
+    if (pending && pending.scopeId === scopeId && sameChannel) return bind(pending);
   }
   return {
     conversation: {
@@ -100,6 +111,8 @@ export async function resolveConversation(
       phone: digits,
       state: 'active',
       refBound: false,
+      // Placed on its channel by the caller (conversation-channel.ts).
+      channelId: null,
       createdAt: now,
       updatedAt: now,
       lastActivityAt: now,

@@ -1,13 +1,15 @@
 import type { CreateChatRequest, Participant, ReplyTo, SendMessageInput } from '@amochan/amojo';
-import { effectiveChannels, wireChannelId } from '../amocrm/channels';
+import type { EffectiveChannel } from '../amocrm/channels';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import type { WakeSignal } from '../lib/wake-signal';
 import { newMessageEntry, type NewMessageEntryPayload } from '../storage/amojo-entries';
+import type { Installation } from '../storage/amocrm-types';
 import type { Connection, StoredMessage, Store } from '../storage/types';
 import { TIMESTAMP_MS_FROM, type PostMessageRequest } from '../contract/provider-api';
 import { amojoMsgidFor, amojoRefOf } from './amojo-msgid';
+import { loadChannels, placeProviderMessage, requireDeclaredChannel } from './conversation-channel';
 import { resolveConversation, type ResolvedConversation } from './inbound-conversation';
 import { touchIfStale } from './activity';
 import { requireConnectedAccount } from './relay-accounts';
@@ -90,28 +92,59 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
   }
 
   /**
-   * The amoCRM source the message goes through: the named channel's (absent/null: the login's first,
-   * default channel), once amoCRM has created it; none without an installation (no OAuth), exactly
-   * as before channels existed. An undeclared channel is refused so a typo never picks a wrong number.
+   * The amoCRM source of the message's channel, once amoCRM has created it; none without an
+   * installation (no OAuth, `installation` looked up alongside the conversation), exactly as before
+   * channels existed. The deprecated source_external_id is sent as is.
    */
-  async function sourceFor(connection: Connection, req: PostMessageRequest): Promise<{ external_id: string } | undefined> {
+  async function sourceFor(
+    connection: Connection,
+    req: PostMessageRequest,
+    channel: EffectiveChannel | undefined,
+    installation: Installation | null,
+  ): Promise<{ external_id: string } | undefined> {
     if (req.source_external_id) return { external_id: req.source_external_id };
-    const installation = await store.installations.getByAmojoId(connection.amojoAccountId);
-    if (req.channel == null && (!installation || installation.status === 'uninstalled')) return undefined;
-    const channels = effectiveChannels(connection.login, await store.providerChannels.list(connection.login));
-    const target = req.channel == null ? channels[0]! : channels.find((c) => c.channelId === req.channel);
-    if (!target) {
-      throw new AppError(
-        'unknown_channel',
-        `account "${connection.login}" has no channel "${req.channel}"; declare it with PUT /api/v1/accounts/:login/channels`,
-        {
-          details: { channels: channels.map((c) => wireChannelId(c.channelId)) },
-        },
-      );
-    }
+    if (!channel) return undefined;
     if (!installation || installation.status === 'uninstalled') return undefined;
-    const row = await store.amocrmSources.get(installation.amocrmAccountId, connection.login, target.channelId);
+    const row = await store.amocrmSources.get(installation.amocrmAccountId, connection.login, channel.channelId);
     return row?.state === 'created' ? { external_id: row.externalId } : undefined;
+  }
+
+  /**
+   * The message's conversation, and the channel it goes through (conversation-channel.ts). A row
+   * saved with the message anyway carries the channel it learned; an existing one is not re-saved
+   * whole for it (a stale full save could undo a concurrent change): learnChannel, after commit,
+   * is a compare-and-set.
+   */
+  async function conversationOf(connection: Connection, req: PostMessageRequest, now: number) {
+    const resolve = (channelId: string | undefined) =>
+      resolveConversation(store, {
+        connection,
+        conversationId: req.conversation_id,
+        conversationRefId: req.conversation_ref_id,
+        customer: customerOf(req),
+        customerField: req.direction === 'out' ? 'receiver' : 'sender',
+        channelId,
+        now,
+      });
+    let channels: EffectiveChannel[];
+    let requested: EffectiveChannel | undefined;
+    let found: ResolvedConversation;
+    if (req.channel == null) {
+      // Nothing to check the conversation against first: both lookups at once.
+      [channels, found] = await firstRefusalInOrder([loadChannels(store, connection.login), resolve(undefined)] as const);
+    } else {
+      channels = await loadChannels(store, connection.login);
+      requested = requireDeclaredChannel(connection.login, channels, req.channel);
+      found = await resolve(requested.channelId);
+    }
+    // A raw source_external_id says nothing we can trust about the channel: the conversation is left as it is.
+    if (req.source_external_id) return { resolved: found, channel: undefined, learnChannel: undefined };
+    const placed = placeProviderMessage(found.conversation, requested, channels, now);
+    if (!placed.learned) return { resolved: found, channel: placed.channel, learnChannel: undefined };
+    if (found.changed) return { resolved: { ...found, conversation: placed.conversation }, channel: placed.channel, learnChannel: undefined };
+    const { id, channelId: expected } = found.conversation;
+    const learnChannel = async (): Promise<void> => void (await store.conversations.setChannel(id, placed.conversation.channelId, expected, now));
+    return { resolved: found, channel: placed.channel, learnChannel };
   }
 
   function buildPayload(
@@ -168,21 +201,14 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     const now = clock.now();
     await checkBackpressure(now);
     const msgid = req.msgid ?? ids('amc');
-    const customerField = req.direction === 'out' ? 'receiver' : 'sender';
-    // Three independent lookups at once (on PostgreSQL, one round trip of waiting instead of three);
-    // a refusal is still the one the sequential order would have given.
-    const [source, resolved, replyTo] = await firstRefusalInOrder([
-      sourceFor(connection, req),
-      resolveConversation(store, {
-        connection,
-        conversationId: req.conversation_id,
-        conversationRefId: req.conversation_ref_id,
-        customer: customerOf(req),
-        customerField,
-        now,
-      }),
+    // Independent lookups at once (on PostgreSQL, one round trip of waiting instead of several); a
+    // refusal is still the one the sequential order would have given.
+    const [{ resolved, channel, learnChannel }, installation, replyTo] = await firstRefusalInOrder([
+      conversationOf(connection, req, now),
+      req.source_external_id ? Promise.resolve(null) : store.installations.getByAmojoId(connection.amojoAccountId),
       resolveReplyTo(login, req.reply_to),
     ] as const);
+    const source = await sourceFor(connection, req, channel, installation);
     const messageId = ids('msg');
     const payload = buildPayload(req, login, msgid, resolved, connection.scopeId, replyTo, now, source);
     const message: StoredMessage = {
@@ -207,6 +233,8 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
       now,
     });
     if (result.created) deps.outboxSignal.wake();
+    // The message is accepted either way; a channel not learned now is learned from a later message.
+    if (result.created) await learnChannel?.().catch(() => undefined);
     // Keeps the conversation on the reconciler's "recently active" list (a hint: never fails the request).
     if (result.created && !resolved.changed) await touchIfStale(store, resolved.conversation, now).catch(() => undefined);
     return { id: result.message.id, msgid, status: 'queued' };

@@ -84,6 +84,12 @@ export interface Conversation {
   state: ConversationState;
   /** true once new_message carried conversation_ref_id + sender.ref_id for a write-first chat. */
   refBound: boolean;
+  /**
+   * The provider channel (number, bot) the chat runs on, as the provider names it: set when the
+   * conversation is created or first learns it, never moved to another declared channel
+   * (services/conversation-channel.ts). null = the login declared no channels, or not known yet.
+   */
+  channelId: string | null;
   createdAt: number;
   updatedAt: number;
   lastActivityAt: number;
@@ -110,6 +116,13 @@ export interface ConversationRepo {
    * a touch committed meanwhile.
    */
   setAmojoChat(id: string, chat: { amojoChatId: string; clientRefId?: string | null }, now: number): Promise<void>;
+  /**
+   * Compare-and-set of channelId: sets it (and stamps updatedAt) only while it is still `expected`,
+   * touching nothing else; true when it did. A conversation that learns its channel from a message
+   * must neither undo what a concurrent write changed in the row, nor move off a channel another
+   * writer just gave it.
+   */
+  setChannel(id: string, channelId: string | null, expected: string | null, now: number): Promise<boolean>;
 }
 
 /** inbound = customer → amoCRM (provider API); outbound = manager → customer (amojo hook). */

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { call } from '../support/http-client';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
-import { bearer, disjoint, expectEveryMessageOnceInOrder, leadIntervals, startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { bearer, disjoint, expectEveryMessageOnceInOrder, FAST_RECOVERY_ENV, leadIntervals, startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { makeToken } from '../support/widget-harness';
 import { sleep, waitFor } from '../support/wait';
 
@@ -21,18 +21,7 @@ const PER_CONVERSATION = 15;
 const TOTAL = LOGINS.length * CONVERSATIONS_PER_LOGIN * PER_CONVERSATION;
 
 const env = {
-  OUTBOX_CONCURRENCY: '8',
-  OUTBOX_POLL_MS: '100',
-  OUTBOX_BASE_DELAY_MS: '20',
-  OUTBOX_MAX_DELAY_MS: '300',
-  OUTBOX_MAX_ATTEMPTS: '100',
-  OUTBOX_LEASE_MS: '4000',
-  AMOJO_TIMEOUT_MS: '1000',
-  PROVIDER_WEBHOOK_TIMEOUT_MS: '2000',
-  RECONCILE_INTERVAL_MS: '500',
-  RECONCILE_GRACE_MS: '1000',
-  JOB_LEASE_MS: '3000',
-  DATABASE_POOL_SIZE: '4',
+  ...FAST_RECOVERY_ENV,
   WIDGET_RATE_LIMIT_PER_LOGIN: '3',
   WIDGET_RATE_LIMIT_PER_IP: '1000',
 };

@@ -1,6 +1,6 @@
 import { call } from '../support/http-client';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
-import { bearer, expectEveryMessageOnceInOrder, startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { bearer, expectEveryMessageOnceInOrder, FAST_RECOVERY_ENV, startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { sleep, waitFor } from '../support/wait';
 
@@ -19,20 +19,7 @@ const PER_CONVERSATION = 15;
 const TOTAL = LOGINS.length * CONVERSATIONS_PER_LOGIN * PER_CONVERSATION;
 const OUTAGE_MS = 4000;
 
-const env = {
-  OUTBOX_CONCURRENCY: '8',
-  OUTBOX_POLL_MS: '100',
-  OUTBOX_BASE_DELAY_MS: '20',
-  OUTBOX_MAX_DELAY_MS: '300',
-  OUTBOX_MAX_ATTEMPTS: '100',
-  OUTBOX_LEASE_MS: '4000',
-  AMOJO_TIMEOUT_MS: '1000',
-  PROVIDER_WEBHOOK_TIMEOUT_MS: '2000',
-  RECONCILE_INTERVAL_MS: '500',
-  RECONCILE_GRACE_MS: '1000',
-  JOB_LEASE_MS: '3000',
-  DATABASE_POOL_SIZE: '4',
-};
+const env = FAST_RECOVERY_ENV;
 
 describePg('PostgreSQL restart mid-burst', () => {
   let db: TestDatabase;

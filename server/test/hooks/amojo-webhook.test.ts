@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { createRelayHarness, messageHookBody, newId, signHook, type RelayHarness } from '../support/relay-harness';
+import { buildMessageHook, buildWriteFirstHook } from '@amochan/amojo/testing';
+import { createRelayHarness, newId, signHook, type RelayHarness } from '../support/relay-harness';
 
 describe('amojo webhook receiver', () => {
   let h: RelayHarness;
@@ -19,7 +20,13 @@ describe('amojo webhook receiver', () => {
   const providerEntries = async () => (await h.store.outbox.list({})).filter((e) => e.destination === 'provider');
 
   it('stores a manager message and queues one message.created event (200)', async () => {
-    const hook = messageHookBody({ accountId: accountId(), chatId: newId(), clientId: 'conv-1', receiverClientId: 'cust-1' });
+    const hook = buildMessageHook({
+      accountId: accountId(),
+      chatId: newId(),
+      conversationId: 'conv-1',
+      receiver: { clientId: 'cust-1' },
+      message: { text: 'hello from the manager' },
+    });
     const { raw, signature } = signHook(hook, secret());
     const before = (await providerEntries()).length;
     const res = await postHook(raw, signature);
@@ -37,8 +44,9 @@ describe('amojo webhook receiver', () => {
       data: {
         id: hook.message.message.id,
         conversation: { id: 'conv-1', ref_id: hook.message.conversation.id },
-        receiver: { id: 'cust-1', ref_id: hook.message.receiver.id, name: 'Customer' },
-        sender: { ref_id: hook.message.sender.id, name: 'Manager' },
+        receiver: { id: 'cust-1', ref_id: hook.message.receiver.id },
+        // amoCRM's hook names no manager: the event says so instead of inventing one.
+        sender: { ref_id: hook.message.sender.id, name: null },
         message: { type: 'text', text: 'hello from the manager', media: '', thumbnail: '', file_name: '', file_size: 0, tag: '' },
         timestamp: hook.message.timestamp,
       },
@@ -48,7 +56,7 @@ describe('amojo webhook receiver', () => {
   });
 
   it('keeps unknown fields of the hook message', async () => {
-    const hook = messageHookBody({ accountId: accountId(), chatId: newId(), clientId: 'conv-x' });
+    const hook = buildMessageHook({ accountId: accountId(), chatId: newId(), conversationId: 'conv-x' });
     (hook.message.message as Record<string, unknown>).future_field = { a: 1 };
     (hook.message.message as Record<string, unknown>).markup = { buttons: [] };
     const { raw, signature } = signHook(hook, secret());
@@ -58,7 +66,7 @@ describe('amojo webhook receiver', () => {
   });
 
   it('a duplicate hook → 200 duplicate, one event', async () => {
-    const hook = messageHookBody({ accountId: accountId(), chatId: newId(), clientId: 'conv-dup' });
+    const hook = buildMessageHook({ accountId: accountId(), chatId: newId(), conversationId: 'conv-dup' });
     const { raw, signature } = signHook(hook, secret());
     expect((await postHook(raw, signature)).body.status).toBe('accepted');
     const count = (await providerEntries()).length;
@@ -69,7 +77,7 @@ describe('amojo webhook receiver', () => {
   });
 
   it('bad, missing or wrong-secret signature → 401, nothing stored', async () => {
-    const hook = messageHookBody({ accountId: accountId(), chatId: newId(), clientId: 'conv-sig' });
+    const hook = buildMessageHook({ accountId: accountId(), chatId: newId(), conversationId: 'conv-sig' });
     const { raw } = signHook(hook, secret());
     const receipts = await h.store.receipts.count();
     for (const signature of ['00'.repeat(20), null, signHook(hook, 'another-secret').signature, '']) {
@@ -92,7 +100,7 @@ describe('amojo webhook receiver', () => {
   });
 
   it('unknown scope → 404 unknown_scope', async () => {
-    const hook = messageHookBody({ accountId: accountId(), chatId: newId(), clientId: 'c' });
+    const hook = buildMessageHook({ accountId: accountId(), chatId: newId(), conversationId: 'c' });
     const { raw, signature } = signHook(hook, secret());
     const res = await postHook(raw, signature, `${h.emulator.channelId}_${newId()}`);
     expect(res.status).toBe(404);
@@ -117,7 +125,7 @@ describe('amojo webhook receiver', () => {
   });
 
   it('accepts any content type (amojo does not promise one)', async () => {
-    const hook = messageHookBody({ accountId: accountId(), chatId: newId(), clientId: 'conv-ct' });
+    const hook = buildMessageHook({ accountId: accountId(), chatId: newId(), conversationId: 'conv-ct' });
     const { raw, signature } = signHook(hook, secret());
     expect((await postHook(raw, signature, scope(), 'text/plain')).status).toBe(200);
   });
@@ -160,7 +168,7 @@ describe('amojo webhook receiver', () => {
   it('write first: event with conversation.id null and receiver.phone; a pending conversation is stored', async () => {
     const chatId = newId();
     const receiverId = newId();
-    const hook = messageHookBody({ accountId: accountId(), chatId, receiverId, phone: '79161234567', text: 'Hello, this is your manager' });
+    const hook = buildWriteFirstHook({ accountId: accountId(), chatId, receiverId, phone: '79161234567', message: { text: 'Hello, this is your manager' } });
     const { raw, signature } = signHook(hook, secret());
     expect((await postHook(raw, signature)).status).toBe(200);
     const message = (await h.store.messages.getByAmojoMsgId(hook.message.message.id))!;

@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { createRelayHarness, messageHookBody, newId, signHook, type RelayHarness } from '../support/relay-harness';
+import { buildMessageHook } from '@amochan/amojo/testing';
+import { createRelayHarness, newId, signHook, type RelayHarness } from '../support/relay-harness';
 
 /**
  * A hook is relayed only to the provider login its scope is bound to, and only while that binding
@@ -24,7 +25,7 @@ describe('amojo hook binding checks', () => {
   it("refuses (403) a signed hook whose account_id is another account's, and relays nothing", async () => {
     const bob = await h.connect('bob');
     // alice's account id, posted to bob's scope: must never reach bob's provider login.
-    const hook = messageHookBody({ accountId: h.connection.amojoAccountId, chatId: newId(), clientId: 'conv-squat' });
+    const hook = buildMessageHook({ accountId: h.connection.amojoAccountId, chatId: newId(), conversationId: 'conv-squat' });
     const { raw, signature } = signHook(hook, secret());
     const before = (await providerEvents()).length;
     const res = await postHook(raw, signature, bob.scopeId);
@@ -39,7 +40,7 @@ describe('amojo hook binding checks', () => {
   it('ignores (200 ignored) a hook for a disconnected binding: nothing is relayed', async () => {
     const carol = await h.connect('carol');
     await h.store.connections.save({ ...carol, status: 'disconnected', disconnectedAt: Date.now(), updatedAt: Date.now() });
-    const hook = messageHookBody({ accountId: carol.amojoAccountId, chatId: newId(), clientId: 'conv-gone' });
+    const hook = buildMessageHook({ accountId: carol.amojoAccountId, chatId: newId(), conversationId: 'conv-gone' });
     const { raw, signature } = signHook(hook, secret());
     const before = (await providerEvents()).length;
     const res = await postHook(raw, signature, carol.scopeId);

@@ -153,6 +153,7 @@ describe('server parsers', () => {
       phone: null,
       state: 'active',
       refBound: false,
+      channelId: null,
       createdAt: 0,
       updatedAt: 0,
       lastActivityAt: 0,

@@ -150,6 +150,7 @@ describe('history → hook', () => {
     phone: '79001112233',
     state: 'active',
     refBound: false,
+    channelId: null,
     createdAt: 0,
     updatedAt: 0,
     lastActivityAt: 0,

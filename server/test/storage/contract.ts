@@ -102,6 +102,50 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await s().conversations.getByAmojoChatId('scope-1', 'chat-2'))?.id).toBe('c1');
       });
 
+      it('keeps the channel through every way a conversation is written: save, intake, hook, and their upserts', async () => {
+        await s().conversations.save(conversation({ id: 'c1', conversationId: 'conv-1', channelId: 'wa' }));
+        expect((await s().conversations.get('c1'))?.channelId).toBe('wa');
+        await s().conversations.save(conversation({ id: 'c1', conversationId: 'conv-1', channelId: null }));
+        expect((await s().conversations.get('c1'))?.channelId).toBeNull();
+
+        // The intake units of work insert the row, then update it (an upsert on id) when it learns its channel.
+        await s().acceptInboundMessage({
+          message: message({ id: 'm1', msgid: 'k1' }),
+          conversation: conversation({ id: 'c2', conversationId: 'conv-2' }),
+          outbox: [],
+          now: 1,
+        });
+        expect((await s().conversations.get('c2'))?.channelId).toBeNull();
+        const learned = conversation({ id: 'c2', conversationId: 'conv-2', channelId: 'bot' });
+        await s().acceptInboundMessage({ message: message({ id: 'm2', msgid: 'k2' }), conversation: learned, outbox: [], now: 2 });
+        expect(await s().conversations.get('c2')).toEqual(learned);
+
+        const pending = conversation({ id: 'c3', conversationId: null, state: 'pending', amojoChatId: 'chat-3', channelId: 'tg' });
+        await s().acceptWebhook({ receipt: receipt('msg:a'), conversation: pending, outbox: [], now: 3 });
+        expect(await s().conversations.get('c3')).toEqual(pending);
+        await s().acceptWebhook({ receipt: receipt('msg:b'), conversation: { ...pending, channelId: 'wa' }, outbox: [], now: 4 });
+        expect((await s().conversations.getByAmojoChatId('scope-1', 'chat-3'))?.channelId).toBe('wa');
+
+        // Partial updates leave it alone.
+        await s().conversations.touch('c3', 900);
+        await s().conversations.setAmojoChat('c3', { amojoChatId: 'chat-3b' }, 950);
+        expect((await s().conversations.listActiveSince(900, 10)).map((c) => [c.id, c.channelId])).toEqual([['c3', 'wa']]);
+      });
+
+      it('setChannel sets the channel only while it is the expected one, touching nothing else', async () => {
+        const c = conversation({ id: 'c1', conversationId: 'conv-1', amojoChatId: 'chat-1', channelId: null, updatedAt: 1 });
+        await s().conversations.save(c);
+        expect(await s().conversations.setChannel('c1', 'bot', 'wa', 5)).toBe(false);
+        expect(await s().conversations.get('c1')).toEqual(c);
+        expect(await s().conversations.setChannel('c1', 'bot', null, 6)).toBe(true);
+        expect(await s().conversations.get('c1')).toEqual({ ...c, channelId: 'bot', updatedAt: 6 });
+        // A second writer that also read "no channel yet" does not move it.
+        expect(await s().conversations.setChannel('c1', 'wa', null, 7)).toBe(false);
+        expect(await s().conversations.setChannel('c1', null, 'bot', 8)).toBe(true);
+        expect(await s().conversations.get('c1')).toMatchObject({ channelId: null, updatedAt: 8 });
+        expect(await s().conversations.setChannel('missing', 'wa', null, 9)).toBe(false);
+      });
+
       it('refuses a second conversation row for the same (login, conversation id) with a conflict', async () => {
         await s().conversations.save(conversation({ id: 'c1', conversationId: 'conv-1' }));
         await expect(s().conversations.save(conversation({ id: 'c2', conversationId: 'conv-1' }))).rejects.toMatchObject({

@@ -51,7 +51,7 @@ describePg('cli copy-store (SQLite → PostgreSQL)', () => {
     for (let i = 0; i < 25; i++) {
       await source.acceptInboundMessage({
         message: message({ id: `m${i}`, msgid: `k${i}`, payload: { text: `hi ${i}`, n: [i] } }),
-        conversation: i === 0 ? conversation({ id: 'c1', refBound: true, amojoChatId: 'chat-1' }) : undefined,
+        conversation: i === 0 ? conversation({ id: 'c1', refBound: true, amojoChatId: 'chat-1', channelId: 'wa' }) : undefined,
         outbox: [entry(`o${i}`, { messageId: `m${i}` })],
         now: 10 + i,
       });

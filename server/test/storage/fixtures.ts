@@ -13,6 +13,7 @@ export function conversation(over: Partial<Conversation> = {}): Conversation {
     phone: null,
     state: 'active',
     refBound: false,
+    channelId: null,
     createdAt: 1,
     updatedAt: 1,
     lastActivityAt: 1,

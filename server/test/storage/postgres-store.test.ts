@@ -1,8 +1,11 @@
 import { migrateDatabase, openStore } from '../../src/storage/open-store';
-import { latestPgSchemaVersion } from '../../src/storage/postgres/migrations';
+import pg from 'pg';
+import { latestPgSchemaVersion, pgMigrations, runPgMigrations } from '../../src/storage/postgres/migrations';
+import { conversationJson, messageJson } from '../../src/storage/postgres/rows';
 import { createPostgresStore } from '../../src/storage/postgres/store';
 import { describeAmocrmStoreContract } from './contract-amocrm';
 import { describeStoreContract } from './contract';
+import { conversation, message } from './fixtures';
 import { createTestDatabase, describePg, truncateAll, type TestDatabase } from '../support/postgres';
 
 let db: TestDatabase;
@@ -27,11 +30,41 @@ describePg('PostgreSQL store', () => {
     return createPostgresStore({ connectionString: db.url, poolSize: 4 });
   });
 
+  it('an upgrade keeps existing conversations (channel not known yet) and the intake functions then store the channel', async () => {
+    const fresh = await createTestDatabase('upgrade');
+    try {
+      const pool = new pg.Pool({ connectionString: fresh.url, max: 1 });
+      try {
+        await runPgMigrations(
+          pool,
+          pgMigrations.filter((m) => m.version < 8),
+        );
+        // What the intake of the previous release wrote: no channel anywhere.
+        const { channel_id: _none, ...before } = conversationJson(conversation({ id: 'c1', conversationId: 'conv-1' }));
+        await pool.query('SELECT amochan_accept_inbound($1, $2, $3, $4)', [JSON.stringify(messageJson(message({ id: 'm1', msgid: 'k1' }))), before, '[]', 1]);
+      } finally {
+        await pool.end();
+      }
+      const store = createPostgresStore({ connectionString: fresh.url, poolSize: 1 });
+      try {
+        await store.ready();
+        expect(await store.conversations.get('c1')).toEqual(conversation({ id: 'c1', conversationId: 'conv-1', channelId: null }));
+        const learned = conversation({ id: 'c1', conversationId: 'conv-1', channelId: 'wa', updatedAt: 2 });
+        await store.acceptInboundMessage({ message: message({ id: 'm2', msgid: 'k2' }), conversation: learned, outbox: [], now: 2 });
+        expect(await store.conversations.get('c1')).toEqual(learned);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await fresh.drop();
+    }
+  }, 30_000);
+
   describe('opened by DATABASE_URL', () => {
     it('migrateDatabase applies the PostgreSQL migrations once; openStore serves postgresql:// URLs with shared state', async () => {
       const fresh = await createTestDatabase('open');
       try {
-        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], current: latestPgSchemaVersion() });
+        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8], current: latestPgSchemaVersion() });
         expect(await migrateDatabase(fresh.url)).toEqual({ applied: [], current: latestPgSchemaVersion() });
         const store = openStore(fresh.url.replace(/^postgres:/, 'postgresql:'), { poolSize: 2, statementTimeoutMs: 1000 });
         try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteDatabase } from '../../src/storage/sqlite/database';
-import { latestSchemaVersion, runMigrations } from '../../src/storage/sqlite/migrations';
+import { latestSchemaVersion, migrations, runMigrations } from '../../src/storage/sqlite/migrations';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
 import { describeStoreContract } from './contract';
 import { entry, message } from './fixtures';
@@ -51,7 +51,7 @@ describe('SQLite store specifics', () => {
 
   it('migrations are idempotent and recorded', () => {
     const db = openSqliteDatabase(freshFile());
-    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3, 6], current: latestSchemaVersion() });
+    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3, 6, 8], current: latestSchemaVersion() });
     expect(runMigrations(db)).toEqual({ applied: [], current: latestSchemaVersion() });
     const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     expect(rows).toEqual([
@@ -59,8 +59,30 @@ describe('SQLite store specifics', () => {
       { version: 2, name: 'webhook receipts by time' },
       { version: 3, name: 'amocrm installations, channels and sources' },
       { version: 6, name: 'amocrm outbox destination and source error state' },
+      { version: 8, name: 'conversation channel' },
     ]);
     db.close();
+  });
+
+  it('an upgraded database keeps its conversations, which have not learned their channel yet', async () => {
+    const file = freshFile();
+    const old = openSqliteDatabase(file);
+    runMigrations(
+      old,
+      migrations.filter((m) => m.version < 8),
+    );
+    old
+      .prepare(
+        `INSERT INTO conversations (id, login, scope_id, conversation_id, state, ref_bound, created_at, updated_at, last_activity_at)
+         VALUES ('c1', 'shop', 'scope-1', 'conv-1', 'active', 0, 1, 1, 1)`,
+      )
+      .run();
+    old.close();
+    const store = createSqliteStore({ filename: file });
+    expect(await store.conversations.get('c1')).toMatchObject({ conversationId: 'conv-1', channelId: null });
+    await store.conversations.save({ ...(await store.conversations.get('c1'))!, channelId: 'wa' });
+    expect((await store.conversations.get('c1'))?.channelId).toBe('wa');
+    await store.close();
   });
 
   it('applies only new migrations, in order, each with its row', () => {

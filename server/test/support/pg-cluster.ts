@@ -157,3 +157,22 @@ export async function expectEveryMessageOnceInOrder(cluster: PgCluster, expected
   }
   return wanted.length;
 }
+
+/**
+ * Short retry, lease and reconcile intervals for outage tests: recovery that takes seconds in
+ * production takes a fraction of one here, with a small pool so several instances fit in one database.
+ */
+export const FAST_RECOVERY_ENV: Record<string, string> = {
+  OUTBOX_CONCURRENCY: '8',
+  OUTBOX_POLL_MS: '100',
+  OUTBOX_BASE_DELAY_MS: '20',
+  OUTBOX_MAX_DELAY_MS: '300',
+  OUTBOX_MAX_ATTEMPTS: '100',
+  OUTBOX_LEASE_MS: '4000',
+  AMOJO_TIMEOUT_MS: '1000',
+  PROVIDER_WEBHOOK_TIMEOUT_MS: '2000',
+  RECONCILE_INTERVAL_MS: '500',
+  RECONCILE_GRACE_MS: '1000',
+  JOB_LEASE_MS: '3000',
+  DATABASE_POOL_SIZE: '4',
+};

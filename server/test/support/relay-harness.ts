@@ -88,45 +88,4 @@ export function signHook(body: unknown, secret: string): { raw: string; signatur
   return { raw: signed.body, signature: signed.headers['X-Signature'] };
 }
 
-/** A message hook as amojo sends it for a manager's answer in an existing chat. */
-export function messageHookBody(opts: {
-  accountId: string;
-  chatId: string;
-  clientId?: string | null;
-  msgId?: string;
-  text?: string;
-  receiverId?: string;
-  receiverClientId?: string | null;
-  phone?: string;
-}) {
-  const now = Date.now();
-  return {
-    account_id: opts.accountId,
-    time: Math.floor(now / 1000),
-    message: {
-      receiver: {
-        id: opts.receiverId ?? randomUUID(),
-        ...(opts.receiverClientId ? { client_id: opts.receiverClientId } : {}),
-        name: 'Customer',
-        ...(opts.phone ? { phone: opts.phone } : {}),
-      },
-      sender: { id: randomUUID(), name: 'Manager' },
-      conversation: { id: opts.chatId, ...(opts.clientId ? { client_id: opts.clientId } : {}) },
-      timestamp: Math.floor(now / 1000),
-      msec_timestamp: now,
-      message: {
-        id: opts.msgId ?? randomUUID(),
-        type: 'text',
-        text: opts.text ?? 'hello from the manager',
-        markup: null,
-        tag: '',
-        media: '',
-        thumbnail: '',
-        file_name: '',
-        file_size: 0,
-      },
-    },
-  };
-}
-
 export const newId = (): string => randomUUID();

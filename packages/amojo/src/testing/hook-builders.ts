@@ -74,7 +74,15 @@ function conversation(chatId: string | undefined, conversationId: string | undef
   return { id: chatId ?? randomUUID(), ...(conversationId !== undefined ? { client_id: conversationId } : {}) };
 }
 
-function messageContent(input: MessageHookInput): Record<string, unknown> {
+/** The inner `message` of a hook: the documented fields typed, anything a test adds kept as is. */
+export interface HookMessageContent {
+  id: string;
+  type: string;
+  text: string;
+  [field: string]: unknown;
+}
+
+function messageContent(input: MessageHookInput): HookMessageContent {
   return {
     id: input.messageId ?? randomUUID(),
     type: 'text',

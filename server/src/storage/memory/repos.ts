@@ -134,6 +134,12 @@ export function createMemoryConversations(): MemoryConversations {
         const c = rows.get(id);
         if (c && c.lastActivityAt < at) c.lastActivityAt = at;
       },
+      async setChannel(id, channelId, expected, now) {
+        const c = rows.get(id);
+        if (!c || c.channelId !== expected) return false;
+        Object.assign(c, { channelId, updatedAt: now });
+        return true;
+      },
       async setAmojoChat(id, chat, now) {
         const c = rows.get(id);
         if (!c) return;

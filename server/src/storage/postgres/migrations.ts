@@ -4,6 +4,7 @@ import type { Migration, MigrationResult } from '../sqlite/migrations';
 import { connect, mapPgError } from './pool';
 import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './schema';
 import { pgAmocrmSchemaSql } from './schema-amocrm';
+import { pgConversationChannelSql } from './schema-conversation-channel';
 import { pgFunctionsSql } from './schema-functions';
 import { pgLeaseBatchSql } from './schema-lease-batch';
 
@@ -28,8 +29,11 @@ export const pgMigrations: readonly Migration[] = [
           ALTER TABLE amocrm_sources DROP CONSTRAINT amocrm_sources_state_check,
             ADD CONSTRAINT amocrm_sources_state_check CHECK (state IN ('pending', 'created', 'deleting', 'error'));`,
   },
-  // No SQLite twin (functions only): SQLite's next migration skips 7.
+  // No SQLite twin (functions only): SQLite's migrations skip 7.
   { version: 7, name: 'batched outbox completions, plpgsql helpers', sql: pgLeaseBatchSql },
+  // Same column as SQLite's 8, and the intake functions of 5 re-created to upsert it. (7 is left to
+  // the PostgreSQL-only outbox completion batches of a parallel branch.)
+  { version: 8, name: 'conversation channel', sql: pgConversationChannelSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);

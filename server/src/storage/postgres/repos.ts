@@ -88,11 +88,11 @@ export function createPgConnections(pool: pg.Pool): ConnectionRepo {
 const SAVE_CONVERSATION = {
   name: 'conversation_save',
   text: `INSERT INTO conversations (id, login, scope_id, conversation_id, amojo_chat_id, client_id, client_ref_id, phone,
-      state, ref_bound, created_at, updated_at, last_activity_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+      state, ref_bound, created_at, updated_at, last_activity_at, channel_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     ON CONFLICT (id) DO UPDATE SET login = excluded.login, scope_id = excluded.scope_id, conversation_id = excluded.conversation_id,
       amojo_chat_id = excluded.amojo_chat_id, client_id = excluded.client_id, client_ref_id = excluded.client_ref_id,
       phone = excluded.phone, state = excluded.state, ref_bound = excluded.ref_bound, created_at = excluded.created_at,
-      updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at`,
+      updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at, channel_id = excluded.channel_id`,
 };
 
 export async function saveConversation(db: Queryable, c: Conversation): Promise<void> {
@@ -113,6 +113,7 @@ export async function saveConversation(db: Queryable, c: Conversation): Promise<
       c.createdAt,
       c.updatedAt,
       c.lastActivityAt,
+      c.channelId,
     ],
     `conversation ${c.conversationId ?? ''} of ${c.login}`,
   );
@@ -155,6 +156,14 @@ export function createPgConversations(pool: pg.Pool): ConversationRepo {
     },
     async touch(id, at) {
       await run(pool, { name: 'conversation_touch', text: 'UPDATE conversations SET last_activity_at = $1 WHERE id = $2 AND last_activity_at < $1' }, [at, id]);
+    },
+    async setChannel(id, channelId, expected, now) {
+      const rows = await run(
+        pool,
+        'UPDATE conversations SET channel_id = $2, updated_at = $4 WHERE id = $1 AND channel_id IS NOT DISTINCT FROM $3 RETURNING id',
+        [id, channelId, expected, now],
+      );
+      return rows.length === 1;
     },
     async setAmojoChat(id, chat, now) {
       await run(pool, SET_AMOJO_CHAT, [id, chat.amojoChatId, chat.clientRefId ?? null, now]);

@@ -13,6 +13,7 @@ interface ConversationRow {
   phone: string | null;
   state: ConversationState;
   ref_bound: number;
+  channel_id: string | null;
   created_at: number;
   updated_at: number;
   last_activity_at: number;
@@ -29,6 +30,7 @@ const toConversation = (r: ConversationRow): Conversation => ({
   phone: r.phone,
   state: r.state,
   refBound: toBool(r.ref_bound),
+  channelId: r.channel_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   lastActivityAt: r.last_activity_at,
@@ -43,13 +45,14 @@ export interface SqliteConversations {
 export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue): SqliteConversations {
   const save = db.prepare(
     `INSERT INTO conversations (id, login, scope_id, conversation_id, amojo_chat_id, client_id, client_ref_id, phone,
-                                state, ref_bound, created_at, updated_at, last_activity_at)
+                                state, ref_bound, channel_id, created_at, updated_at, last_activity_at)
      VALUES (@id, @login, @scopeId, @conversationId, @amojoChatId, @clientId, @clientRefId, @phone,
-             @state, @refBound, @createdAt, @updatedAt, @lastActivityAt)
+             @state, @refBound, @channelId, @createdAt, @updatedAt, @lastActivityAt)
      ON CONFLICT (id) DO UPDATE SET
        login = excluded.login, scope_id = excluded.scope_id, conversation_id = excluded.conversation_id,
        amojo_chat_id = excluded.amojo_chat_id, client_id = excluded.client_id, client_ref_id = excluded.client_ref_id,
-       phone = excluded.phone, state = excluded.state, ref_bound = excluded.ref_bound, created_at = excluded.created_at,
+       phone = excluded.phone, state = excluded.state, ref_bound = excluded.ref_bound, channel_id = excluded.channel_id,
+       created_at = excluded.created_at,
        updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at`,
   );
   const get = db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?');
@@ -72,6 +75,10 @@ export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue)
      WHERE id = @id`,
   );
 
+  const setChannel = db.prepare<{ id: string; channelId: string | null; expected: string | null; now: number }>(
+    'UPDATE conversations SET channel_id = @channelId, updated_at = @now WHERE id = @id AND channel_id IS @expected',
+  );
+
   const saveSync = (c: Conversation): void => {
     try {
       save.run({
@@ -85,6 +92,7 @@ export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue)
         phone: c.phone,
         state: c.state,
         refBound: c.refBound ? 1 : 0,
+        channelId: c.channelId,
         createdAt: c.createdAt,
         updatedAt: c.updatedAt,
         lastActivityAt: c.lastActivityAt,
@@ -118,6 +126,9 @@ export function createSqliteConversations(db: SqliteDatabase, queue: WriteQueue)
       },
       async touch(id, at) {
         return queue.run(() => void touch.run(at, id, at));
+      },
+      async setChannel(id, channelId, expected, now) {
+        return queue.run(() => setChannel.run({ id, channelId, expected, now }).changes === 1);
       },
       async setAmojoChat(id, chat, now) {
         return queue.run(() => void setChat.run({ id, amojoChatId: chat.amojoChatId, clientRefId: chat.clientRefId ?? null, now }));
