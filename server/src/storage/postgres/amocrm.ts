@@ -83,6 +83,8 @@ const toChannel = (r: Row): ProviderChannel => ({
 });
 
 const LIST_CHANNELS = 'SELECT * FROM provider_channels WHERE login = $1 ORDER BY position';
+// Read with every provider message: prepared once per connection (pool.ts, rowLookup).
+const CHANNELS_OF_LOGIN = rowLookup('channels_of_login', 'provider_channels', 'login = $1 ORDER BY position');
 
 export function createPgProviderChannels(pool: pg.Pool): ProviderChannelRepo {
   return {
@@ -112,7 +114,7 @@ export function createPgProviderChannels(pool: pg.Pool): ProviderChannelRepo {
       );
     },
     async list(login) {
-      return (await run(pool, LIST_CHANNELS, [login])).map(toChannel);
+      return (await lookup(pool, CHANNELS_OF_LOGIN, [login])).map(toChannel);
     },
   };
 }
