@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../lib/errors';
-import type { Connection, Conversation, Store } from '../storage/types';
+import type { Connection, Conversation, IntakeContext } from '../storage/types';
 import { phoneDigits } from './relay-accounts';
 
 /**
@@ -8,6 +8,10 @@ import { phoneDigits } from './relay-accounts';
  * started (bound now, by the amojo ids the provider echoes or by the customer's phone), or a new
  * one. The ids the provider echoes are checked here, at the door: a wrong one accepted with 202
  * would only fail later in the outbox, where nobody is watching.
+ *
+ * It decides over rows read beforehand with the rest of the intake (store.readIntakeContext: one
+ * round trip on PostgreSQL), in this order: the conversation by conversation_id, else the
+ * write-first chat by conversation_ref_id, else a pending chat by the customer's phone.
  */
 
 export interface ResolvedConversation {
@@ -39,8 +43,8 @@ function checkCustomerRef(conversation: Conversation, customer: CustomerInput, f
   );
 }
 
-export async function resolveConversation(
-  store: Pick<Store, 'conversations'>,
+export function resolveConversation(
+  found: Pick<IntakeContext, 'conversation' | 'conversationByRef' | 'pendingByPhone'>,
   input: {
     connection: Connection;
     conversationId: string;
@@ -51,7 +55,7 @@ export async function resolveConversation(
     channelId?: string | undefined;
     now: number;
   },
-): Promise<ResolvedConversation> {
+): ResolvedConversation {
   const { connection, conversationId, conversationRefId: refId, customer, now } = input;
   const { login, scopeId } = connection;
   const bind = (pending: Conversation): ResolvedConversation => {
@@ -63,7 +67,7 @@ export async function resolveConversation(
     };
   };
 
-  const existing = await store.conversations.getByConversationId(login, conversationId);
+  const existing = found.conversation;
   if (existing) {
     if (existing.scopeId === scopeId) {
       if (refId && existing.amojoChatId !== refId) {
@@ -83,7 +87,7 @@ export async function resolveConversation(
     };
   }
   if (refId) {
-    const byRef = await store.conversations.getByAmojoChatId(scopeId, refId);
+    const byRef = found.conversationByRef;
     if (byRef && byRef.conversationId === null) return bind(byRef);
     // Stored as given, an unknown ref would sit on the conversation for good and every send would fail.
     if (byRef) throw new AppError('conflict', `amoCRM chat "${refId}" is already bound to conversation "${byRef.conversationId}"`);
@@ -94,7 +98,7 @@ export async function resolveConversation(
   }
   const digits = phoneDigits(customer.phone);
   if (digits) {
-    const pending = await store.conversations.findPendingByPhone(login, digits);
+    const pending = found.pendingByPhone;
     // A phone is a guess: a customer writing to number B is not answering a manager who wrote from A.
     const sameChannel = !input.channelId || !pending?.channelId || pending.channelId === input.channelId;
     if (pending && pending.scopeId === scopeId && sameChannel) return bind(pending);

@@ -1,18 +1,17 @@
 import type { CreateChatRequest, Participant, ReplyTo, SendMessageInput } from '@amochan/amojo';
-import type { EffectiveChannel } from '../amocrm/channels';
+import { effectiveChannels, type EffectiveChannel } from '../amocrm/channels';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import type { WakeSignal } from '../lib/wake-signal';
 import { newMessageEntry, type NewMessageEntryPayload } from '../storage/amojo-entries';
-import type { Installation } from '../storage/amocrm-types';
-import type { Connection, StoredMessage, Store } from '../storage/types';
+import type { Connection, IntakeContext, StoredMessage, Store } from '../storage/types';
 import { TIMESTAMP_MS_FROM, type PostMessageRequest } from '../contract/provider-api';
 import { amojoMsgidFor, amojoRefOf } from './amojo-msgid';
-import { loadChannels, placeProviderMessage, requireDeclaredChannel } from './conversation-channel';
+import { placeProviderMessage, requireDeclaredChannel } from './conversation-channel';
 import { resolveConversation, type ResolvedConversation } from './inbound-conversation';
 import { touchIfStale } from './activity';
-import { requireConnectedAccount } from './relay-accounts';
+import { phoneDigits, refuseUnconnected } from './relay-accounts';
 
 /**
  * Customer → amoCRM intake. The request is answered 202 as soon as the message and its outbox entry
@@ -76,15 +75,13 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
 
   const customerOf = (req: PostMessageRequest) => (req.direction === 'out' ? req.receiver! : req.sender!);
 
-  /** The quoted message, named the way amojo can find it; unknown → 422 now rather than a dead entry later. */
-  async function resolveReplyTo(login: string, replyTo: PostMessageRequest['reply_to']): Promise<ReplyTo | undefined> {
+  /** The quoted message (read with the intake context), named the way amojo can find it; unknown → 422 now rather than a dead entry later. */
+  function resolveReplyTo(login: string, replyTo: PostMessageRequest['reply_to'], quoted: StoredMessage | null): ReplyTo | undefined {
     if (!replyTo) return undefined;
     if (replyTo.msgid) {
-      const quoted = await store.messages.getByMsgid(login, replyTo.msgid);
       if (!quoted) throw new AppError('unknown_target', `reply_to.msgid "${replyTo.msgid}": account "${login}" sent no message with that msgid`);
       return { message: amojoRefOf(quoted) };
     }
-    const quoted = await store.messages.getByAmojoMsgId(replyTo.id!);
     if (!quoted || quoted.login !== login) {
       throw new AppError('unknown_target', `reply_to.id "${replyTo.id}" is no message of account "${login}": use data.id of a message.created event`);
     }
@@ -93,19 +90,14 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
 
   /**
    * The amoCRM source of the message's channel, once amoCRM has created it; none without an
-   * installation (no OAuth, `installation` looked up alongside the conversation), exactly as before
-   * channels existed. The deprecated source_external_id is sent as is.
+   * installation (no OAuth), exactly as before channels existed. The deprecated source_external_id
+   * is sent as is.
    */
-  async function sourceFor(
-    connection: Connection,
-    req: PostMessageRequest,
-    channel: EffectiveChannel | undefined,
-    installation: Installation | null,
-  ): Promise<{ external_id: string } | undefined> {
+  function sourceFor(req: PostMessageRequest, channel: EffectiveChannel | undefined, ctx: IntakeContext): { external_id: string } | undefined {
     if (req.source_external_id) return { external_id: req.source_external_id };
     if (!channel) return undefined;
-    if (!installation || installation.status === 'uninstalled') return undefined;
-    const row = await store.amocrmSources.get(installation.amocrmAccountId, connection.login, channel.channelId);
+    if (!ctx.installation || ctx.installation.status === 'uninstalled') return undefined;
+    const row = ctx.sources.find((s) => s.channelId === channel.channelId);
     return row?.state === 'created' ? { external_id: row.externalId } : undefined;
   }
 
@@ -113,30 +105,21 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
    * The message's conversation, and the channel it goes through (conversation-channel.ts). A row
    * saved with the message anyway carries the channel it learned; an existing one is not re-saved
    * whole for it (a stale full save could undo a concurrent change): learnChannel, after commit,
-   * is a compare-and-set.
+   * is a compare-and-set. Refusals come in this order: an undeclared channel, then the
+   * conversation's own (resolveConversation), then a channel mismatch.
    */
-  async function conversationOf(connection: Connection, req: PostMessageRequest, now: number) {
-    const resolve = (channelId: string | undefined) =>
-      resolveConversation(store, {
-        connection,
-        conversationId: req.conversation_id,
-        conversationRefId: req.conversation_ref_id,
-        customer: customerOf(req),
-        customerField: req.direction === 'out' ? 'receiver' : 'sender',
-        channelId,
-        now,
-      });
-    let channels: EffectiveChannel[];
-    let requested: EffectiveChannel | undefined;
-    let found: ResolvedConversation;
-    if (req.channel == null) {
-      // Nothing to check the conversation against first: both lookups at once.
-      [channels, found] = await firstRefusalInOrder([loadChannels(store, connection.login), resolve(undefined)] as const);
-    } else {
-      channels = await loadChannels(store, connection.login);
-      requested = requireDeclaredChannel(connection.login, channels, req.channel);
-      found = await resolve(requested.channelId);
-    }
+  function conversationOf(connection: Connection, ctx: IntakeContext, req: PostMessageRequest, now: number) {
+    const channels = effectiveChannels(connection.login, ctx.channels);
+    const requested = req.channel == null ? undefined : requireDeclaredChannel(connection.login, channels, req.channel);
+    const found = resolveConversation(ctx, {
+      connection,
+      conversationId: req.conversation_id,
+      conversationRefId: req.conversation_ref_id,
+      customer: customerOf(req),
+      customerField: req.direction === 'out' ? 'receiver' : 'sender',
+      channelId: requested?.channelId,
+      now,
+    });
     // A raw source_external_id says nothing we can trust about the channel: the conversation is left as it is.
     if (req.source_external_id) return { resolved: found, channel: undefined, learnChannel: undefined };
     const placed = placeProviderMessage(found.conversation, requested, channels, now);
@@ -190,7 +173,7 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
   }
 
   /** A message whose msgid the store has not seen (or a repeat racing it: the store tells). */
-  async function acceptNew(req: PostMessageRequest, raw: unknown, connection: Connection): Promise<AcceptedMessage> {
+  async function acceptNew(req: PostMessageRequest, raw: unknown, connection: Connection, ctx: IntakeContext): Promise<AcceptedMessage> {
     const login = connection.login;
     if (req.direction === 'out' && !deps.botId) {
       throw new AppError(
@@ -201,14 +184,11 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     const now = clock.now();
     await checkBackpressure(now);
     const msgid = req.msgid ?? ids('amc');
-    // Independent lookups at once (on PostgreSQL, one round trip of waiting instead of several); a
-    // refusal is still the one the sequential order would have given.
-    const [{ resolved, channel, learnChannel }, installation, replyTo] = await firstRefusalInOrder([
-      conversationOf(connection, req, now),
-      req.source_external_id ? Promise.resolve(null) : store.installations.getByAmojoId(connection.amojoAccountId),
-      resolveReplyTo(login, req.reply_to),
-    ] as const);
-    const source = await sourceFor(connection, req, channel, installation);
+    // Every lookup was made by the one read (accept); what is left is deciding, in the order the
+    // refusals have always come: the conversation's, then the quoted message's.
+    const { resolved, channel, learnChannel } = conversationOf(connection, ctx, req, now);
+    const replyTo = resolveReplyTo(login, req.reply_to, ctx.quoted);
+    const source = sourceFor(req, channel, ctx);
     const messageId = ids('msg');
     const payload = buildPayload(req, login, msgid, resolved, connection.scopeId, replyTo, now, source);
     const message: StoredMessage = {
@@ -243,9 +223,19 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
   return {
     /** `raw` is the request body as received (unknown fields included), stored for audit and replay. */
     async accept(req: PostMessageRequest, raw: unknown = req): Promise<AcceptedMessage> {
-      const connection = await requireConnectedAccount(store, req.account);
+      // Everything the intake looks up, in one read (one round trip on PostgreSQL), the connected
+      // binding of the login included; only a refusal for a login without one reads more.
+      const ctx = await store.readIntakeContext({
+        login: req.account,
+        conversationId: req.conversation_id,
+        conversationRefId: req.conversation_ref_id,
+        phone: phoneDigits(customerOf(req)?.phone),
+        replyToMsgid: req.reply_to?.msgid,
+        replyToAmojoMsgId: req.reply_to?.id,
+      });
+      const connection = ctx.connection ?? (await refuseUnconnected(store, req.account));
       try {
-        return await acceptNew(req, raw, connection);
+        return await acceptNew(req, raw, connection, ctx);
       } catch (err) {
         // A repeat is answered as the first time was, whatever would refuse a new message now
         // (backpressure, a channel since removed…). Looked up only on failure: a repeat that
@@ -258,13 +248,6 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
       }
     },
   };
-}
-
-/** Promise.all, except that when several reject, the error thrown is the first one's in list order. */
-async function firstRefusalInOrder<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const settled = await Promise.allSettled(work);
-  for (const s of settled) if (s.status === 'rejected') throw s.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 export type InboundMessages = ReturnType<typeof createInboundMessages>;

@@ -8,7 +8,11 @@ import type { Connection, Store } from '../storage/types';
  */
 export async function requireConnectedAccount(store: Pick<Store, 'connections' | 'accounts'>, login: string): Promise<Connection> {
   const connection = await store.connections.getConnectedByLogin(login);
-  if (connection) return connection;
+  return connection ?? refuseUnconnected(store, login);
+}
+
+/** The refusal for a login with no connected binding (found so by the caller): which of the two it is. */
+export async function refuseUnconnected(store: Pick<Store, 'connections' | 'accounts'>, login: string): Promise<never> {
   const known = (await store.accounts.get(login)) !== null || (await store.connections.list()).some((c) => c.login === login);
   if (known) {
     throw new AppError('account_not_connected', `account "${login}" is not connected to amoCRM: an amoCRM user must connect it in the amochan widget first`);

@@ -1,5 +1,6 @@
 import type { Store } from '../../src/storage/types';
 import { describeConnectionsContract } from './contract-connections';
+import { describeIntakeContextContract } from './contract-intake-context';
 import { describeOutboxContract } from './contract-outbox';
 import { conversation, entry, message, receipt } from './fixtures';
 
@@ -297,6 +298,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
     describeConnectionsContract(s);
     describeOutboxContract(s);
+    describeIntakeContextContract(s);
 
     it('ping answers while open', async () => {
       await expect(s().ping()).resolves.toBeUndefined();

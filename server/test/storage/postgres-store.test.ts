@@ -30,6 +30,35 @@ describePg('PostgreSQL store', () => {
     return createPostgresStore({ connectionString: db.url, poolSize: 4 });
   });
 
+  // Re-planned on every call, the one statement cost PostgreSQL more CPU than the lookups it replaced.
+  it('plans the intake context once per connection, whichever optional lookups the calls ask for', async () => {
+    await truncateAll(db.url);
+    const store = createPostgresStore({ connectionString: db.url, poolSize: 1 });
+    try {
+      await store.connections.save({
+        amojoAccountId: 'amojo-1',
+        login: 'shop',
+        scopeId: 'scope-1',
+        title: null,
+        status: 'connected',
+        amocrmAccountId: null,
+        pipelineId: null,
+        connectedAt: 1,
+        disconnectedAt: null,
+        updatedAt: 1,
+      });
+      const asks = [{}, { conversationRefId: 'chat-1' }, { phone: '7900' }, { replyToMsgid: 'k1' }, { replyToAmojoMsgId: 'am-1' }];
+      for (let i = 0; i < 20; i++) {
+        expect((await store.readIntakeContext({ login: 'shop', conversationId: `conv-${i}`, ...asks[i % asks.length] })).connection?.login).toBe('shop');
+      }
+      const [plans] = (await store.pool.query("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'intake_context'")).rows;
+      expect(Number(plans.custom_plans)).toBeLessThanOrEqual(5);
+      expect(Number(plans.generic_plans)).toBeGreaterThanOrEqual(15);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an upgrade keeps existing conversations (channel not known yet) and the intake functions then store the channel', async () => {
     const fresh = await createTestDatabase('upgrade');
     try {

@@ -1,3 +1,4 @@
+import { composedIntakeContext } from '../intake-context';
 import type { Store, WebhookReceipt } from '../types';
 import { createMemoryAmocrmSources, createMemoryInstallations, createMemoryProviderChannels } from './amocrm';
 import { createMemoryOutbox } from './outbox';
@@ -17,8 +18,7 @@ export function createMemoryStore(): Store {
   const connections = createMemoryConnections();
   const receipts = new Map<string, WebhookReceipt>();
   let closed = false;
-
-  return {
+  const repos = {
     accounts: createMemoryAccounts(),
     connections: connections.repo,
     conversations: conversations.repo,
@@ -27,7 +27,12 @@ export function createMemoryStore(): Store {
     installations: createMemoryInstallations(),
     providerChannels: createMemoryProviderChannels(),
     amocrmSources: createMemoryAmocrmSources(),
+  };
+
+  return {
+    ...repos,
     shared: createMemorySharedState(),
+    readIntakeContext: composedIntakeContext(repos),
     receipts: {
       async has(key) {
         return receipts.has(key);

@@ -5,7 +5,7 @@ import { lookup, rowLookup, run, withTransaction } from './pool';
 
 type Row = Record<string, unknown>;
 
-const toInstallation = (r: Row): Installation => ({
+export const toInstallation = (r: Row): Installation => ({
   amocrmAccountId: r.amocrm_account_id as number,
   amojoId: r.amojo_id as string,
   domain: r.domain as string,
@@ -73,7 +73,7 @@ export function createPgInstallations(pool: pg.Pool): InstallationRepo {
   };
 }
 
-const toChannel = (r: Row): ProviderChannel => ({
+export const toChannel = (r: Row): ProviderChannel => ({
   login: r.login as string,
   channelId: r.channel_id as string,
   name: r.name as string,
@@ -119,7 +119,7 @@ export function createPgProviderChannels(pool: pg.Pool): ProviderChannelRepo {
   };
 }
 
-const toSource = (r: Row): AmocrmSource => ({
+export const toSource = (r: Row): AmocrmSource => ({
   amocrmAccountId: r.amocrm_account_id as number,
   login: r.login as string,
   channelId: r.channel_id as string,

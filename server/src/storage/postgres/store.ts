@@ -4,6 +4,7 @@ import { conflictError, unavailableError } from '../errors';
 import type { SharedState } from '../shared-state-types';
 import type { MigrationResult } from '../sqlite/migrations';
 import type { Store } from '../types';
+import { createPgIntakeContext } from './intake-context';
 import { runPgMigrations } from './migrations';
 import { createOutboxWakeListener } from './notify';
 import { createOutboxNotifier, createPgOutbox, enqueueIn } from './outbox';
@@ -89,6 +90,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
   // Each unit of work is one statement calling a function of migration 5: atomic without BEGIN/COMMIT.
   const repos = gate({
+    // One statement for every lookup of a provider message's intake (intake-context.ts).
+    readIntakeContext: createPgIntakeContext(pool),
     async acceptInboundMessage(input: Parameters<Store['acceptInboundMessage']>[0]) {
       const { message } = input;
       const [row] = await run(

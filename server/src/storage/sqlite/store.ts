@@ -1,3 +1,4 @@
+import { composedIntakeContext } from '../intake-context';
 import type { Store } from '../types';
 import type { SharedState } from '../shared-state-types';
 import { createSqliteAccounts } from './accounts';
@@ -83,8 +84,7 @@ function buildStore(db: SqliteDatabase, filename: string): SqliteStore {
     for (const [name, repo] of Object.entries(shared)) if (name !== 'locks' && repo && typeof repo === 'object') out[name] = guard(repo as object);
     return out as unknown as SharedState;
   };
-  return {
-    db,
+  const repos = {
     accounts: guard(createSqliteAccounts(db)),
     connections: guard(connections.repo),
     conversations: guard(conversations.repo),
@@ -94,7 +94,13 @@ function buildStore(db: SqliteDatabase, filename: string): SqliteStore {
     installations: guard(createSqliteInstallations(db)),
     providerChannels: guard(createSqliteProviderChannels(db)),
     amocrmSources: guard(createSqliteAmocrmSources(db)),
+  };
+  return {
+    db,
+    ...repos,
     shared: guardShared(createSqliteSharedState(db)),
+    // Reads are in-process here: the repositories' own lookups, one after another, cost no round trip.
+    readIntakeContext: composedIntakeContext(repos),
     async acceptInboundMessage(input) {
       return queue.run(() => acceptInbound(input));
     },
