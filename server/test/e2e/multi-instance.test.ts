@@ -1,9 +1,18 @@
 import pg from 'pg';
 import { call } from '../support/http-client';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
-import { bearer, disjoint, expectEveryMessageOnceInOrder, FAST_RECOVERY_ENV, leadIntervals, startPgCluster, type PgCluster } from '../support/pg-cluster';
+import {
+  disjoint,
+  expectEveryMessageOnceInOrder,
+  expectEveryReplyOnce,
+  FAST_RECOVERY_ENV,
+  leadIntervals,
+  startBurst,
+  startPgCluster,
+  type PgCluster,
+} from '../support/pg-cluster';
 import { makeToken } from '../support/widget-harness';
-import { sleep, waitFor } from '../support/wait';
+import { waitFor } from '../support/wait';
 
 /**
  * Three built servers on one PostgreSQL database behind a round-robin front. A burst of customer
@@ -25,29 +34,6 @@ const env = {
   WIDGET_RATE_LIMIT_PER_LOGIN: '3',
   WIDGET_RATE_LIMIT_PER_IP: '1000',
 };
-
-/** A provider that retries the same body on a network error or 5xx until it gets 202. */
-async function sendUntilAccepted(url: () => string, body: Record<string, unknown>, statuses: number[]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${url()}/api/v1/messages`, {
-        method: 'POST',
-        headers: { ...bearer, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(5000),
-      });
-      statuses.push(res.status);
-      const text = await res.text();
-      if (res.status === 202) return;
-      if (res.status < 500) throw new Error(`refused ${res.status}: ${text}`);
-    } catch (err) {
-      if ((err as Error).message.startsWith('refused')) throw err;
-    }
-    if (Date.now() > deadline) throw new Error(`message ${String(body.msgid)} never accepted`);
-    await sleep(30);
-  }
-}
 
 async function reconcilerHolder(url: string): Promise<string | null> {
   const c = new pg.Client({ connectionString: url });
@@ -99,49 +85,19 @@ describePg('several instances on one PostgreSQL database', () => {
   });
 
   it(`relays ${TOTAL} messages and the manager's replies exactly once and in order while the reconciler's instance is killed and restarted`, async () => {
-    const expected = new Map<string, { login: string; msgids: string[] }>();
-    const statuses: number[] = [];
-    const replies: string[] = [];
-    let accepted = 0;
-    let done = false;
     let rr = 0;
     // The provider spreads its calls over the front and the instances directly.
     const pick = () => (rr++ % 2 === 0 ? cluster.front.url : cluster.url(rr % 3));
-    const senders = LOGINS.flatMap((login) =>
-      Array.from({ length: CONVERSATIONS_PER_LOGIN }, async (_, c) => {
-        const conversationId = `${login}-conv-${c}`;
-        const msgids: string[] = [];
-        expected.set(conversationId, { login, msgids });
-        for (let i = 0; i < PER_CONVERSATION; i++) {
-          const body = {
-            account: login,
-            conversation_id: conversationId,
-            msgid: `${conversationId}-${i}`,
-            sender: { id: `cust-${conversationId}`, name: 'Customer' },
-            message: { type: 'text', text: `message ${i}` },
-          };
-          await sendUntilAccepted(pick, body, statuses);
-          msgids.push(body.msgid);
-          accepted++;
-        }
-      }),
-    );
-    const manager = (async () => {
-      let n = 0;
-      while (!done) {
-        const login = LOGINS[n % LOGINS.length]!;
-        const scopeId = cluster.scopes.get(login)!;
-        const chats = cluster.emulator.control.listChats(scopeId);
-        if (chats.length > 0) {
-          const r = await cluster.emulator.control.managerReply({ scopeId, chatId: chats[n % chats.length]!.id, text: `reply ${n}` });
-          replies.push(r.messageId);
-        }
-        n++;
-        await sleep(20);
-      }
-    })();
+    const burst = startBurst(cluster, {
+      logins: LOGINS,
+      conversationsPerLogin: CONVERSATIONS_PER_LOGIN,
+      perConversation: PER_CONVERSATION,
+      tag: 'conv',
+      pick,
+      replyEveryMs: 20,
+    });
     const killer = (async () => {
-      await waitFor(() => accepted >= TOTAL / 3, 'a third accepted', 60_000, 50);
+      await waitFor(() => burst.accepted() >= TOTAL / 3, 'a third accepted', 60_000, 50);
       const holder = await waitFor(() => reconcilerHolder(db.url), 'a reconciler leader', 10_000, 100);
       const victim = cluster.instances.findIndex((s) => s !== null && holder.includes(`:${s.child.pid}:`));
       expect(victim).toBeGreaterThanOrEqual(0);
@@ -158,18 +114,12 @@ describePg('several instances on one PostgreSQL database', () => {
       );
       await cluster.start(victim);
     })();
-    await Promise.all([...senders, killer]);
-    done = true;
-    await manager;
+    const { expected, answers, replies } = await burst.finish(killer);
+    const statuses = answers.map((a) => a.status);
 
     // Exactly once, in order, per conversation.
     const reachedAmojo = await expectEveryMessageOnceInOrder(cluster, expected, LOGINS);
-    // Every manager reply reached the provider, as one event (repeats share the event id).
-    await waitFor(() => replies.every((id) => cluster.provider.countFor(id) >= 1), 'every reply at the provider', 60_000, 100);
-    for (const id of replies) {
-      const events = new Set(cluster.provider.deliveries.filter((d) => d.type === 'message.created' && d.dataId === id).map((d) => d.eventId));
-      expect(events.size).toBe(1);
-    }
+    await expectEveryReplyOnce(cluster, replies, 'every reply at the provider');
     expect(statuses.filter((s) => s >= 500 && s !== 502 && s !== 503)).toEqual([]);
 
     // The reconciler ran on exactly one instance at a time, and moved after the kill.

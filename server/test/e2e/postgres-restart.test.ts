@@ -1,6 +1,6 @@
 import { call } from '../support/http-client';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
-import { bearer, expectEveryMessageOnceInOrder, FAST_RECOVERY_ENV, startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { expectEveryMessageOnceInOrder, expectEveryReplyOnce, FAST_RECOVERY_ENV, startBurst, startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { sleep, waitFor } from '../support/wait';
 
@@ -41,74 +41,26 @@ describePg('PostgreSQL restart mid-burst', () => {
   });
 
   it('answers 503 + Retry-After while the database is away, and loses nothing once it is back', async () => {
-    const expected = new Map<string, { login: string; msgids: string[] }>();
-    const answers: Array<{ status: number; retryAfter: string | null }> = [];
-    const replies: string[] = [];
-    let accepted = 0;
-    let done = false;
     let rr = 0;
-    const send = async (body: Record<string, unknown>) => {
-      for (;;) {
-        try {
-          const res = await fetch(`${rr++ % 2 === 0 ? cluster.front.url : cluster.url(rr % 2)}/api/v1/messages`, {
-            method: 'POST',
-            headers: { ...bearer, 'Content-Type': 'application/json' },
-            body: JSON.stringify(body),
-            signal: AbortSignal.timeout(10_000),
-          });
-          answers.push({ status: res.status, retryAfter: res.headers.get('retry-after') });
-          await res.text();
-          if (res.status === 202) return;
-          if (res.status < 500) throw new Error(`refused ${res.status}`);
-        } catch (err) {
-          if ((err as Error).message.startsWith('refused')) throw err;
-        }
-        await sleep(50);
-      }
-    };
-    const senders = LOGINS.flatMap((login) =>
-      Array.from({ length: CONVERSATIONS_PER_LOGIN }, async (_, c) => {
-        const conversationId = `${login}-pg-${c}`;
-        const msgids: string[] = [];
-        expected.set(conversationId, { login, msgids });
-        for (let i = 0; i < PER_CONVERSATION; i++) {
-          const body = {
-            account: login,
-            conversation_id: conversationId,
-            msgid: `${conversationId}-${i}`,
-            sender: { id: `cust-${conversationId}`, name: 'Customer' },
-            message: { type: 'text', text: `message ${i}` },
-          };
-          await send(body);
-          msgids.push(body.msgid);
-          accepted++;
-        }
-      }),
-    );
-    const manager = (async () => {
-      let n = 0;
-      while (!done) {
-        const login = LOGINS[n % LOGINS.length]!;
-        const scopeId = cluster.scopes.get(login)!;
-        const chats = cluster.emulator.control.listChats(scopeId);
-        if (chats.length > 0)
-          replies.push((await cluster.emulator.control.managerReply({ scopeId, chatId: chats[n % chats.length]!.id, text: `reply ${n}` })).messageId);
-        n++;
-        await sleep(25);
-      }
-    })();
+    const pick = () => (rr++ % 2 === 0 ? cluster.front.url : cluster.url(rr % 2));
+    const burst = startBurst(cluster, {
+      logins: LOGINS,
+      conversationsPerLogin: CONVERSATIONS_PER_LOGIN,
+      perConversation: PER_CONVERSATION,
+      tag: 'pg',
+      pick,
+      replyEveryMs: 25,
+    });
     let readyDuringOutage: number[] = [];
     const outage = (async () => {
-      await waitFor(() => accepted >= TOTAL / 3, 'a third accepted', 60_000, 50);
+      await waitFor(() => burst.accepted() >= TOTAL / 3, 'a third accepted', 60_000, 50);
       await proxy.cut();
       await sleep(OUTAGE_MS / 2);
       readyDuringOutage = await Promise.all([0, 1].map(async (i) => (await call(`${cluster.url(i)}/readyz`, 'GET')).status));
       await sleep(OUTAGE_MS / 2);
       await proxy.restore();
     })();
-    await Promise.all([...senders, outage]);
-    done = true;
-    await manager;
+    const { expected, answers, replies } = await burst.finish(outage);
 
     expect(readyDuringOutage).toEqual([503, 503]);
     expect(cluster.instances.every((s) => s !== null && s.child.exitCode === null && s.child.signalCode === null)).toBe(true);
@@ -120,15 +72,7 @@ describePg('PostgreSQL restart mid-burst', () => {
       await waitFor(async () => (await call(`${cluster.url(i)}/readyz`, 'GET')).status === 200, `instance ${i} ready again`, 15_000, 100);
 
     const reachedAmojo = await expectEveryMessageOnceInOrder(cluster, expected, LOGINS);
-    await waitFor(
-      () => replies.every((id) => cluster.provider.countFor(id) >= 1),
-      "every reply at the provider (the outage's via the reconciler)",
-      60_000,
-      100,
-    );
-    for (const id of replies) {
-      expect(new Set(cluster.provider.deliveries.filter((d) => d.type === 'message.created' && d.dataId === id).map((d) => d.eventId)).size).toBe(1);
-    }
+    await expectEveryReplyOnce(cluster, replies, "every reply at the provider (the outage's via the reconciler)");
     console.log(
       `postgres restart: ${reachedAmojo} messages accepted, ${unavailable.length} answers 503 + Retry-After during a ${OUTAGE_MS} ms outage, ${replies.length} manager replies delivered`,
     );

@@ -176,3 +176,101 @@ export const FAST_RECOVERY_ENV: Record<string, string> = {
   JOB_LEASE_MS: '3000',
   DATABASE_POOL_SIZE: '4',
 };
+
+export interface ProviderAnswer {
+  status: number;
+  retryAfter: string | null;
+}
+
+/**
+ * A provider that retries the same body on a network error or 5xx until it gets 202 (a 4xx is a
+ * bug in the test and throws). Every answer is recorded, so a test can check what the outage looked like.
+ */
+export async function sendUntilAccepted(url: () => string, body: Record<string, unknown>, answers: ProviderAnswer[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url()}/api/v1/messages`, {
+        method: 'POST',
+        headers: { ...bearer, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      answers.push({ status: res.status, retryAfter: res.headers.get('retry-after') });
+      const text = await res.text();
+      if (res.status === 202) return;
+      if (res.status < 500) throw new Error(`refused ${res.status}: ${text}`);
+    } catch (err) {
+      if ((err as Error).message.startsWith('refused')) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`message ${String(body.msgid)} never accepted`);
+    await sleep(30);
+  }
+}
+
+/**
+ * The burst both outage tests run: customers of every login write `perConversation` messages in each
+ * of their conversations (one after another within a conversation, all conversations at once),
+ * while managers answer in the chats that exist so far. `finish(fault)` waits for the customers and
+ * for the fault played meanwhile (a kill, an outage), then stops the managers and returns what was sent.
+ */
+export function startBurst(
+  cluster: PgCluster,
+  options: { logins: readonly string[]; conversationsPerLogin: number; perConversation: number; tag: string; pick: () => string; replyEveryMs: number },
+) {
+  const expected: SentMessages = new Map();
+  const answers: ProviderAnswer[] = [];
+  const replies: string[] = [];
+  let accepted = 0;
+  let done = false;
+  const senders = options.logins.flatMap((login) =>
+    Array.from({ length: options.conversationsPerLogin }, async (_, c) => {
+      const conversationId = `${login}-${options.tag}-${c}`;
+      const msgids: string[] = [];
+      expected.set(conversationId, { login, msgids });
+      for (let i = 0; i < options.perConversation; i++) {
+        const body = {
+          account: login,
+          conversation_id: conversationId,
+          msgid: `${conversationId}-${i}`,
+          sender: { id: `cust-${conversationId}`, name: 'Customer' },
+          message: { type: 'text', text: `message ${i}` },
+        };
+        await sendUntilAccepted(options.pick, body, answers);
+        msgids.push(body.msgid);
+        accepted++;
+      }
+    }),
+  );
+  const managers = (async () => {
+    for (let n = 0; !done; n++) {
+      const login = options.logins[n % options.logins.length]!;
+      const scopeId = cluster.scopes.get(login)!;
+      const chats = cluster.emulator.control.listChats(scopeId);
+      if (chats.length > 0)
+        replies.push((await cluster.emulator.control.managerReply({ scopeId, chatId: chats[n % chats.length]!.id, text: `reply ${n}` })).messageId);
+      await sleep(options.replyEveryMs);
+    }
+  })();
+  return {
+    accepted: () => accepted,
+    async finish(fault: Promise<unknown>): Promise<{ expected: SentMessages; answers: ProviderAnswer[]; replies: string[] }> {
+      try {
+        await Promise.all([...senders, fault]);
+      } finally {
+        done = true;
+        await managers;
+      }
+      return { expected, answers, replies };
+    },
+  };
+}
+
+/** Every manager reply reached the provider, as one event (a redelivery repeats the event id). */
+export async function expectEveryReplyOnce(cluster: PgCluster, replies: readonly string[], what: string): Promise<void> {
+  await waitFor(() => replies.every((id) => cluster.provider.countFor(id) >= 1), what, 60_000, 100);
+  for (const id of replies) {
+    const events = new Set(cluster.provider.deliveries.filter((d) => d.type === 'message.created' && d.dataId === id).map((d) => d.eventId));
+    expect(events.size).toBe(1);
+  }
+}
