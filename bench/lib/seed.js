@@ -115,6 +115,22 @@ function checkSchema(db) {
   }
 }
 
+/** The outbox row of seeded message i, delivered 50 ms after it was created at `at`. */
+function deliveredEntry(i, at, entry) {
+  return {
+    id: `obx_sm-${i}`,
+    ...entry,
+    message_id: `sm-${i}`,
+    state: 'done',
+    attempts: 1,
+    next_attempt_at: at,
+    lease_until: null,
+    last_error: null,
+    created_at: at,
+    updated_at: at + 50,
+  };
+}
+
 function insertStatement(db, table) {
   const cols = COLUMNS[table];
   return db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`);
@@ -218,21 +234,14 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
             });
             if (withOutbox) {
               outboxNo += 1;
-              ins.outbox.run({
-                id: `obx_sm-${i}`,
-                destination: 'amojo',
-                kind: 'new_message',
-                ordering_key: `conv:${login}:${convId}`,
-                payload: JSON.stringify({ scopeId, conversationRef: `cv-${a}-${k}`, message: { msgid: `seed-${i}` } }),
-                message_id: `sm-${i}`,
-                state: 'done',
-                attempts: 1,
-                next_attempt_at: at,
-                lease_until: null,
-                last_error: null,
-                created_at: at,
-                updated_at: at + 50,
-              });
+              ins.outbox.run(
+                deliveredEntry(i, at, {
+                  destination: 'amojo',
+                  kind: 'new_message',
+                  ordering_key: `conv:${login}:${convId}`,
+                  payload: JSON.stringify({ scopeId, conversationRef: `cv-${a}-${k}`, message: { msgid: `seed-${i}` } }),
+                }),
+              );
             }
           } else {
             const raw = JSON.stringify(
@@ -269,21 +278,14 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
             }
             if (withOutbox) {
               outboxNo += 1;
-              ins.outbox.run({
-                id: `obx_sm-${i}`,
-                destination: 'provider',
-                kind: 'event',
-                ordering_key: `conv:${scopeId}:${chatId}`,
-                payload: JSON.stringify({ id: `evt-${i}`, type: 'message.created', account: login }),
-                message_id: `sm-${i}`,
-                state: 'done',
-                attempts: 1,
-                next_attempt_at: at,
-                lease_until: null,
-                last_error: null,
-                created_at: at,
-                updated_at: at + 50,
-              });
+              ins.outbox.run(
+                deliveredEntry(i, at, {
+                  destination: 'provider',
+                  kind: 'event',
+                  ordering_key: `conv:${scopeId}:${chatId}`,
+                  payload: JSON.stringify({ id: `evt-${i}`, type: 'message.created', account: login }),
+                }),
+              );
             }
           }
         }
