@@ -1,6 +1,18 @@
+/**
+ * The HTTP app. Every API runs on the one node:http pipeline (http/pipeline.ts): the amojo hooks,
+ * the provider API (/api/v1) and the widget API (/widget/v1). Each route is a RouteSpec, and CORS,
+ * authentication, body limits, JSON/form parsing and shape limits, validation errors, error mapping,
+ * metrics, the request log line and the observer tap are written once, there.
+ *
+ * Express still serves what is neither an API nor hot: /healthz, /readyz, /metrics, /amocrm/v1
+ * (amoCRM's install callback answers an HTML page or JSON by content negotiation), the plug-in routes
+ * (the sandbox console: static files, templates, server-sent events, a proxy to the emulator) and the
+ * 404 for everything else. Those lean on express's features and see a request every few seconds at
+ * most. They share the pipeline's pieces rather than copying them: observe.ts for the metric and the
+ * log line, error-handler.ts for errors, helmet's one configuration for security headers.
+ */
 import type { RequestListener } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import helmet from 'helmet';
 import type { AppDeps } from '../deps';
 import { createMetrics } from '../lib/metrics';
 import { createAmocrmRouter } from './amocrm-routes';
@@ -8,14 +20,14 @@ import { amojoHooksMount } from './amojo-hooks-route';
 import { createBodyBudget } from './body-budget';
 import { createClientIp, parseTrustProxy } from './client-ip';
 import { createErrorHandler } from './error-handler';
-import { tapExchanges } from './exchange-tap';
 import { createHealthRouter } from './health-routes';
-import { createHttpMetricsMiddleware, createMetricsRouter } from './metrics';
+import { createMetricsRouter } from './metrics';
 import { notFoundHandler } from './not-found';
+import { observeExpress } from './observe';
 import { createPipeline, type ExchangeTap, type RawHandler } from './pipeline';
 import { providerApiMount } from './provider-api';
-import { createRequestLogger } from './request-logger';
-import { createWidgetRouter } from './widget-routes';
+import { securityHeaders } from './security-headers';
+import { widgetApiMount } from './widget-routes';
 
 export { parseTrustProxy } from './client-ip';
 
@@ -26,40 +38,33 @@ export { parseTrustProxy } from './client-ip';
 export interface HttpPlugin {
   /** Sees every finished call of /api/v1 and /widget/v1, with bodies (mask secrets before showing them). */
   tap?: ExchangeTap;
-  /** Mounted before the 404 handler, in order. */
+  /** Mounted on express before the 404 handler, in order. */
   routes?: Array<{ path: string; handler: RequestHandler }>;
 }
 
-/**
- * The hooks and the provider API run on the node:http pipeline (http/pipeline.ts); the widget API,
- * health, metrics and any plug-in routes stay on express. They are low-traffic, and the widget API
- * leans on express's ecosystem (CORS preflights, form bodies, express-rate-limit, helmet), which the
- * pipeline would otherwise have to re-implement. Errors, JSON limits and validation use the same
- * modules on both sides.
- */
+/** The express app, with the pipeline as its first middleware: alone it serves every route (the HTTP tests use it). */
 export function createApp(appDeps: AppDeps, plugin: HttpPlugin = {}): Express {
   const deps = withMetrics(appDeps);
-  return buildApp(deps, createHotRoutes(deps, plugin), plugin);
+  return buildApp(deps, createApiRoutes(deps, plugin), plugin);
 }
 
 /**
  * What main.ts serves: the pipeline's routes go straight to their node:http handlers, skipping even
  * express's own request setup (it costs as much as a hook's whole commit); everything else goes to
- * the express app, which also mounts the same pipeline first, so createApp(deps) alone still serves
- * every route (and the HTTP tests exercise the pipeline).
+ * the express app.
  */
 export function createRequestListener(appDeps: AppDeps, plugin: HttpPlugin = {}): RequestListener {
   const deps = withMetrics(appDeps);
-  const hot = createHotRoutes(deps, plugin);
-  const app = buildApp(deps, hot, plugin);
+  const api = createApiRoutes(deps, plugin);
+  const app = buildApp(deps, api, plugin);
   return (req, res) => {
-    if (!hot(req, res)) app(req, res);
+    if (!api(req, res)) app(req, res);
   };
 }
 
 type WithMetrics = AppDeps & { metrics: NonNullable<AppDeps['metrics']> };
 
-function createHotRoutes(deps: WithMetrics, plugin: HttpPlugin): RawHandler {
+function createApiRoutes(deps: WithMetrics, plugin: HttpPlugin): RawHandler {
   return createPipeline(
     {
       logger: deps.logger,
@@ -68,7 +73,8 @@ function createHotRoutes(deps: WithMetrics, plugin: HttpPlugin): RawHandler {
       bodyBudget: createBodyBudget({ maxBodies: deps.config.HTTP_MAX_BODIES_IN_FLIGHT, maxBytes: deps.config.HTTP_MAX_BODY_BYTES_IN_FLIGHT }),
       ...(plugin.tap ? { tap: plugin.tap } : {}),
     },
-    [amojoHooksMount(deps.services), providerApiMount({ token: deps.config.PROVIDER_API_TOKEN, services: deps.services })],
+    // The hottest first: a request is matched against the mounts in this order.
+    [amojoHooksMount(deps.services), providerApiMount({ token: deps.config.PROVIDER_API_TOKEN, services: deps.services }), widgetApiMount(deps)],
   );
 }
 
@@ -85,23 +91,30 @@ function asMiddleware(handler: RawHandler) {
   };
 }
 
-function buildApp(deps: WithMetrics, hot: RawHandler, plugin: HttpPlugin): Express {
+function buildApp(deps: WithMetrics, api: RawHandler, plugin: HttpPlugin): Express {
   const app = express();
-  // First, before helmet and the parsers.
-  app.use(asMiddleware(hot));
+  // First, before express's own request setup does anything.
+  app.use(asMiddleware(api));
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(deps.config.TRUST_PROXY));
   app.set('etag', false);
-  app.use(helmet());
-  app.use(createRequestLogger(deps.logger));
-  app.use(createHttpMetricsMiddleware(deps.metrics));
+  // helmet's headers, the same set the pipeline's browser-facing answers carry.
+  const security = Object.entries(securityHeaders());
+  app.use((_req, res, next) => {
+    for (const [name, value] of security) res.setHeader(name, value);
+    next();
+  });
+  const routers = [{ path: '/amocrm/v1', handler: createAmocrmRouter(deps.services) }, ...(plugin.routes ?? [])];
+  app.use(
+    observeExpress(
+      deps,
+      routers.map((r) => r.path),
+    ),
+  );
 
   app.use(createHealthRouter(deps));
   app.use(createMetricsRouter(deps.metrics));
-  if (plugin.tap) app.use('/widget/v1', tapExchanges('widget_api', plugin.tap));
-  app.use('/widget/v1', createWidgetRouter(deps));
-  app.use('/amocrm/v1', createAmocrmRouter(deps.services));
-  for (const route of plugin.routes ?? []) app.use(route.path, route.handler);
+  for (const route of routers) app.use(route.path, route.handler);
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { AppError } from '../lib/errors';
 
 /**
@@ -27,23 +27,25 @@ function isSameOrigin(origin: string, host: string | undefined): boolean {
   }
 }
 
-export function createWidgetCors(allowedOrigins: readonly string[]): RequestHandler {
-  return (req, res, next) => {
-    const origin = req.get('origin');
-    res.vary('Origin');
+/**
+ * The widget mount's CORS (the pipeline's Mount.cors): every answer varies by Origin; an allowed
+ * origin is echoed back; a preflight is answered (true) with the methods and headers the widget
+ * uses; any other browser origin is refused (403 forbidden).
+ */
+export function createWidgetCors(allowedOrigins: readonly string[]): (req: IncomingMessage, headers: Record<string, string>) => boolean {
+  return (req, headers) => {
+    headers.Vary = 'Origin';
+    const origin = req.headers.origin;
     // No Origin: not a browser cross-origin call (curl, a server); nothing to negotiate.
-    if (!origin) return next();
-    if (!isAllowedOrigin(origin, allowedOrigins) && !isSameOrigin(origin, req.get('host'))) {
-      return next(new AppError('forbidden', `origin ${origin} may not call the widget API; add it to ALLOWED_ORIGINS for development`));
+    if (!origin) return false;
+    if (!isAllowedOrigin(origin, allowedOrigins) && !isSameOrigin(origin, req.headers.host)) {
+      throw new AppError('forbidden', `origin ${origin} may not call the widget API; add it to ALLOWED_ORIGINS for development`);
     }
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
-      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.status(204).end();
-      return;
-    }
-    next();
+    headers['Access-Control-Allow-Origin'] = origin;
+    if (req.method !== 'OPTIONS') return false;
+    headers['Access-Control-Allow-Methods'] = ALLOWED_METHODS;
+    headers['Access-Control-Allow-Headers'] = ALLOWED_HEADERS;
+    headers['Access-Control-Max-Age'] = '600';
+    return true;
   };
 }

@@ -115,7 +115,7 @@ export function headersFor(err: AppError): Record<string, string> {
 
 export function sendError(res: Parameters<RequestHandler>[1], err: AppError): void {
   for (const [name, value] of Object.entries(headersFor(err))) res.setHeader(name, value);
-  // Read by http/metrics.ts to count error answers by code.
+  // Read by http/observe.ts to count error answers by code.
   res.locals.errorCode = err.code;
   res.status(err.status).json(errorBody(err));
 }

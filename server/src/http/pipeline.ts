@@ -3,22 +3,27 @@ import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from '../lib/logger';
 import { AppError } from '../lib/errors';
 import { findJsonViolation, violationError, type JsonLimits } from '../lib/json-limits';
-import { secondsSince, type Metrics } from '../lib/metrics';
+import type { Metrics } from '../lib/metrics';
 import type { BodyBudget } from './body-budget';
 import { errorBody, headersFor, normaliseError } from './error-handler';
-import { statusClass } from './metrics';
+import { observeRequest } from './observe';
 import { readBody } from './read-body';
-import { logRequest } from './request-logger';
 
 /**
- * The request pipeline of the routes served by plain node:http (the amojo hooks and the provider
- * API): express's per-request setup, helmet and body-parser cost about as much as a hook's whole
- * commit, so these routes never touch express. A route is a plain function from a parsed request to
- * a reply; everything around it — authentication, body limits, compressed bodies, JSON shape limits,
- * error mapping, the latency metric, the request log line and the observer tap — lives here once.
+ * The request pipeline of the API routes, served by plain node:http (the amojo hooks, the provider
+ * API, the widget API): express's per-request setup, helmet and body-parser cost about as much as a
+ * hook's whole commit, so these routes never touch express. A route is a plain function from a
+ * parsed request to a reply; everything around it — CORS, authentication, body limits, compressed
+ * bodies, JSON and form bodies, JSON shape limits, error mapping, the latency metric, the request
+ * log line and the observer tap — lives here once.
+ *
+ * Order for each request: CORS (a browser-facing mount; a preflight is answered here), the mount's
+ * authentication, 404 for an unknown route, the route's precheck, the body, the route. Everything
+ * that can be refused on the headers is refused before an unauthenticated sender's body is read.
  */
 
-export interface RouteRequest {
+/** `Auth`: what the mount's authentication established (the widget's caller); undefined without one. */
+export interface RouteRequest<Auth = undefined> {
   method: string;
   /** Path without the query string, as received. */
   path: string;
@@ -29,9 +34,15 @@ export interface RouteRequest {
   headers: IncomingHttpHeaders;
   /** Client address under TRUST_PROXY, the same rule express applies to req.ip. */
   ip: string | undefined;
-  /** The exact bytes (body: 'raw'), or the parsed JSON (body: 'json'); undefined without a body. */
+  /** The exact bytes (body: 'raw'), or the parsed body (body: 'json' | 'form'); undefined without a body. */
   rawBody?: Buffer;
   body?: unknown;
+  auth: Auth;
+  /**
+   * Headers every answer to this request carries, the route's reply or its error (CORS, a rate
+   * limit's state). Routes add to it; on a mount without CORS it starts undefined (`??= {}`).
+   */
+  replyHeaders?: Record<string, string> | undefined;
 }
 
 export interface Reply {
@@ -39,19 +50,23 @@ export interface Reply {
   body: unknown;
 }
 
-export interface RouteSpec {
+export interface RouteSpec<Auth = undefined> {
   method: 'GET' | 'POST' | 'PUT';
   /** Pattern relative to the mount, express style (`/messages/:id/status`); also the metric label. */
   pattern: string;
-  /** raw: any content type, bytes untouched (the HMAC covers them); json: application/json only. */
-  body?: 'raw' | 'json';
+  /**
+   * raw: any content type, bytes untouched (the HMAC covers them); json: application/json only;
+   * form: what a browser's $.ajax sends, an object as application/json or form-encoded (no body is
+   * fine: the route sees undefined).
+   */
+  body?: 'raw' | 'json' | 'form';
   /**
    * Runs before the body is read, on the headers and path alone: what can be refused without the
-   * body (a missing signature, an unknown scope) is refused at once, before an unauthenticated
+   * body (a missing signature, an unknown scope, a rate limit) is refused at once, before the
    * sender's bytes are buffered.
    */
-  precheck?(req: RouteRequest): Promise<void> | void;
-  handle(req: RouteRequest): Promise<Reply>;
+  precheck?(req: RouteRequest<Auth>): Promise<void> | void;
+  handle(req: RouteRequest<Auth>): Promise<Reply>;
 }
 
 /** One exchange as an observer sees it (the sandbox console's log): after the answer was sent. */
@@ -66,16 +81,29 @@ export interface Exchange {
 }
 export type ExchangeTap = (exchange: Exchange) => void;
 
-export interface Mount {
+export interface Mount<Auth = undefined> {
   /** `/api/v1`: every path under it belongs to this mount (an unknown one answers 404 after auth). */
   prefix: string;
   /** The surface name an observer sees (provider_api); no tap call without one. */
   surface?: string;
-  /** Checked before any body is read; throws (or returns) the error to answer. */
-  authenticate?: (headers: IncomingHttpHeaders) => AppError | null;
+  /** Headers on every answer of this mount (a browser-facing one's security headers). */
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * A browser-facing mount's CORS, first of all (unknown paths too): puts its headers in `headers`
+   * (they go on every answer, errors included), throws to refuse the origin, and returns true for
+   * a preflight, which is then answered 204 with those headers and nothing else runs.
+   */
+  cors?: (req: IncomingMessage, headers: Record<string, string>) => boolean;
+  /**
+   * Checked before any body is read, for unknown paths too. Returns the error to answer, or null
+   * (synchronously: the provider token); or a promise of what the route sees as `req.auth` (the
+   * widget's caller), which rejects with the error to answer.
+   */
+  authenticate?: (req: IncomingMessage) => AppError | null | Promise<Auth>;
   bodyLimitBytes: number;
+  /** Shape limits of a parsed body (json and form). */
   jsonLimits?: JsonLimits;
-  routes: RouteSpec[];
+  routes: Array<RouteSpec<Auth>>;
 }
 
 export interface PipelineDeps {
@@ -91,13 +119,13 @@ export interface PipelineDeps {
 export type RawHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 interface CompiledRoute {
-  spec: RouteSpec;
+  spec: RouteSpec<unknown>;
   regex: RegExp;
   names: string[];
   label: string;
 }
 
-function compile(prefix: string, spec: RouteSpec): CompiledRoute {
+function compile(prefix: string, spec: RouteSpec<unknown>): CompiledRoute {
   const names: string[] = [];
   const source = spec.pattern
     .split('/')
@@ -111,7 +139,7 @@ function compile(prefix: string, spec: RouteSpec): CompiledRoute {
   return { spec, names, regex: new RegExp(`^${source}/?$`, 'i'), label: `${prefix}${spec.pattern}` };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
@@ -123,12 +151,20 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-function isJsonType(req: IncomingMessage): boolean {
-  const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';');
-  if (type.trim().toLowerCase() !== 'application/json') return false;
-  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='));
-  return charset === undefined || charset === 'charset=utf-8';
+/** A preflight's answer: no body, and none of the JSON answers' headers. */
+function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string>): void {
+  res.writeHead(status, headers);
+  res.end();
 }
+
+/** The media type of the body when its charset (if given) is UTF-8, else null. */
+function utf8Type(req: IncomingMessage): string | null {
+  const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';');
+  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='));
+  return charset === undefined || charset === 'charset=utf-8' ? type.trim().toLowerCase() : null;
+}
+
+const isJsonType = (req: IncomingMessage): boolean => utf8Type(req) === 'application/json';
 
 const hasBody = (req: IncomingMessage): boolean => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
@@ -140,23 +176,62 @@ function decodeParam(value: string): string {
   }
 }
 
-async function parseJsonBody(req: IncomingMessage, mount: Mount): Promise<unknown> {
+const notJson = () => new AppError('invalid_request', 'request body is not valid JSON');
+const wrongType = () => new AppError('unsupported_media_type', 'send the body as application/json');
+
+function checkShape(body: unknown, mount: Mount<unknown>): unknown {
+  if (mount.jsonLimits && body !== null && typeof body === 'object') {
+    const violation = findJsonViolation(body, mount.jsonLimits);
+    if (violation) throw violationError(violation);
+  }
+  return body;
+}
+
+async function parseJsonBody(req: IncomingMessage, mount: Mount<unknown>): Promise<unknown> {
   if (!hasBody(req) || !isJsonType(req)) {
     req.resume();
-    throw new AppError('unsupported_media_type', 'send the body as application/json');
+    throw wrongType();
   }
   const raw = await readBody(req, mount.bodyLimitBytes, { inflate: true });
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new AppError('invalid_request', 'request body is not valid JSON');
+    throw notJson();
   }
-  if (mount.jsonLimits && json !== null && typeof json === 'object') {
-    const violation = findJsonViolation(json, mount.jsonLimits);
-    if (violation) throw violationError(violation);
+  return checkShape(json, mount);
+}
+
+/** jQuery's form encoding has a few flat fields; more is not a form of ours. */
+const MAX_FORM_FIELDS = 20;
+
+/**
+ * body: 'form'. An object (or array: the route's schema names what is wrong with it), as JSON or
+ * form-encoded; a JSON scalar is refused as not JSON. Form fields are flat (`a[b]=` is a field
+ * named `a[b]`), a repeated field is an array.
+ */
+async function parseFormBody(req: IncomingMessage, mount: Mount<unknown>): Promise<unknown> {
+  const type = utf8Type(req);
+  if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    throw wrongType();
   }
-  return json;
+  const text = (await readBody(req, mount.bodyLimitBytes, { inflate: true })).toString('utf8');
+  if (type === 'application/x-www-form-urlencoded') {
+    if (text === '') return {};
+    if (text.split('&').length > MAX_FORM_FIELDS) throw new AppError('invalid_request', `a form body has at most ${MAX_FORM_FIELDS} fields`);
+    // A plain object (parseQuery's has no prototype); spreading keeps a `__proto__` field a field.
+    return checkShape({ ...parseQuery(text) }, mount);
+  }
+  const first = text.trimStart()[0];
+  if (first === undefined) return {};
+  if (first !== '{' && first !== '[') throw notJson();
+  try {
+    return checkShape(JSON.parse(text), mount);
+  } catch (err) {
+    if (err instanceof SyntaxError) throw notJson();
+    throw err;
+  }
 }
 
 /** An observer sees the exchange after the answer went out; whatever it does never reaches the caller. */
@@ -169,22 +244,32 @@ function tapSafely(tap: ExchangeTap, logger: Logger, exchange: Exchange): void {
 }
 
 /** Serves the mounts; anything outside them is left to the caller (express). */
-export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler {
+export function createPipeline(deps: PipelineDeps, mounts: Array<Mount<unknown>>): RawHandler {
   const compiled = mounts.map((mount) => ({ mount, routes: mount.routes.map((r) => compile(mount.prefix, r)) }));
 
-  async function run(mount: Mount, routes: CompiledRoute[], rest: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function run(mount: Mount<unknown>, routes: CompiledRoute[], rest: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const url = req.url ?? '';
     const path = url.split('?')[0] ?? '';
     const method = req.method ?? 'GET';
     let label = 'unmatched';
     let status: number;
-    let request: RouteRequest | undefined;
+    let errorCode: string | undefined;
+    let request: RouteRequest<unknown> | undefined;
     let responseBody: unknown;
+    // CORS headers, until the request exists and carries them.
+    let corsHeaders: Record<string, string> | undefined;
     try {
+      if (mount.cors && mount.cors(req, (corsHeaders = {}))) {
+        sendEmpty(res, 204, { ...mount.headers, ...corsHeaders });
+        observeRequest(deps, { method, path, route: label, status: 204, started, ip: deps.clientIp(req) });
+        return;
+      }
+      // HEAD is GET without the body (node:http leaves it out), as every HTTP server answers it.
+      const routeMethod = method === 'HEAD' ? 'GET' : method;
       let matched: { route: CompiledRoute; groups: string[] } | undefined;
       for (const route of routes) {
-        if (route.spec.method !== method) continue;
+        if (route.spec.method !== routeMethod) continue;
         const m = route.regex.exec(rest);
         if (m) {
           matched = { route, groups: m.slice(1) };
@@ -194,8 +279,9 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
       // The label first, so even a refused call counts under its route; authentication before
       // anything else, so an unknown path tells an unauthenticated caller nothing.
       if (matched) label = matched.route.label;
-      const denied = mount.authenticate?.(req.headers);
-      if (denied) throw denied;
+      const auth = mount.authenticate?.(req);
+      if (auth instanceof AppError) throw auth;
+      const authenticated = auth ? await auth : undefined;
       if (!matched) throw new AppError('not_found', `no route for ${method} ${path}`);
       const params: Record<string, string> = {};
       matched.route.names.forEach((name, i) => {
@@ -210,21 +296,24 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
         query: queryIndex < 0 ? {} : parseQuery(url.slice(queryIndex + 1)),
         headers: req.headers,
         ip: deps.clientIp(req),
+        auth: authenticated,
+        replyHeaders: corsHeaders,
       };
       await matched.route.spec.precheck?.(request);
-      if (matched.route.spec.body && hasBody(req)) {
+      const bodyMode = matched.route.spec.body;
+      if (bodyMode && hasBody(req)) {
         const release = deps.bodyBudget?.take(req, mount.bodyLimitBytes);
         try {
-          if (matched.route.spec.body === 'raw') request.rawBody = await readBody(req, mount.bodyLimitBytes, { inflate: false });
-          else request.body = await parseJsonBody(req, mount);
+          if (bodyMode === 'raw') request.rawBody = await readBody(req, mount.bodyLimitBytes, { inflate: false });
+          else request.body = await (bodyMode === 'form' ? parseFormBody(req, mount) : parseJsonBody(req, mount));
         } finally {
           release?.();
         }
-      } else if (matched.route.spec.body === 'json') request.body = await parseJsonBody(req, mount);
+      } else if (bodyMode === 'json') request.body = await parseJsonBody(req, mount);
       const reply = await matched.route.spec.handle(request);
       status = reply.status;
       responseBody = reply.body;
-      sendJson(res, status, reply.body);
+      sendJson(res, status, reply.body, request.replyHeaders ? { ...mount.headers, ...request.replyHeaders } : mount.headers);
     } catch (err) {
       // Refused before its body arrived: the rest is discarded as it comes (never buffered), and
       // the connection ends with this answer rather than waiting on a sender we already refused.
@@ -232,14 +321,18 @@ export function createPipeline(deps: PipelineDeps, mounts: Mount[]): RawHandler 
       req.resume();
       const appError = normaliseError(err, deps.logger, { method, path });
       status = appError.status;
-      deps.metrics.httpErrors.inc({ code: appError.code });
+      errorCode = appError.code;
       responseBody = errorBody(appError);
-      sendJson(res, status, responseBody, { ...headersFor(appError), ...(unread ? { Connection: 'close' } : {}) });
+      sendJson(res, status, responseBody, {
+        ...mount.headers,
+        ...(request?.replyHeaders ?? corsHeaders),
+        ...headersFor(appError),
+        ...(unread ? { Connection: 'close' } : {}),
+      });
     }
-    deps.metrics.httpDuration.observe({ route: label, method, status_class: statusClass(status) }, secondsSince(started));
-    const ip = request?.ip ?? deps.clientIp(req);
-    logRequest(deps.logger, { method, path, status, started, ip });
-    if (deps.tap && mount.surface) {
+    observeRequest(deps, { method, path, route: label, status, started, ip: request?.ip ?? deps.clientIp(req), errorCode });
+    // A browser-facing mount's OPTIONS calls are CORS negotiation: nothing worth showing an observer.
+    if (deps.tap && mount.surface && !(mount.cors && method === 'OPTIONS')) {
       tapSafely(deps.tap, deps.logger, {
         surface: mount.surface,
         method,

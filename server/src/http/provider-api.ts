@@ -29,7 +29,7 @@ export function providerApiMount(input: { token: string | undefined; services: P
   return {
     prefix: '/api/v1',
     surface: 'provider_api',
-    authenticate: (headers) => checkProviderToken(token, headers.authorization),
+    authenticate: (req) => checkProviderToken(token, req.headers.authorization),
     bodyLimitBytes: BODY_LIMIT_BYTES,
     jsonLimits: PROVIDER_JSON_LIMITS,
     routes: [

@@ -1,5 +1,4 @@
-import type { Request, RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type Options, type Store } from 'express-rate-limit';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { RateLimitCounters } from '../storage/shared-state-types';
@@ -10,9 +9,13 @@ import type { RateLimitCounters } from '../storage/shared-state-types';
  * - per login AND client IP, only failures count, and a correct password clears them: a stranger
  *   guessing from elsewhere can never lock the owner out, and the owner's own typos are forgotten
  *   once they get it right. Guessing one login from many addresses is bounded by the per-IP limit.
- * Counters live in the store's shared state, so every instance on one database counts together.
- * req.ip depends on TRUST_PROXY, which must match the real proxy chain or everyone shares the
- * proxy's address.
+ * Counters are fixed windows in the store's shared state, so every instance on one database counts
+ * together; a counter store that fails (database away) fails the call (503), never lets it through
+ * unbounded. The client IP depends on TRUST_PROXY, which must match the real proxy chain or
+ * everyone shares the proxy's address.
+ *
+ * Every answer of a limited call says where the caller stands, in the IETF draft-7 headers
+ * (`RateLimit-Policy: 10;w=900`, `RateLimit: limit=10, remaining=9, reset=900`).
  */
 export interface WidgetRateLimitOptions {
   counters: RateLimitCounters;
@@ -22,83 +25,48 @@ export interface WidgetRateLimitOptions {
   perLogin: number;
 }
 
-/** express-rate-limit's store API over our shared fixed-window counters. */
-class SharedCounterStore implements Store {
-  readonly localKeys = false;
-  private windowMs = 60_000;
-
-  constructor(
-    readonly prefix: string,
-    private readonly counters: RateLimitCounters,
-    private readonly clock: Clock,
-  ) {}
-
-  init(options: Options): void {
-    this.windowMs = options.windowMs;
-  }
-
-  async increment(key: string) {
-    const w = await this.counters.hit(this.prefix + key, this.windowMs, this.clock.now());
-    return { totalHits: w.count, resetTime: new Date(w.resetAt) };
-  }
-
-  async decrement(key: string) {
-    await this.counters.undo(this.prefix + key, this.windowMs, this.clock.now());
-  }
-
-  async resetKey(key: string) {
-    await this.counters.reset(this.prefix + key);
-  }
+/** What a limit needs of a request: its client address, and where its answer's headers go. */
+export interface LimitedRequest {
+  ip: string | undefined;
+  replyHeaders?: Record<string, string> | undefined;
 }
-
-function rateLimited(clock: Clock, resetTime: Date | undefined, what: string): AppError {
-  const seconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - clock.now()) / 1000)) : 60;
-  return new AppError('rate_limited', `too many ${what}; try again in ${seconds} s`, { retryAfter: seconds });
-}
-
-const loginOf = (req: Request): string | undefined => {
-  const login = (req.body as { login?: unknown } | undefined)?.login;
-  return typeof login === 'string' && login !== '' ? login : undefined;
-};
-
-const resetTimeOf = (req: Request) => (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
-const loginKey = (req: Request) => `${loginOf(req)!.toLowerCase()}|${ipKey(req)}`;
 
 export interface WidgetRateLimiters {
-  perIp: RequestHandler;
-  /** Must run after the body parser (it reads body.login). */
-  perLogin: RequestHandler;
+  /** Counts this attempt from the caller's address; throws rate_limited past the limit. */
+  perIp(req: LimitedRequest): Promise<void>;
+  /**
+   * Counts this attempt for the login from the caller's address; throws rate_limited past the
+   * limit. Returns what to call once the password proved right: it clears the count.
+   */
+  perLogin(req: LimitedRequest, login: string): Promise<() => Promise<void>>;
 }
 
+// IPv6 clients are counted per /56, as one subscriber usually holds that many addresses.
+const ipKey = (req: LimitedRequest): string => ipKeyGenerator(req.ip ?? 'unknown');
+
 export function createWidgetRateLimiters(options: WidgetRateLimitOptions): WidgetRateLimiters {
-  const { clock, counters } = options;
-  // A failing counter store (database away) must answer 503, never let requests through unbounded.
-  const common = { windowMs: options.windowMs, standardHeaders: 'draft-7' as const, legacyHeaders: false, passOnStoreError: false };
-  const perIp = rateLimit({
-    ...common,
-    limit: options.perIp,
-    store: new SharedCounterStore('ip:', counters, clock),
-    keyGenerator: ipKey,
-    handler: (req, _res, next) => next(rateLimited(clock, resetTimeOf(req), 'attempts from this address')),
-  });
-  const loginStore = new SharedCounterStore('login:', counters, clock);
-  const limitLogin = rateLimit({
-    ...common,
-    limit: options.perLogin,
-    store: loginStore,
-    skip: (req) => loginOf(req) === undefined,
-    keyGenerator: loginKey,
-    handler: (req, _res, next) => next(rateLimited(clock, resetTimeOf(req), 'failed attempts for this login')),
-  });
-  const perLogin: RequestHandler = (req, res, next) => {
-    if (loginOf(req) !== undefined) {
-      // The attempt counted on the way in; a correct password (any success) clears the key.
-      res.on('finish', () => {
-        if (res.statusCode < 400) void loginStore.resetKey(loginKey(req)).catch(() => undefined);
-      });
+  const { clock, counters, windowMs } = options;
+  const windowSeconds = Math.ceil(windowMs / 1000);
+
+  async function hit(req: LimitedRequest, key: string, limit: number, what: string): Promise<void> {
+    const now = clock.now();
+    const window = await counters.hit(key, windowMs, now);
+    const reset = Math.max(0, Math.ceil((window.resetAt - now) / 1000));
+    const headers = (req.replyHeaders ??= {});
+    headers['RateLimit-Policy'] = `${limit};w=${windowSeconds}`;
+    headers.RateLimit = `limit=${limit}, remaining=${Math.max(0, limit - window.count)}, reset=${reset}`;
+    if (window.count > limit) {
+      const seconds = Math.max(1, reset);
+      throw new AppError('rate_limited', `too many ${what}; try again in ${seconds} s`, { retryAfter: seconds });
     }
-    return limitLogin(req, res, next);
+  }
+
+  return {
+    perIp: (req) => hit(req, `ip:${ipKey(req)}`, options.perIp, 'attempts from this address'),
+    async perLogin(req, login) {
+      const key = `login:${login.toLowerCase()}|${ipKey(req)}`;
+      await hit(req, key, options.perLogin, 'failed attempts for this login');
+      return () => counters.reset(key);
+    },
   };
-  return { perIp, perLogin };
 }

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../config';
 import type { Clock } from '../lib/clock';
@@ -117,24 +117,27 @@ export async function verifyWidgetToken(token: string, config: TokenConfig, cach
 
 const ANONYMOUS: WidgetCaller = { amocrmAccountId: null, userId: null, subdomain: null };
 
-/** Puts the caller on res.locals.widgetCaller; without AMOCRM_CLIENT_SECRET every caller is anonymous. */
-export function createWidgetAuth(deps: { config: TokenConfig; clock: Clock; logger: Logger; cache: ReplayCache }): RequestHandler {
+/**
+ * The widget mount's authentication (the pipeline's Mount.authenticate): the caller, from the
+ * X-Auth-Token header alone, before any body is read; without AMOCRM_CLIENT_SECRET every caller is
+ * anonymous.
+ */
+export function createWidgetAuth(deps: {
+  config: TokenConfig;
+  clock: Clock;
+  logger: Logger;
+  cache: ReplayCache;
+}): (req: IncomingMessage) => Promise<WidgetCaller> {
   const { cache } = deps;
-  return async (req, res, next) => {
-    if (!deps.config.AMOCRM_CLIENT_SECRET) {
-      res.locals.widgetCaller = ANONYMOUS;
-      return next();
-    }
-    const token = req.get('x-auth-token');
-    if (!token) return next(invalid("X-Auth-Token header is required (call the server with the widget's $authorizedAjax)"));
+  return async (req) => {
+    if (!deps.config.AMOCRM_CLIENT_SECRET) return ANONYMOUS;
+    const token = req.headers['x-auth-token'];
+    if (typeof token !== 'string' || token === '') throw invalid("X-Auth-Token header is required (call the server with the widget's $authorizedAjax)");
     try {
-      res.locals.widgetCaller = await verifyWidgetToken(token.trim(), deps.config, cache, deps.clock.now());
+      return await verifyWidgetToken(token.trim(), deps.config, cache, deps.clock.now());
     } catch (err) {
-      deps.logger.info({ path: req.path, reason: err instanceof Error ? err.message : String(err) }, 'widget token refused');
-      return next(err);
+      deps.logger.info({ path: (req.url ?? '').split('?')[0], reason: err instanceof Error ? err.message : String(err) }, 'widget token refused');
+      throw err;
     }
-    next();
   };
 }
-
-export const widgetCaller = (locals: Record<string, unknown>): WidgetCaller => (locals.widgetCaller as WidgetCaller | undefined) ?? ANONYMOUS;

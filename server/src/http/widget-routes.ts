@@ -1,46 +1,29 @@
-import express, { Router, type RequestHandler } from 'express';
 import { connectSchema, disconnectSchema, sourceSchema, statusQuerySchema as statusSchema, tokenDisconnectSchema } from '../contract/widget-api';
 import type { AppDeps } from '../deps';
 import { AppError } from '../lib/errors';
-import { findJsonViolation, violationError, WIDGET_JSON_LIMITS } from '../lib/json-limits';
-import type { ConnectionService } from '../services/connection-service';
+import { WIDGET_JSON_LIMITS } from '../lib/json-limits';
 import { createWidgetCors } from './cors';
-import { parseInput as parse } from './validate';
+import type { Mount, RouteRequest } from './pipeline';
 import { createWidgetRateLimiters } from './rate-limit';
-import { createReplayCache, createWidgetAuth, widgetCaller, type ReplayCache } from './widget-auth';
+import { securityHeaders } from './security-headers';
+import { parseInput as parse } from './validate';
+import { createReplayCache, createWidgetAuth, type WidgetCaller } from './widget-auth';
 
 /**
  * /widget/v1: what the amoCRM widget calls (transport only; the rules live in the connection
- * service). Bodies may be JSON or form-encoded, because jQuery's $.ajax defaults to the latter.
+ * service), on the node:http pipeline like the other APIs. Bodies may be JSON or form-encoded,
+ * because jQuery's $.ajax defaults to the latter. Per request: CORS (only amoCRM/Kommo pages and
+ * ALLOWED_ORIGINS), the widget token (when AMOCRM_CLIENT_SECRET is set), the per-IP brake on the
+ * password checks, then the 16 KB body, then the route.
  */
 
-const BODY_LIMIT = '16kb';
+const BODY_LIMIT_BYTES = 16 * 1024;
 
-/** A POST body must be JSON or form-encoded; anything else is refused before parsing. */
-const requireFormOrJson: RequestHandler = (req, _res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (req.method === 'POST' && hasBody && !req.is(['application/json', 'application/x-www-form-urlencoded'])) {
-    return next(new AppError('unsupported_media_type', 'send the body as application/json'));
-  }
-  next();
-};
+type WidgetRequest = RouteRequest<WidgetCaller>;
 
-/** Shape limits (lib/json-limits.ts explains why), right after the body parsers. */
-const jsonGuard: RequestHandler = (req, _res, next) => {
-  const body: unknown = req.body;
-  const violation = body !== null && typeof body === 'object' ? findJsonViolation(body, WIDGET_JSON_LIMITS) : null;
-  next(violation ? violationError(violation) : undefined);
-};
-
-export interface WidgetRouterOptions {
-  /** Tests may pass their own; by default the store's shared cache (one for every instance on the database). */
-  replayCache?: ReplayCache;
-  connections?: ConnectionService;
-}
-
-export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions = {}): Router {
+export function widgetApiMount(deps: Pick<AppDeps, 'config' | 'clock' | 'logger' | 'store' | 'services'>): Mount<WidgetCaller> {
   const { config } = deps;
-  const connections = options.connections ?? deps.services.connections;
+  const { connections } = deps.services;
   const limits = createWidgetRateLimiters({
     counters: deps.store.shared.rateLimits,
     clock: deps.clock,
@@ -55,62 +38,90 @@ export function createWidgetRouter(deps: AppDeps, options: WidgetRouterOptions =
     return input;
   };
 
-  const router = Router();
-  router.use(createWidgetCors(config.allowedOrigins));
-  // Answers are read by a script on the amoCRM page, so they must be readable cross-origin.
-  router.use((_req, res, next) => {
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-  // Cheap per-IP brake before parsing bodies or verifying tokens.
-  router.post(['/connect', '/disconnect'], limits.perIp);
-  router.use(requireFormOrJson);
-  router.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
-  router.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 20 }));
-  router.use(jsonGuard); // depth and string-length limits, before any recursive consumer
-  router.use(createWidgetAuth({ config, clock: deps.clock, logger: deps.logger, cache: options.replayCache ?? createReplayCache(deps.store.shared) }));
+  /**
+   * The per-login brake, before anything else looks at the body: a call naming a login counts as a
+   * failed attempt for it; the returned function clears the count once the call succeeded.
+   */
+  async function countLoginAttempt(req: WidgetRequest): Promise<() => Promise<void>> {
+    const login = (req.body as { login?: unknown } | undefined)?.login;
+    if (typeof login !== 'string' || login === '') return async () => undefined;
+    const clear = await limits.perLogin(req, login);
+    // The answer stands whatever the counter store does now; the count then just expires.
+    return () => clear().catch(() => undefined);
+  }
+  // Cheap per-IP brake before the body is read.
+  const perIp = (req: WidgetRequest) => limits.perIp(req);
 
-  router.post('/connect', limits.perLogin, async (req, res) => {
-    const body = withAmojoId(parse(connectSchema, req.body, 'body'), 'body');
-    const result = await connections.connect({
-      login: body.login,
-      password: body.password,
-      amojoAccountId: body.amojo_id?.toLowerCase(),
-      title: body.title,
-      amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
-    });
-    res.json(result);
-  });
-
-  router.post('/disconnect', limits.perLogin, async (req, res) => {
-    const body = withAmojoId(parse(config.AMOCRM_CLIENT_SECRET ? tokenDisconnectSchema : disconnectSchema, req.body, 'body'), 'body');
-    res.json(
-      await connections.disconnect({
-        login: body.login,
-        password: body.password,
-        amojoAccountId: body.amojo_id?.toLowerCase(),
-        amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
-      }),
-    );
-  });
-
-  router.get('/status', async (req, res) => {
-    const query = withAmojoId(parse(statusSchema, req.query, 'query'), 'query');
-    res.json(await connections.status({ amojoAccountId: query.amojo_id?.toLowerCase(), amocrmAccountId: widgetCaller(res.locals).amocrmAccountId }));
-  });
-
-  router.post('/source', async (req, res) => {
-    const body = withAmojoId(parse(sourceSchema, req.body, 'body'), 'body');
-    res.json(
-      await connections.setSource({
-        amojoAccountId: body.amojo_id?.toLowerCase(),
-        pipelineId: body.pipeline_id,
-        ...(body.channel !== undefined ? { channel: body.channel } : {}),
-        amocrmAccountId: widgetCaller(res.locals).amocrmAccountId,
-      }),
-    );
-  });
-
-  return router;
+  return {
+    prefix: '/widget/v1',
+    surface: 'widget_api',
+    // Answers are read by a script on the amoCRM page, so they must be readable cross-origin.
+    headers: { ...securityHeaders(), 'Cross-Origin-Resource-Policy': 'cross-origin', 'Cache-Control': 'no-store' },
+    cors: createWidgetCors(config.allowedOrigins),
+    authenticate: createWidgetAuth({ config, clock: deps.clock, logger: deps.logger, cache: createReplayCache(deps.store.shared) }),
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    jsonLimits: WIDGET_JSON_LIMITS,
+    routes: [
+      {
+        method: 'POST',
+        pattern: '/connect',
+        body: 'form',
+        precheck: perIp,
+        async handle(req) {
+          const succeeded = await countLoginAttempt(req);
+          const body = withAmojoId(parse(connectSchema, req.body, 'body'), 'body');
+          const result = await connections.connect({
+            login: body.login,
+            password: body.password,
+            amojoAccountId: body.amojo_id?.toLowerCase(),
+            title: body.title,
+            amocrmAccountId: req.auth.amocrmAccountId,
+          });
+          await succeeded();
+          return { status: 200, body: result };
+        },
+      },
+      {
+        method: 'POST',
+        pattern: '/disconnect',
+        body: 'form',
+        precheck: perIp,
+        async handle(req) {
+          const succeeded = await countLoginAttempt(req);
+          const body = withAmojoId(parse(config.AMOCRM_CLIENT_SECRET ? tokenDisconnectSchema : disconnectSchema, req.body, 'body'), 'body');
+          const result = await connections.disconnect({
+            login: body.login,
+            password: body.password,
+            amojoAccountId: body.amojo_id?.toLowerCase(),
+            amocrmAccountId: req.auth.amocrmAccountId,
+          });
+          await succeeded();
+          return { status: 200, body: result };
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/status',
+        async handle(req) {
+          const query = withAmojoId(parse(statusSchema, req.query, 'query'), 'query');
+          return { status: 200, body: await connections.status({ amojoAccountId: query.amojo_id?.toLowerCase(), amocrmAccountId: req.auth.amocrmAccountId }) };
+        },
+      },
+      {
+        method: 'POST',
+        pattern: '/source',
+        body: 'form',
+        async handle(req) {
+          const body = withAmojoId(parse(sourceSchema, req.body, 'body'), 'body');
+          const result = await connections.setSource({
+            amojoAccountId: body.amojo_id?.toLowerCase(),
+            pipelineId: body.pipeline_id,
+            ...(body.channel !== undefined ? { channel: body.channel } : {}),
+            amocrmAccountId: req.auth.amocrmAccountId,
+          });
+          return { status: 200, body: result };
+        },
+      },
+    ],
+  };
 }
