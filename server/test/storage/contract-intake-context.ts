@@ -125,5 +125,39 @@ export function describeIntakeContextContract(s: () => Store): void {
       expect(await quoted({ replyToMsgid: '', replyToAmojoMsgId: 'am-1' })).toEqual(mine);
       expect(await quoted({})).toBeNull();
     });
+    // Concurrent intakes may be answered by one statement (PostgreSQL batches them): each must still
+    // get exactly what it would have got alone, an unconnected login's emptiness included.
+    it('answers concurrent reads each as if alone', async () => {
+      await s().connections.save(conn());
+      await s().connections.save(conn({ amojoAccountId: 'amojo-other', login: 'other', scopeId: 'scope-o' }));
+      await s().providerChannels.replace('other', [{ id: 'tg', name: 'Other' }], 10);
+      await s().installations.save(installation());
+      await s().conversations.save(conversation({ id: 'c1', conversationId: 'conv-1' }));
+      await s().conversations.save(conversation({ id: 'o1', login: 'other', scopeId: 'scope-o', conversationId: 'conv-1' }));
+      await s().conversations.save(conversation({ id: 'p1', conversationId: null, state: 'pending', phone: '7900', createdAt: 2 }));
+      await s().acceptInboundMessage({ message: message({ id: 'm1', msgid: 'k1', amojoMsgId: 'am-1' }), outbox: [], now: 1 });
+      const queries = [
+        query(),
+        query({ login: 'other' }),
+        query({ login: 'nobody' }),
+        query({ conversationId: 'conv-x', phone: '7900' }),
+        query({ replyToMsgid: 'k1' }),
+        query({ login: 'other', replyToAmojoMsgId: 'am-1' }),
+        query({ conversationRefId: 'chat-x', phone: '7911' }),
+      ];
+      const alone = [];
+      for (const q of queries) alone.push(await s().readIntakeContext(q));
+      const together = await Promise.all(queries.map((q) => s().readIntakeContext(q)));
+      expect(together).toEqual(alone);
+      expect(together.map((c) => [c.connection?.login ?? null, c.conversation?.id ?? null, c.pendingByPhone?.id ?? null, c.quoted?.id ?? null])).toEqual([
+        ['shop', 'c1', null, null],
+        ['other', 'o1', null, null],
+        [null, null, null, null],
+        ['shop', null, 'p1', null],
+        ['shop', 'c1', null, 'm1'],
+        ['other', 'o1', null, 'm1'],
+        ['shop', 'c1', null, null],
+      ]);
+    });
   });
 }

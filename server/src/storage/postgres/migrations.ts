@@ -6,6 +6,7 @@ import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './sch
 import { pgAmocrmSchemaSql } from './schema-amocrm';
 import { pgConversationChannelSql } from './schema-conversation-channel';
 import { pgFunctionsSql } from './schema-functions';
+import { pgIntakeBatchSql } from './schema-intake-batch';
 import { pgLeaseBatchSql } from './schema-lease-batch';
 
 /**
@@ -34,6 +35,8 @@ export const pgMigrations: readonly Migration[] = [
   // Same column as SQLite's 8, and the intake functions of 5 re-created to upsert it. (7 is left to
   // the PostgreSQL-only outbox completion batches of a parallel branch.)
   { version: 8, name: 'conversation channel', sql: pgConversationChannelSql },
+  // No SQLite twin (a function only): SQLite's intake is batched in process by its write queue.
+  { version: 9, name: 'batched provider message intake', sql: pgIntakeBatchSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);
