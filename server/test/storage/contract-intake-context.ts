@@ -32,6 +32,7 @@ export function describeIntakeContextContract(s: () => Store): void {
       installation: null,
       sources: [],
       quoted: null,
+      customerRefIsSender: false,
     };
 
     it('is empty for a login without a connected binding, whatever else it has', async () => {
@@ -124,6 +125,29 @@ export function describeIntakeContextContract(s: () => Store): void {
       expect(await quoted({ replyToMsgid: 'k9', replyToAmojoMsgId: 'am-1' })).toBeNull();
       expect(await quoted({ replyToMsgid: '', replyToAmojoMsgId: 'am-1' })).toEqual(mine);
       expect(await quoted({})).toBeNull();
+    });
+
+    it('tells whether the customer ref given is the sender of an outbound message in the binding scope, and nothing unasked', async () => {
+      await s().connections.save(conn());
+      const hook = (id: string, scopeId: string, senderRefId: string) =>
+        s().acceptWebhook({
+          receipt: { key: `msg:${id}`, scopeId, kind: 'message', raw: '{}', receivedAt: 1 },
+          message: message({ id, direction: 'outbound', scopeId, msgid: null, amojoMsgId: `am-${id}`, senderRefId }),
+          outbox: [],
+          now: 1,
+        });
+      await hook('o1', 'scope-1', 'manager-1');
+      await hook('o2', 'scope-9', 'manager-9');
+      // An inbound message names no sender ref, whatever its payload says.
+      await s().acceptInboundMessage({ message: message({ id: 'i1', msgid: 'k1', payload: { sender: { ref_id: 'customer-1' } } }), outbox: [], now: 1 });
+
+      expect(await s().messages.hasSenderRef('scope-1', 'manager-1')).toBe(true);
+      expect(await s().messages.hasSenderRef('scope-9', 'manager-1')).toBe(false);
+      expect((await s().messages.get('o1'))!.senderRefId).toBe('manager-1');
+      const isSender = async (customerRefId: string | undefined) => (await s().readIntakeContext(query({ customerRefId }))).customerRefIsSender;
+      expect(await isSender('manager-1')).toBe(true);
+      // Another scope's manager, a customer, an empty or absent ref: not a sender here.
+      for (const ref of ['manager-9', 'customer-1', '', undefined]) expect([ref, await isSender(ref)]).toEqual([ref, false]);
     });
   });
 }

@@ -10,8 +10,8 @@ import { toConnection, toConversation, toMessage } from './rows';
  * provider message instead of one per lookup, each lookup the same condition and order as its
  * repository method's (repos.ts, amocrm.ts), so the indexes made for those serve it too. No row
  * when the login has no connected binding. Every column is jsonb (rows as to_jsonb, lists as
- * jsonb_agg), for the reason rowLookup gives (pool.ts): a column another instance's migration adds
- * to a table changes no result type of a statement this one prepared.
+ * jsonb_agg) or a boolean, for the reason rowLookup gives (pool.ts): a column another instance's
+ * migration adds to a table changes no result type of a statement this one prepared.
  *
  * A lookup the intake did not ask for still runs, with '' (no row has it, and whatever it finds is
  * dropped here): planned with NULLs, each such call was a different plan, PostgreSQL re-planned
@@ -31,7 +31,8 @@ const INTAKE_CONTEXT: pg.QueryConfig = {
     (SELECT jsonb_agg(to_jsonb(t) ORDER BY t.channel_id COLLATE "C") FROM amocrm_sources t
       WHERE t.amocrm_account_id = i.amocrm_account_id AND t.login = $1) AS sources,
     (SELECT to_jsonb(t) FROM messages t WHERE t.login = $1 AND t.msgid = $5) AS quoted_by_msgid,
-    (SELECT to_jsonb(t) FROM messages t WHERE t.amojo_msg_id = $6 ORDER BY t.created_at, t.id COLLATE "C" LIMIT 1) AS quoted_by_id
+    (SELECT to_jsonb(t) FROM messages t WHERE t.amojo_msg_id = $6 ORDER BY t.created_at, t.id COLLATE "C" LIMIT 1) AS quoted_by_id,
+    EXISTS (SELECT 1 FROM messages t WHERE t.scope_id = c.scope_id AND t.sender_ref_id = $7) AS ref_is_sender
   FROM (SELECT * FROM connections WHERE login = $1 AND status = 'connected'
         ORDER BY connected_at DESC, amojo_account_id COLLATE "C" LIMIT 1) c
   LEFT JOIN amocrm_installations i ON i.amojo_id = c.amojo_account_id`,
@@ -49,6 +50,7 @@ interface IntakeRow {
   sources: Json[] | null;
   quoted_by_msgid: Json | null;
   quoted_by_id: Json | null;
+  ref_is_sender: boolean;
 }
 
 const orNull = <T>(row: Json | null, map: (r: Json) => T): T | null => (row ? map(row) : null);
@@ -63,6 +65,7 @@ export function createPgIntakeContext(pool: pg.Pool): IntakeContextReader {
       q.phone ?? '',
       q.replyToMsgid ?? '',
       q.replyToAmojoMsgId ?? '',
+      q.customerRefId ?? '',
     ]);
     if (!r) return emptyIntakeContext();
     return {
@@ -74,6 +77,7 @@ export function createPgIntakeContext(pool: pg.Pool): IntakeContextReader {
       installation: orNull(r.installation, toInstallation),
       sources: (r.sources ?? []).map(toSource),
       quoted: q.replyToMsgid ? orNull(r.quoted_by_msgid, toMessage) : q.replyToAmojoMsgId ? orNull(r.quoted_by_id, toMessage) : null,
+      customerRefIsSender: q.customerRefId ? r.ref_is_sender === true : false,
     };
   };
 }
