@@ -95,7 +95,16 @@ export function resolveConversation(
       return { conversation: existing, changed: false, binding: false };
     }
     // The login now serves another amoCRM account, which has never seen this chat: start it afresh.
-    const afresh: Conversation = { ...existing, scopeId, amojoChatId: null, clientRefId: null, state: 'active', refBound: false, updatedAt: now, lastActivityAt: now };
+    const afresh: Conversation = {
+      ...existing,
+      scopeId,
+      amojoChatId: null,
+      clientRefId: null,
+      state: 'active',
+      refBound: false,
+      updatedAt: now,
+      lastActivityAt: now,
+    };
     checkCustomerRef(afresh, customer, input.customerField, found.customerRefIsSender);
     return { conversation: afresh, changed: true, binding: false };
   }

@@ -251,7 +251,13 @@ describe.each<StoreKind>(['memory', 'sqlite'])('hostile input (%s store)', (kind
         expect(hooked.status).toBe(200);
         managerMessageId = hook.message.message.id;
       });
-      const reactionOf = (target: Record<string, string>) => ({ account: 'alice', conversation_id: TARGET_CONVERSATION, sender_id: 'cust', target, emoji: '👍' });
+      const reactionOf = (target: Record<string, string>) => ({
+        account: 'alice',
+        conversation_id: TARGET_CONVERSATION,
+        sender_id: 'cust',
+        target,
+        emoji: '👍',
+      });
       // Built lazily: the manager's message exists only once beforeAll ran.
       const reactionBody = () =>
         fc

@@ -73,7 +73,10 @@ describe('provider API: 4xx paths and answers', () => {
     });
 
     it('accepts a sticker named by sticker_id alone, and one with both media and sticker_id (202)', async () => {
-      for (const message of [{ type: 'sticker', sticker_id: 'st-9' }, { type: 'sticker', media: url, sticker_id: 'st-9' }]) {
+      for (const message of [
+        { type: 'sticker', sticker_id: 'st-9' },
+        { type: 'sticker', media: url, sticker_id: 'st-9' },
+      ]) {
         expect((await post('/messages', msg(message))).status).toBe(202);
       }
     });

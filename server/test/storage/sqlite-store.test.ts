@@ -108,8 +108,10 @@ describe('SQLite store specifics', () => {
     const hooked = message({ id: 'o2', direction: 'outbound', msgid: null, amojoMsgId: 'am-2', senderRefId: 'manager-1' });
     await store.acceptWebhook({ receipt, message: hooked, outbox: [], now: 2 });
     expect(await store.messages.hasSenderRef('scope-1', 'manager-1')).toBe(true);
-    // The lookup is the partial index's, not a scan of every message.
-    const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT 1 FROM messages WHERE scope_id = 'scope-1' AND sender_ref_id = 'manager-1' LIMIT 1").all() as Array<{ detail: string }>;
+    // The lookup (the repository's statement, parameters bound) is the partial index's, not a scan of every message.
+    const plan = store.db
+      .prepare('EXPLAIN QUERY PLAN SELECT 1 AS found FROM messages WHERE scope_id = ? AND sender_ref_id = ? LIMIT 1')
+      .all('scope-1', 'manager-1') as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join('\n')).toContain('messages_scope_sender');
     await store.close();
   });
