@@ -59,6 +59,19 @@ describe('the whole conversation through the provider API', () => {
     expect(both.status).toBe(400);
   });
 
+  it('a sticker amoCRM knows by id goes out with its sticker_id alone, no media URL', async () => {
+    const conversation_id = `conv-st-${newId()}`;
+    const sticker = await sentMessage(conversation_id, 'unused', { message: { type: 'sticker', sticker_id: 'st-9' } });
+    const sent = inAmojo(sticker.msgid)!.message as Record<string, unknown>;
+    expect(sent).toMatchObject({ type: 'sticker', sticker_id: 'st-9' });
+    expect(sent.media).toBeUndefined();
+    const view = await waitFor(async () => {
+      const v = (await request(h.app).get(`/api/v1/messages/${sticker.id}`).set(auth)).body;
+      return v.status === 'sent' && v;
+    }, 'sticker sent');
+    expect(view).toMatchObject({ amojo_msgid: sticker.amojoId, attempts: 1 });
+  });
+
   it("an edit goes out as amojo's edit_message; a caption changes without re-sending the file", async () => {
     const conversation_id = `conv-e-${newId()}`;
     const text = await sentMessage(conversation_id, 'helo');

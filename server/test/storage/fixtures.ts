@@ -31,6 +31,7 @@ export function message(over: Partial<StoredMessage> = {}): StoredMessage {
     amojoChatId: null,
     msgid: 'k1',
     amojoMsgId: null,
+    senderRefId: null,
     status: 'queued',
     lastError: null,
     payload: { text: 'hello' },

@@ -160,6 +160,7 @@ describePg('PostgreSQL with several instances', () => {
             amojoChatId: null,
             msgid: 'x',
             amojoMsgId: null,
+            senderRefId: null,
             status: 'queued',
             lastError: null,
             payload: {},

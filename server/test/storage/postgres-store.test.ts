@@ -47,7 +47,7 @@ describePg('PostgreSQL store', () => {
         disconnectedAt: null,
         updatedAt: 1,
       });
-      const asks = [{}, { conversationRefId: 'chat-1' }, { phone: '7900' }, { replyToMsgid: 'k1' }, { replyToAmojoMsgId: 'am-1' }];
+      const asks = [{}, { conversationRefId: 'chat-1' }, { phone: '7900' }, { replyToMsgid: 'k1' }, { replyToAmojoMsgId: 'am-1' }, { customerRefId: 'user-1' }];
       for (let i = 0; i < 20; i++) {
         expect((await store.readIntakeContext({ login: 'shop', conversationId: `conv-${i}`, ...asks[i % asks.length] })).connection?.login).toBe('shop');
       }
@@ -100,7 +100,7 @@ describePg('PostgreSQL store', () => {
     }
   });
 
-  it('an upgrade keeps existing conversations (channel not known yet) and the intake functions then store the channel', async () => {
+  it('an upgrade keeps existing conversations (channel not known yet) and messages (sender not known); the intake functions then store both', async () => {
     const fresh = await createTestDatabase('upgrade');
     try {
       const pool = new pg.Pool({ connectionString: fresh.url, max: 1 });
@@ -122,6 +122,12 @@ describePg('PostgreSQL store', () => {
         const learned = conversation({ id: 'c1', conversationId: 'conv-1', channelId: 'wa', updatedAt: 2 });
         await store.acceptInboundMessage({ message: message({ id: 'm2', msgid: 'k2' }), conversation: learned, outbox: [], now: 2 });
         expect(await store.conversations.get('c1')).toEqual(learned);
+        expect(await store.messages.get('m1')).toEqual(message({ id: 'm1', msgid: 'k1', senderRefId: null }));
+        const receipt = { key: 'msg:am-3', scopeId: 'scope-1', kind: 'message' as const, raw: '{}', receivedAt: 3 };
+        const hooked = message({ id: 'o3', direction: 'outbound', msgid: null, amojoMsgId: 'am-3', senderRefId: 'manager-1' });
+        await store.acceptWebhook({ receipt, message: hooked, outbox: [], now: 3 });
+        expect(await store.messages.get('o3')).toEqual(hooked);
+        expect(await store.messages.hasSenderRef('scope-1', 'manager-1')).toBe(true);
       } finally {
         await store.close();
       }
@@ -134,7 +140,7 @@ describePg('PostgreSQL store', () => {
     it('migrateDatabase applies the PostgreSQL migrations once; openStore serves postgresql:// URLs with shared state', async () => {
       const fresh = await createTestDatabase('open');
       try {
-        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9], current: latestPgSchemaVersion() });
+        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], current: latestPgSchemaVersion() });
         expect(await migrateDatabase(fresh.url)).toEqual({ applied: [], current: latestPgSchemaVersion() });
         const store = openStore(fresh.url.replace(/^postgres:/, 'postgresql:'), { poolSize: 2, statementTimeoutMs: 1000 });
         try {

@@ -8,6 +8,7 @@ import { pgConversationChannelSql } from './schema-conversation-channel';
 import { pgFunctionsSql } from './schema-functions';
 import { pgIntakeBatchSql } from './schema-intake-batch';
 import { pgLeaseBatchSql } from './schema-lease-batch';
+import { messageSenderRefSql } from '../sqlite/schema-009-message-sender-ref';
 
 /**
  * Numbered, append-only, same versions and names as SQLite's where they overlap (a database at
@@ -35,8 +36,12 @@ export const pgMigrations: readonly Migration[] = [
   // Same column as SQLite's 8, and the intake functions of 5 re-created to upsert it. (7 is left to
   // the PostgreSQL-only outbox completion batches of a parallel branch.)
   { version: 8, name: 'conversation channel', sql: pgConversationChannelSql },
-  // No SQLite twin (a function only): SQLite's intake is batched in process by its write queue.
-  { version: 9, name: 'batched provider message intake', sql: pgIntakeBatchSql },
+  // Same SQL as SQLite's 9. The intake functions insert messages with SELECT * FROM
+  // jsonb_populate_record(null::messages, …), so they store the new column as they are.
+  { version: 9, name: 'message sender ref', sql: messageSenderRefSql },
+  // No SQLite twin (a function only): SQLite's intake is batched in process by its write queue,
+  // so SQLite's migrations skip 10.
+  { version: 10, name: 'batched provider message intake', sql: pgIntakeBatchSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);
