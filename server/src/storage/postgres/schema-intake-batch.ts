@@ -1,5 +1,5 @@
 /**
- * Migration 9: provider messages accepted in batches (store.ts acceptInboundMessage, through
+ * Migration 10: provider messages accepted in batches (store.ts acceptInboundMessage, through
  * statement-batch.ts). Under load many intakes are in flight at once; each was one statement, one
  * commit with its own flush of the WAL, and one trip through the executor's setup. Now the intakes
  * that arrive while a batch is being written go out together: one statement, one commit.

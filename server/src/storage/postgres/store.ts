@@ -103,7 +103,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   };
 
   /*
-   * Provider messages accepted together (statement-batch.ts, migration 9): the intakes that arrive
+   * Provider messages accepted together (statement-batch.ts, migration 10): the intakes that arrive
    * while a batch is being committed go out in the next, one statement and one commit for all.
    * Alone, an intake runs amochan_accept_inbound as before, which is also how each item of a failed
    * batch is retried, so its errors (a conflict on one message) are its own.
