@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/lib/config-error';
 import { createMetrics } from '../../src/lib/metrics';
 import { observeDeliveries } from '../../src/outbox/delivery-metrics';
 import { createRelayWorker } from '../../src/outbox/relay-worker';
