@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createAmojoClient, noRetry, type AmojoClient } from '@amochan/amojo';
 import type { RunningEmulator } from '@amochan/amojo-emulator';
+import { buildAppDeps } from '../../src/build-deps';
 import type { AppDeps } from '../../src/deps';
 import { createApp, type HttpPlugin } from '../../src/http/app';
+import type { Clock } from '../../src/lib/clock';
 import type { FetchFn } from '../../src/lib/http-fetch';
-import { createId } from '../../src/lib/ids';
-import { createLifecycle } from '../../src/lib/lifecycle';
-import { createWakeSignal } from '../../src/lib/wake-signal';
-import { buildAmocrmServices } from '../../src/services/amocrm-services';
-import { buildServices, type Services } from '../../src/services/build-services';
-import { createCredentialVerifier } from '../../src/services/credentials';
+import { createLifecycle, type Lifecycle } from '../../src/lib/lifecycle';
+import type { Metrics } from '../../src/lib/metrics';
 import { createMemoryStore } from '../../src/storage/memory/store';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
 import type { Connection, Store } from '../../src/storage/types';
@@ -59,33 +57,19 @@ export const relayEnv = (emulator: Emulator, providerUrl: string): Record<string
 export const amojoClientFor = (emulator: Emulator, fetch?: FetchFn): AmojoClient =>
   createAmojoClient({ baseUrl: emulator.url, channelId: emulator.channelId, secret: emulator.secret, retry: noRetry, ...(fetch ? { fetch } : {}) });
 
-/** AppDeps as main.ts builds them; config, store and logger are the test's, the rest may be overridden. */
-export function createTestDeps(input: Pick<AppDeps, 'config' | 'store' | 'logger'> & Partial<AppDeps> & { emulator: Emulator }): AppDeps {
-  const { emulator, services, ...given } = input;
-  const infra = {
-    clock: { now: () => Date.now() },
-    ids: createId,
-    amojo: amojoClientFor(emulator),
-    verifier: createCredentialVerifier({ config: input.config, store: input.store, logger: input.logger }),
-    outboxSignal: createWakeSignal(),
-    lifecycle: createLifecycle(),
-    ...given,
-  };
-  // With OAuth configured, the amoCRM REST side as main.ts builds it (unless the test brought one).
-  let built: Services | undefined = services;
-  const amocrm =
-    given.amocrm ??
-    buildAmocrmServices({
-      config: input.config,
-      store: input.store,
-      clock: infra.clock,
-      logger: input.logger,
-      withAccountLock: (id, work) => input.store.shared.locks.withLock(`amocrm-token:${id}`, work),
-      onReauthorizationRequired: (installation) => built?.installations.reauthorizationRequired(installation),
-    });
-  const withAmocrm = { ...infra, ...(amocrm ? { amocrm } : {}) };
-  built ??= buildServices(withAmocrm);
-  return { ...withAmocrm, services: built };
+/** AppDeps as main.ts builds them (the same builder), over the test's config, store and logger and this emulator. */
+export function createTestDeps(
+  input: Pick<AppDeps, 'config' | 'store' | 'logger'> & { emulator: Emulator; clock?: Clock; metrics?: Metrics; lifecycle?: Lifecycle },
+): AppDeps {
+  return buildAppDeps({
+    config: input.config,
+    store: input.store,
+    logger: input.logger,
+    amojo: amojoClientFor(input.emulator),
+    lifecycle: input.lifecycle ?? createLifecycle(),
+    ...(input.clock ? { clock: input.clock } : {}),
+    ...(input.metrics ? { metrics: input.metrics } : {}),
+  });
 }
 
 export interface ServedApp {
