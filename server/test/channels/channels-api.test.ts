@@ -141,6 +141,17 @@ describe('CLI accounts channels', () => {
     }
     expect((await cli(env, ['accounts', 'channels'])).code).toBe(2);
   });
+
+  it("goes through the server's services, so a configuration the server would refuse fails it (commands on the store alone still run)", async () => {
+    const env = { DATABASE_URL: `sqlite:${path.join(dir, 'b.sqlite')}`, AMOJO_CHANNEL_ID: 'channel-without-secret' };
+    const refused = await cli(env, ['accounts', 'channels', 'shop', 'wa=WhatsApp']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/AMOJO_CHANNEL_SECRET: required when AMOJO_CHANNEL_ID is set/);
+    expect((await cli(env, ['accounts', 'list'])).code).toBe(0);
+    const store = openStore(env.DATABASE_URL);
+    expect(await store.providerChannels.list('shop')).toEqual([]);
+    await store.close();
+  });
 });
 
 describe('http credential verifier with channels', () => {
