@@ -6,7 +6,7 @@ import { createMetrics } from '../../src/lib/metrics';
 import type { Conversation } from '../../src/storage/types';
 import { createRelayHarness, type RelayHarness } from '../support/relay-harness';
 import { auth } from '../support/app-factory';
-import { waitFor } from '../support/wait';
+import { sleep, waitFor } from '../support/wait';
 
 /**
  * The reconciler against the emulator: hooks dropped by the emulator (as if our server had been
@@ -93,7 +93,7 @@ describe('reconciler', () => {
       .set('Content-Type', 'application/json')
       .send(late.body);
     expect(res.body).toEqual({ status: 'duplicate' });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     for (const id of [lost1.messageId, lost2.messageId, seen.messageId]) expect(eventsFor(id)).toHaveLength(1);
     // The customer's own message was never turned into an event.
     expect(h.provider.received.filter((e) => e.body.type === 'message.created' && e.body.data.message?.text === 'hello')).toHaveLength(0);

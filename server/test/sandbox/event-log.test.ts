@@ -8,6 +8,7 @@ import { lastSeenSeq } from '../../src/sandbox/event-stream';
 import { createHarness } from '../support/widget-harness';
 import { startSandboxHarness, type SandboxHarness } from '../support/sandbox-harness';
 import { json } from '../support/http-client';
+import { sleep } from '../support/wait';
 
 /** The sandbox console's live event stream, the event bus behind it, and the sandbox defaults (split from sandbox-console.test.ts). */
 
@@ -68,7 +69,7 @@ describe('GET /sandbox/events (server-sent events)', () => {
   it('replays the buffered history to a new client, then streams live records', async () => {
     for (let i = 1; i <= 3; i++) h.bus.publish('outbox', outbox(i));
     const seen = readStream(`${h.url}/sandbox/events`, {}, (records) => records.length === 4);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     h.bus.publish('outbox', outbox(4));
     const { records, events, res } = await seen;
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
