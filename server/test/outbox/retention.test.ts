@@ -7,7 +7,7 @@ import { captureLogger } from '../support/widget-harness';
 import { metricValue } from '../support/prometheus';
 import { makeStore, type StoreKind } from '../support/app-factory';
 import { sleep, waitFor } from '../support/wait';
-import { entry, message, receipt } from '../storage/fixtures';
+import { entry, message, receipt } from '../support/fixtures';
 
 const NOW = 100 * DAY_MS;
 

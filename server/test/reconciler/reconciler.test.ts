@@ -3,9 +3,9 @@ import { createAmojoHooks } from '../../src/services/amojo-hooks';
 import { historyToHook, isManagerMessage } from '../../src/services/history-hook';
 import { createReconciler, type Reconciler } from '../../src/services/reconciler';
 import { createMetrics } from '../../src/lib/metrics';
-import type { Conversation } from '../../src/storage/types';
 import { createRelayHarness, type RelayHarness } from '../support/relay-harness';
 import { auth } from '../support/app-factory';
+import { conversation as conversationRecord } from '../support/fixtures';
 import { sleep, waitFor } from '../support/wait';
 
 /**
@@ -139,7 +139,7 @@ describe('reconciler', () => {
 });
 
 describe('history → hook', () => {
-  const conversation: Conversation = {
+  const conversation = conversationRecord({
     id: 'cnv_1',
     login: 'alice',
     scopeId: 's',
@@ -148,13 +148,7 @@ describe('history → hook', () => {
     clientId: 'cust-1',
     clientRefId: 'amo-cust',
     phone: '79001112233',
-    state: 'active',
-    refBound: false,
-    channelId: null,
-    createdAt: 0,
-    updatedAt: 0,
-    lastActivityAt: 0,
-  };
+  });
   const entry = (over: Record<string, unknown> = {}) => ({
     timestamp: 1_700_000_000,
     msec_timestamp: 1_700_000_000_123,

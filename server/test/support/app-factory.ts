@@ -11,6 +11,7 @@ import type { Metrics } from '../../src/lib/metrics';
 import { createMemoryStore } from '../../src/storage/memory/store';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
 import type { Connection, Store } from '../../src/storage/types';
+import { connection } from './fixtures';
 import { listenOnLoopback } from './loopback';
 import { WEBHOOK_SECRET } from './provider-server';
 
@@ -92,18 +93,7 @@ export async function connectAccount(store: Store, amojo: AmojoClient, login: st
   const amojoAccountId = randomUUID();
   const res = await amojo.connect({ account_id: amojoAccountId, title: 'test' });
   const now = Date.now();
-  const connection: Connection = {
-    amojoAccountId,
-    login,
-    scopeId: res.scope_id,
-    title: 'test',
-    status: 'connected',
-    amocrmAccountId: null,
-    pipelineId: null,
-    connectedAt: now,
-    disconnectedAt: null,
-    updatedAt: now,
-  };
-  await store.connections.save(connection);
-  return connection;
+  const bound = connection({ amojoAccountId, login, scopeId: res.scope_id, title: 'test', connectedAt: now, updatedAt: now });
+  await store.connections.save(bound);
+  return bound;
 }
