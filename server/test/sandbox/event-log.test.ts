@@ -7,7 +7,6 @@ import { withDemoProviderUrl, withSandboxSecret } from '../../src/sandbox/bootst
 import { lastSeenSeq } from '../../src/sandbox/event-stream';
 import { createHarness } from '../support/widget-harness';
 import { startSandboxHarness, type SandboxHarness } from '../support/sandbox-harness';
-import { json } from '../support/http-client';
 import { sleep } from '../support/wait';
 
 /** The sandbox console's live event stream, the event bus behind it, and the sandbox defaults (split from sandbox-console.test.ts). */
@@ -90,7 +89,8 @@ describe('GET /sandbox/events (server-sent events)', () => {
   });
 
   it('records widget calls with the password masked', async () => {
-    await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'wrong-password-123', amojo_id: h.sandbox.amojoAccountId });
+    await h.install();
+    await h.widgetConnect({ login: 'demo', password: 'wrong-password-123' });
     const record = h.records('widget_api').at(-1)!;
     expect(record.data).toMatchObject({ method: 'POST', path: '/widget/v1/connect', status: 401, requestBody: { login: 'demo', password: '***' } });
     expect(JSON.stringify(h.bus.recent())).not.toContain('wrong-password-123');

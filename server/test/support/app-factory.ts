@@ -16,8 +16,19 @@ import { listenOnLoopback } from './loopback';
 import { WEBHOOK_SECRET } from './provider-server';
 
 /**
- * Building the app as main.ts does, for in-process tests: AppDeps over a memory (or private SQLite)
- * store and the emulator on loopback, the app listening on 127.0.0.1, bindings made directly.
+ * The one base of the in-process harnesses: AppDeps built by the server's own builder
+ * (src/build-deps.ts, as main.ts and the CLI build them) over the test's config and store, with the
+ * emulator on loopback as amojo; the app listening on 127.0.0.1; bindings made directly.
+ *
+ * Harnesses built on it (createTestDeps, and serveApp where the app listens):
+ * - widget-harness.ts: the widget API through supertest (no listening app), a hand-moved clock, captured logs;
+ * - oauth-harness.ts: widget-harness apps sharing one store and emulator, OAuth off and on;
+ * - relay-harness.ts: relay tests, with a provider on loopback and a relay worker;
+ * - stack-harness.ts: relay tests over memory or SQLite, with the app's metrics and a connected account;
+ * - amocrm-stack.ts: OAuth against the emulator's amoCRM, the integration installed, a running worker;
+ * - sandbox-harness.ts: the real sandbox plug-in (startSandboxMode) over these deps, its worker stepped by hand.
+ * The process harnesses (server-process.ts, cluster.ts, pg-cluster.ts) do not build on it: they run the
+ * built server (dist/main.js), which composes itself.
  */
 
 export type StoreKind = 'memory' | 'sqlite';
