@@ -2,7 +2,7 @@ import request from 'supertest';
 import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 import { auth } from '../support/app-factory';
 import { createRelayHarness, newId, type RelayHarness } from '../support/relay-harness';
-import { waitFor } from '../support/wait';
+import { sleep, waitFor } from '../support/wait';
 
 /**
  * The rest of the customer's conversation through the provider API, end to end against the
@@ -179,7 +179,7 @@ describe('the whole conversation through the provider API', () => {
     expect(late.status).toBe(202);
     expect(late.body).toMatchObject({ status: 'read', report: 'ignored' });
     await waitFor(() => h.emulator.control.getMessage(reply.messageId)!.deliveryHistory.length > 0, 'read in amojo');
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(h.emulator.control.getMessage(reply.messageId)!.deliveryHistory.map((d) => d.status)).toEqual([2]);
   });
 });

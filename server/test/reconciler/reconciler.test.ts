@@ -3,10 +3,10 @@ import { createAmojoHooks } from '../../src/services/amojo-hooks';
 import { historyToHook, isManagerMessage } from '../../src/services/history-hook';
 import { createReconciler, type Reconciler } from '../../src/services/reconciler';
 import { createMetrics } from '../../src/lib/metrics';
-import type { Conversation } from '../../src/storage/types';
 import { createRelayHarness, type RelayHarness } from '../support/relay-harness';
 import { auth } from '../support/app-factory';
-import { waitFor } from '../support/wait';
+import { conversation as conversationRecord } from '../support/fixtures';
+import { sleep, waitFor } from '../support/wait';
 
 /**
  * The reconciler against the emulator: hooks dropped by the emulator (as if our server had been
@@ -93,7 +93,7 @@ describe('reconciler', () => {
       .set('Content-Type', 'application/json')
       .send(late.body);
     expect(res.body).toEqual({ status: 'duplicate' });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     for (const id of [lost1.messageId, lost2.messageId, seen.messageId]) expect(eventsFor(id)).toHaveLength(1);
     // The customer's own message was never turned into an event.
     expect(h.provider.received.filter((e) => e.body.type === 'message.created' && e.body.data.message?.text === 'hello')).toHaveLength(0);
@@ -139,7 +139,7 @@ describe('reconciler', () => {
 });
 
 describe('history → hook', () => {
-  const conversation: Conversation = {
+  const conversation = conversationRecord({
     id: 'cnv_1',
     login: 'alice',
     scopeId: 's',
@@ -148,13 +148,7 @@ describe('history → hook', () => {
     clientId: 'cust-1',
     clientRefId: 'amo-cust',
     phone: '79001112233',
-    state: 'active',
-    refBound: false,
-    channelId: null,
-    createdAt: 0,
-    updatedAt: 0,
-    lastActivityAt: 0,
-  };
+  });
   const entry = (over: Record<string, unknown> = {}) => ({
     timestamp: 1_700_000_000,
     msec_timestamp: 1_700_000_000_123,

@@ -24,7 +24,7 @@ describe('the emulator control API under /_emulator/ in sandbox mode', () => {
   afterAll(() => h.close());
 
   it('plays the manager over HTTP: connect, customer message, reply, typing, reaction, listings, faults', async () => {
-    expect((await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: h.sandbox.amojoAccountId })).status).toBe(200);
+    expect((await h.connectDemo()).status).toBe(200);
     const connections = await json(`${h.url}/_emulator/connections`);
     expect(connections.status).toBe(200);
     const scopeId = connections.body[0].scopeId as string;
@@ -82,7 +82,7 @@ describe('the sandbox inbox shows what a non-text message is', () => {
   let h: SandboxHarness;
   beforeAll(async () => {
     h = await startSandboxHarness();
-    await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: h.sandbox.amojoAccountId });
+    await h.connectDemo();
   });
   afterAll(() => h.close());
 

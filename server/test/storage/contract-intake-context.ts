@@ -1,6 +1,6 @@
 import type { Connection, IntakeContextQuery, Store } from '../../src/storage/types';
 import { installation, source } from './contract-amocrm';
-import { conversation, message } from './fixtures';
+import { connection, conversation, message } from '../support/fixtures';
 
 /**
  * readIntakeContext part of the Store contract: every store returns the same rows as the repository
@@ -9,19 +9,8 @@ import { conversation, message } from './fixtures';
  */
 export function describeIntakeContextContract(s: () => Store): void {
   describe('readIntakeContext', () => {
-    const conn = (over: Partial<Connection> = {}): Connection => ({
-      amojoAccountId: 'amojo-101',
-      login: 'shop',
-      scopeId: 'scope-1',
-      title: 'Shop',
-      status: 'connected',
-      amocrmAccountId: 101,
-      pipelineId: null,
-      connectedAt: 10,
-      disconnectedAt: null,
-      updatedAt: 10,
-      ...over,
-    });
+    const conn = (over: Partial<Connection> = {}): Connection =>
+      connection({ amojoAccountId: 'amojo-101', title: 'Shop', amocrmAccountId: 101, connectedAt: 10, updatedAt: 10, ...over });
     const query = (over: Partial<IntakeContextQuery> = {}): IntakeContextQuery => ({ login: 'shop', conversationId: 'conv-1', ...over });
     const empty = {
       connection: null,

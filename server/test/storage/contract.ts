@@ -2,7 +2,7 @@ import type { Store } from '../../src/storage/types';
 import { describeConnectionsContract } from './contract-connections';
 import { describeIntakeContextContract } from './contract-intake-context';
 import { describeOutboxContract } from './contract-outbox';
-import { conversation, entry, message, receipt } from './fixtures';
+import { conversation, entry, message, receipt } from '../support/fixtures';
 
 /**
  * The one behaviour every Store implementation must have. storage-sqlite.test.ts and

@@ -5,7 +5,7 @@ import { conversationJson, messageJson } from '../../src/storage/postgres/rows';
 import { createPostgresStore } from '../../src/storage/postgres/store';
 import { describeAmocrmStoreContract } from './contract-amocrm';
 import { describeStoreContract } from './contract';
-import { conversation, entry, message } from './fixtures';
+import { connection, conversation, entry, message } from '../support/fixtures';
 import { createTestDatabase, describePg, truncateAll, type TestDatabase } from '../support/postgres';
 
 let db: TestDatabase;
@@ -35,18 +35,7 @@ describePg('PostgreSQL store', () => {
     await truncateAll(db.url);
     const store = createPostgresStore({ connectionString: db.url, poolSize: 1 });
     try {
-      await store.connections.save({
-        amojoAccountId: 'amojo-1',
-        login: 'shop',
-        scopeId: 'scope-1',
-        title: null,
-        status: 'connected',
-        amocrmAccountId: null,
-        pipelineId: null,
-        connectedAt: 1,
-        disconnectedAt: null,
-        updatedAt: 1,
-      });
+      await store.connections.save(connection());
       const asks = [{}, { conversationRefId: 'chat-1' }, { phone: '7900' }, { replyToMsgid: 'k1' }, { replyToAmojoMsgId: 'am-1' }, { customerRefId: 'user-1' }];
       for (let i = 0; i < 20; i++) {
         expect((await store.readIntakeContext({ login: 'shop', conversationId: `conv-${i}`, ...asks[i % asks.length] })).connection?.login).toBe('shop');
@@ -65,18 +54,7 @@ describePg('PostgreSQL store', () => {
     await truncateAll(db.url);
     const store = createPostgresStore({ connectionString: db.url, poolSize: 1 });
     try {
-      await store.connections.save({
-        amojoAccountId: 'amojo-1',
-        login: 'shop',
-        scopeId: 'scope-1',
-        title: null,
-        status: 'connected',
-        amocrmAccountId: null,
-        pipelineId: null,
-        connectedAt: 1,
-        disconnectedAt: null,
-        updatedAt: 1,
-      });
+      await store.connections.save(connection());
       const ids = Array.from({ length: 12 }, (_, i) => `m${i}`);
       const accepted = await Promise.all(
         ids.map((id, i) =>

@@ -6,7 +6,7 @@ import { openSqliteDatabase } from '../../src/storage/sqlite/database';
 import { latestSchemaVersion, migrations, runMigrations } from '../../src/storage/sqlite/migrations';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
 import { describeStoreContract } from './contract';
-import { entry, message } from './fixtures';
+import { entry, message } from '../support/fixtures';
 
 let dir: string;
 let n = 0;

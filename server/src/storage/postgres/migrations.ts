@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ConfigError } from '../../config';
+import { ConfigError } from '../../lib/config-error';
 import type { Migration, MigrationResult } from '../sqlite/migrations';
 import { connect, mapPgError } from './pool';
 import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './schema';

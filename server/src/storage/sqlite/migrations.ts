@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { ConfigError } from '../../config';
+import { ConfigError } from '../../lib/config-error';
 import { initialSchemaSql } from './schema-001-initial';
 import { amocrmSchemaSql } from './schema-003-amocrm';
 import { widenChecks } from './schema-006-relax-checks';
