@@ -71,7 +71,8 @@ export function buildServices(deps: ServiceDeps): Services {
       outboxSignal.wake();
     },
   });
-  const recovery = createRecoveryGate();
+  // On the reconciler's clock: the start window compares a pass's coverage with the first live hook.
+  const recovery = createRecoveryGate({ clock });
   const connections = createConnectionService({
     store,
     amojo: deps.amojo,
