@@ -64,6 +64,7 @@ const COLUMNS = {
     'amojo_chat_id',
     'msgid',
     'amojo_msg_id',
+    'sender_ref_id',
     'status',
     'last_error',
     'payload',
@@ -226,6 +227,7 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
               amojo_chat_id: chatId,
               msgid: `seed-${i}`,
               amojo_msg_id: amojoMsgId,
+              sender_ref_id: null,
               status: 'sent',
               last_error: null,
               payload,
@@ -244,13 +246,15 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
               );
             }
           } else {
+            // The manager's amojo id, as the server stores it from the hook (messages_scope_sender index).
+            const managerId = uuid(0x3a9, a);
             const raw = JSON.stringify(
               buildMessageHook({
                 accountId: amojoId,
                 chatId,
                 conversationId: convId,
                 receiver: { id: clientRef, clientId: `seed-cust-${a}-${k}` },
-                senderId: uuid(0x3a9, a),
+                senderId: managerId,
                 messageId: amojoMsgId,
                 time: Math.floor(at / 1000),
                 msecTimestamp: at,
@@ -266,6 +270,7 @@ function seedDatabase(file, { channelId, accounts, messages, now = Date.now() })
               amojo_chat_id: chatId,
               msgid: null,
               amojo_msg_id: amojoMsgId,
+              sender_ref_id: managerId,
               status: 'delivered',
               last_error: null,
               payload: raw,

@@ -1,10 +1,15 @@
 #!/usr/bin/env node
+import { createAmojoClient } from '@amochan/amojo';
+import { buildAppDeps } from './build-deps';
 import { accountCommands } from './cli/account-commands';
 import { channelCommands } from './cli/channel-commands';
 import { copyStoreCommand } from './cli/copy-store-command';
 import { outboxCommands } from './cli/outbox-commands';
 import { UsageError, type CliCommand, type CliContext, type CliIo } from './cli/types';
-import { DEFAULT_DATABASE_URL } from './config';
+import { DEFAULT_DATABASE_URL, loadConfig } from './config';
+import { createLifecycle, type Lifecycle } from './lib/lifecycle';
+import { createSilentLogger } from './lib/logger';
+import type { Services } from './services/build-services';
 import { migrateDatabase, openStore } from './storage/open-store';
 import type { Store } from './storage/types';
 
@@ -40,9 +45,21 @@ export function usage(commands: CliCommand[] = COMMANDS): string {
     'commands:',
     ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`),
     '',
-    `environment: DATABASE_URL (default ${DEFAULT_DATABASE_URL})`,
+    `environment: DATABASE_URL (default ${DEFAULT_DATABASE_URL}); accounts channels also reads the server's configuration`,
     '',
   ].join('\n');
+}
+
+/**
+ * The services as the server builds them (build-deps.ts), from the server's own configuration: a
+ * command that changes state through a service (not the store directly) does exactly what the
+ * matching API call would, outbox entries included. The CLI works on the database only, so the amojo
+ * client is never called (in sandbox mode there is no channel of our own to name anyway).
+ */
+function buildCliServices(env: NodeJS.ProcessEnv, databaseUrl: string, store: Store, lifecycle: Lifecycle, now: () => number): Services {
+  const config = loadConfig({ ...env, DATABASE_URL: databaseUrl });
+  const amojo = createAmojoClient({ baseUrl: config.AMOJO_BASE_URL, channelId: config.AMOJO_CHANNEL_ID ?? '', secret: config.AMOJO_CHANNEL_SECRET ?? '' });
+  return buildAppDeps({ config, store, logger: createSilentLogger(), amojo, lifecycle, clock: { now } }).services;
 }
 
 /** Longest command path that prefixes argv wins, so `outbox retry` beats a hypothetical `outbox`. */
@@ -62,11 +79,14 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
   }
   const databaseUrl = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
   let store: Store | null = null;
+  let services: Promise<Services> | null = null;
+  const lifecycle = createLifecycle();
   const ctx: CliContext = {
     ...io,
     env,
     databaseUrl,
     store: async () => (store ??= await openStore(databaseUrl)),
+    services: () => (services ??= ctx.store().then((opened) => buildCliServices(env, databaseUrl, opened, lifecycle, ctx.now))),
     now: () => Date.now(),
   };
   try {
@@ -79,6 +99,7 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
     io.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   } finally {
+    await lifecycle.shutdown();
     if (store) await (store as Store).close();
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { decodeEncryptionKey } from './amocrm/token-crypto';
+import { ConfigError } from './lib/config-error';
 
 /**
  * Configuration comes from the environment only and is validated once at start; every problem is
@@ -119,14 +120,6 @@ export interface Config extends Env {
    */
   oauth: boolean;
   allowedOrigins: string[];
-}
-
-export class ConfigError extends Error {
-  readonly code = 'invalid_config' as const;
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

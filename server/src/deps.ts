@@ -7,7 +7,8 @@ import type { Services } from './services/build-services';
 import type { CredentialVerifier } from './services/credentials/types';
 
 /**
- * Everything the HTTP app, the worker and the services need, built once by main.ts (or by a test).
+ * Everything the HTTP app, the worker and the services need, built once by build-deps.ts (for
+ * main.ts, the CLI and the tests alike).
  * Nothing below main.ts reads process.env or opens connections itself: if a test would need to mock
  * one of our own modules, the missing seam belongs here.
  */

@@ -2,23 +2,20 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createAmojoClient, noRetry } from '@amochan/amojo';
-import { ConfigError, loadConfig, type Config } from './config';
+import { buildAppDeps } from './build-deps';
+import { loadConfig, type Config } from './config';
 import type { AppDeps } from './deps';
 import { createRequestListener } from './http/app';
 import { createGracefulClose } from './http/graceful-close';
-import { systemClock } from './lib/clock';
+import { ConfigError } from './lib/config-error';
 import { createHttpFetch } from './lib/http-fetch';
 import { createId } from './lib/ids';
 import { createLifecycle } from './lib/lifecycle';
 import { createLogger, type Logger } from './lib/logger';
 import { createMetrics } from './lib/metrics';
-import { createWakeSignal } from './lib/wake-signal';
 import { observeDeliveries } from './outbox/delivery-metrics';
 import { createRelayWorker } from './outbox/relay-worker';
 import type { SandboxMode } from './sandbox';
-import { buildAmocrmServices } from './services/amocrm-services';
-import { buildServices, type Services } from './services/build-services';
-import { createCredentialVerifier } from './services/credentials';
 import { createReconciler } from './services/reconciler';
 import { createRetentionJob } from './services/retention';
 import { createSingleRunner, type LeadJob } from './services/single-runner';
@@ -26,8 +23,9 @@ import { createTokenKeeper } from './services/token-keeper';
 import { openStore } from './storage/open-store';
 
 /**
- * The composition root: the only module that reads the environment and wires concrete
- * implementations together (services once, via buildServices). Everything else receives AppDeps.
+ * The composition root: the only module that reads the environment. It opens the store, picks the
+ * amojo target (the configured channel or the sandbox's emulator), has build-deps.ts put AppDeps
+ * together (the same builder the CLI and the tests use) and starts the worker and the jobs.
  */
 
 export interface RunningServer {
@@ -60,34 +58,18 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const effectiveConfig: Config = sandbox?.config ?? config;
     const amojoOptions = { baseUrl: target.baseUrl, channelId: target.channelId, secret: target.secret, timeoutMs: config.AMOJO_TIMEOUT_MS };
 
-    let services: Services | undefined;
-    const infra = {
+    const deps = buildAppDeps({
       config: effectiveConfig,
       store,
       logger,
-      clock: systemClock,
-      ids: createId,
       amojo: createAmojoClient(amojoOptions),
+      lifecycle,
       // A registry per app (never prom-client's global one), with process metrics.
       metrics: createMetrics({ outbox: store.outbox, installations: store.installations, defaultMetrics: true }),
-      verifier: createCredentialVerifier({ config: effectiveConfig, store, logger }),
-      outboxSignal: createWakeSignal(),
-      lifecycle,
-      amocrm: buildAmocrmServices({
-        config: effectiveConfig,
-        store,
-        clock: systemClock,
-        logger,
-        withAccountLock: (id, work) => store.shared.locks.withLock(`amocrm-token:${id}`, work),
-        // The services are built from these deps, so the notifier reaches them once they exist.
-        onReauthorizationRequired: (installation) => services?.installations.reauthorizationRequired(installation),
-      }),
-    };
+    });
     // Work committed by another instance wakes this one's worker too (LISTEN/NOTIFY on PostgreSQL).
-    const unlisten = store.onOutboxWork?.(() => infra.outboxSignal.wake());
+    const unlisten = store.onOutboxWork?.(() => deps.outboxSignal.wake());
     if (unlisten) lifecycle.onShutdown('outbox listener', async () => unlisten());
-    services = buildServices(infra);
-    const deps: AppDeps = { ...infra, services };
     warnAboutBindings(effectiveConfig, logger);
     await sandbox?.prepare(deps);
     // Built before we listen: from the first live hook on, a chat's messages recovered at start
@@ -101,7 +83,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
             gate: deps.services.recovery,
             clock: deps.clock,
             logger,
-            metrics: infra.metrics,
+            metrics: deps.metrics,
             lookbackMs: config.RECONCILE_LOOKBACK_MS,
             intervalMs: config.RECONCILE_INTERVAL_MS,
             graceMs: config.RECONCILE_GRACE_MS,
@@ -157,7 +139,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       store,
       clock: deps.clock,
       logger,
-      metrics: infra.metrics,
+      metrics: deps.metrics,
       doneOutboxDays: config.RETENTION_DONE_OUTBOX_DAYS,
       receiptsDays: config.RETENTION_RECEIPTS_DAYS,
     });

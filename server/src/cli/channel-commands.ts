@@ -1,7 +1,4 @@
 import { channelListSchema } from '../contract/provider-api';
-import { createSilentLogger } from '../lib/logger';
-import { createId } from '../lib/ids';
-import { createChannelsService } from '../services/channels-service';
 import { validateLogin } from '../services/credentials/rules';
 import { UsageError, type CliCommand } from './types';
 
@@ -37,8 +34,7 @@ const channels: CliCommand = {
     const problem = validateLogin(login);
     if (problem) throw new UsageError(`login ${problem}`);
     const wanted = pairs.length > 0 ? parsePairs(pairs) : null;
-    const store = await ctx.store();
-    const service = createChannelsService({ store, clock: { now: ctx.now }, ids: createId, logger: createSilentLogger() });
+    const service = (await ctx.services()).channels;
     if (wanted) await service.declare(login, wanted, 'cli');
     const { channels: list } = await service.list(login).catch(async (err: unknown) => {
       // An unknown login may still declare channels ahead of its first connect (http verifier).

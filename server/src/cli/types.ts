@@ -1,3 +1,4 @@
+import type { Services } from '../services/build-services';
 import type { Store } from '../storage/types';
 
 /**
@@ -16,6 +17,11 @@ export interface CliContext extends CliIo {
   databaseUrl: string;
   /** Opens the store lazily (commands like --help never touch the database); closed by cli.ts. */
   store(): Promise<Store>;
+  /**
+   * The domain services over that store, built once (lazily) by the same builder as the server's,
+   * from the server's configuration in the environment: an invalid one fails the command.
+   */
+  services(): Promise<Services>;
   now(): number;
 }
 

@@ -4,7 +4,6 @@ import type { Config } from '../config';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { createMemorySharedState } from '../storage/memory/shared-state';
 import type { SharedState } from '../storage/shared-state-types';
 
 /**
@@ -42,7 +41,7 @@ export const DEFAULT_TOKENS_PER_ACCOUNT_PER_MINUTE = 1200;
 const BUDGET_WINDOW_MS = 60_000;
 
 export function createReplayCache(
-  shared: Pick<SharedState, 'replay' | 'rateLimits'> = createMemorySharedState(),
+  shared: Pick<SharedState, 'replay' | 'rateLimits'>,
   tokensPerAccountPerMinute = DEFAULT_TOKENS_PER_ACCOUNT_PER_MINUTE,
 ): ReplayCache {
   return {

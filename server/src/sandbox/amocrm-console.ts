@@ -1,3 +1,4 @@
+import { fetchWithTimeout } from '@amochan/amojo';
 import { AmocrmControlError } from '@amochan/amojo-emulator';
 import type { Store } from '../storage/types';
 import { OAUTH_CALLBACK_PATH } from './start-sandbox';
@@ -9,6 +10,9 @@ import type { SandboxDeps } from './types';
  * its pipelines and the sources our server created there, read from the emulator itself so the
  * console shows amoCRM's truth rather than our own bookkeeping.
  */
+
+/** Our own callback exchanges the code with the emulator and stores tokens: loopback, but several round trips. */
+const INSTALL_TIMEOUT_MS = 15_000;
 
 export interface InstallOutcome {
   /** Our callback's answer, as amoCRM (or the administrator's browser) would get it. */
@@ -36,15 +40,19 @@ export function createAmocrmConsole(store: Pick<Store, 'installations'>, sandbox
       const issued = amocrm.issueAuthorizationCode({ accountId: amocrmAccountId, fromWidget: true });
       // The redirect URI's host may be a stand-in (PORT=0): the query is what matters, sent to us.
       const callback = `${selfUrl}${OAUTH_CALLBACK_PATH}${new URL(issued.callbackUrl).search}`;
-      const res = await fetch(callback, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
-      const text = await res.text();
+      const { status, text } = await fetchWithTimeout(
+        (url, init) => fetch(url, init),
+        callback,
+        { headers: { accept: 'application/json' } },
+        INSTALL_TIMEOUT_MS,
+      );
       let body: unknown = text;
       try {
         body = JSON.parse(text);
       } catch {
         // Not JSON (an HTML page or a proxy's error): shown as it came.
       }
-      return { status: res.status, body };
+      return { status, body };
     },
 
     async view() {

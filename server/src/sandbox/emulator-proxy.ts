@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import { fetchWithTimeout } from '@amochan/amojo';
 import { CONTROL_PREFIX } from '@amochan/amojo-emulator';
 
 /**
@@ -11,6 +12,7 @@ import { CONTROL_PREFIX } from '@amochan/amojo-emulator';
 
 const BODY_LIMIT = '5mb';
 const FORWARDED_HEADERS = ['content-type', 'accept'];
+const PROXY_TIMEOUT_MS = 30_000;
 
 export function createEmulatorProxy(emulatorUrl: string): Router {
   const router = express.Router();
@@ -23,17 +25,17 @@ export function createEmulatorProxy(emulatorUrl: string): Router {
     }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && Buffer.isBuffer(req.body) && req.body.length > 0;
     try {
-      const upstream = await fetch(`${emulatorUrl}${CONTROL_PREFIX}${req.url}`, {
-        method: req.method,
-        headers,
-        ...(hasBody ? { body: req.body as Buffer } : {}),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const body = Buffer.from(await upstream.arrayBuffer());
+      // The deadline covers the whole answer, body included (the emulator's control API answers JSON only).
+      const upstream = await fetchWithTimeout(
+        (url, init) => fetch(url, init),
+        `${emulatorUrl}${CONTROL_PREFIX}${req.url}`,
+        { method: req.method, headers, ...(hasBody ? { body: req.body as Buffer } : {}) },
+        PROXY_TIMEOUT_MS,
+      );
       res.status(upstream.status);
       const type = upstream.headers.get('content-type');
       if (type) res.type(type);
-      res.send(body);
+      res.send(upstream.text);
     } catch (err) {
       res.status(502).json({ error: { code: 'emulator_unavailable', message: `the embedded emulator did not answer: ${(err as Error).message}` } });
     }

@@ -25,6 +25,10 @@ import { wireSandboxEvents } from './wire-events';
 
 export interface SandboxMode {
   target: AmojoTarget;
+  /** The emulator and the demo identities the console drives. */
+  sandbox: SandboxDeps;
+  /** The console's live log (GET /sandbox/events): every edge crossing, as the console shows it. */
+  bus: EventBus;
   /** The config with the sandbox's defaults: API token, channel secret, the demo provider's secret. */
   config: Config;
   /** Before listen: re-registers stored bindings with the emulator, which starts empty. */
@@ -82,6 +86,8 @@ export async function startSandboxMode(input: { config: Config; logger: Logger; 
   };
   return {
     target,
+    sandbox,
+    bus,
     config,
     prepare: (deps) => replaySandboxBindings(deps),
     http: (deps) => sandboxHttpPlugin(deps, sandbox, bus),

@@ -151,6 +151,7 @@ export function createAmojoHooks(deps: AmojoHooksDeps) {
       amojoChatId: chatId,
       msgid: null,
       amojoMsgId: m.message.id,
+      senderRefId: m.sender.id,
       status: 'queued',
       lastError: null,
       payload: hook,

@@ -17,7 +17,7 @@ import { createRecoveryGate, type RecoveryGate } from './recovery-gate';
 import { createWidgetSources, type WidgetSources } from './widget-sources';
 
 /**
- * The services, built once per process by main.ts (or once per test app) and handed to the routes,
+ * The services, built once per process by build-deps.ts (or once per test app) and handed to the routes,
  * the worker, the reconciler and the CLI. One instance each matters: the inbound service holds the
  * backpressure cache, and the hooks service reports to the app's metrics.
  */
@@ -71,7 +71,8 @@ export function buildServices(deps: ServiceDeps): Services {
       outboxSignal.wake();
     },
   });
-  const recovery = createRecoveryGate();
+  // On the reconciler's clock: the start window compares a pass's coverage with the first live hook.
+  const recovery = createRecoveryGate({ clock });
   const connections = createConnectionService({
     store,
     amojo: deps.amojo,

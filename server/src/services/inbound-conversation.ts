@@ -33,18 +33,33 @@ export interface CustomerInput {
 export const conversationRowId = (login: string, conversationId: string): string =>
   `cnv_${createHash('sha256').update(`${login}\n${conversationId}`).digest('hex').slice(0, 24)}`;
 
-/** The write-first mistake: echoing the manager's id (`data.sender.ref_id`) as the customer's. */
-function checkCustomerRef(conversation: Conversation, customer: CustomerInput, field: string): void {
-  if (!customer.ref_id || !conversation.clientRefId || customer.ref_id === conversation.clientRefId) return;
-  throw new AppError(
-    'sender_is_manager',
-    `${field}.ref_id "${customer.ref_id}" is not the customer of this chat (amoCRM knows the customer as "${conversation.clientRefId}"): ` +
-      "it is probably the manager's id (data.sender.ref_id of the event). Echo data.receiver.ref_id instead, or leave ref_id out.",
-  );
+/**
+ * The write-first mistake: echoing the manager's id (`data.sender.ref_id`) as the customer's. Told
+ * two ways: the conversation knows its customer's id and this is another; or, whatever the
+ * conversation knows (a new one knows nothing yet), the id is one a manager or bot of this amoCRM
+ * account wrote from in a message we relayed (`refIsSender`, read with the intake). A manager who
+ * never wrote through this server since it stored authors (migration 9) is not known that way.
+ */
+function checkCustomerRef(conversation: Conversation, customer: CustomerInput, field: string, refIsSender: boolean): void {
+  if (!customer.ref_id) return;
+  if (conversation.clientRefId && customer.ref_id !== conversation.clientRefId) {
+    throw new AppError(
+      'sender_is_manager',
+      `${field}.ref_id "${customer.ref_id}" is not the customer of this chat (amoCRM knows the customer as "${conversation.clientRefId}"): ` +
+        "it is probably the manager's id (data.sender.ref_id of the event). Echo data.receiver.ref_id instead, or leave ref_id out.",
+    );
+  }
+  if (refIsSender) {
+    throw new AppError(
+      'sender_is_manager',
+      `${field}.ref_id "${customer.ref_id}" is an amoCRM user of this account (a manager or bot wrote from it: data.sender.ref_id of an event), not a customer. ` +
+        'Echo data.receiver.ref_id instead, or leave ref_id out.',
+    );
+  }
 }
 
 export function resolveConversation(
-  found: Pick<IntakeContext, 'conversation' | 'conversationByRef' | 'pendingByPhone'>,
+  found: Pick<IntakeContext, 'conversation' | 'conversationByRef' | 'pendingByPhone' | 'customerRefIsSender'>,
   input: {
     connection: Connection;
     conversationId: string;
@@ -59,7 +74,7 @@ export function resolveConversation(
   const { connection, conversationId, conversationRefId: refId, customer, now } = input;
   const { login, scopeId } = connection;
   const bind = (pending: Conversation): ResolvedConversation => {
-    checkCustomerRef(pending, customer, input.customerField);
+    checkCustomerRef(pending, customer, input.customerField, found.customerRefIsSender);
     return {
       conversation: { ...pending, conversationId, clientId: customer.id, state: 'active', refBound: true, updatedAt: now, lastActivityAt: now },
       changed: true,
@@ -76,15 +91,22 @@ export function resolveConversation(
           `conversation "${conversationId}" is already bound to amoCRM chat "${existing.amojoChatId ?? '(none yet)'}", not "${refId}": leave conversation_ref_id out`,
         );
       }
-      checkCustomerRef(existing, customer, input.customerField);
+      checkCustomerRef(existing, customer, input.customerField, found.customerRefIsSender);
       return { conversation: existing, changed: false, binding: false };
     }
     // The login now serves another amoCRM account, which has never seen this chat: start it afresh.
-    return {
-      conversation: { ...existing, scopeId, amojoChatId: null, clientRefId: null, state: 'active', refBound: false, updatedAt: now, lastActivityAt: now },
-      changed: true,
-      binding: false,
+    const afresh: Conversation = {
+      ...existing,
+      scopeId,
+      amojoChatId: null,
+      clientRefId: null,
+      state: 'active',
+      refBound: false,
+      updatedAt: now,
+      lastActivityAt: now,
     };
+    checkCustomerRef(afresh, customer, input.customerField, found.customerRefIsSender);
+    return { conversation: afresh, changed: true, binding: false };
   }
   if (refId) {
     const byRef = found.conversationByRef;
@@ -103,25 +125,24 @@ export function resolveConversation(
     const sameChannel = !input.channelId || !pending?.channelId || pending.channelId === input.channelId;
     if (pending && pending.scopeId === scopeId && sameChannel) return bind(pending);
   }
-  return {
-    conversation: {
-      id: conversationRowId(login, conversationId),
-      login,
-      scopeId,
-      conversationId,
-      amojoChatId: null,
-      clientId: customer.id,
-      clientRefId: customer.ref_id ?? null,
-      phone: digits,
-      state: 'active',
-      refBound: false,
-      // Placed on its channel by the caller (conversation-channel.ts).
-      channelId: null,
-      createdAt: now,
-      updatedAt: now,
-      lastActivityAt: now,
-    },
-    changed: true,
-    binding: false,
+  const created: Conversation = {
+    id: conversationRowId(login, conversationId),
+    login,
+    scopeId,
+    conversationId,
+    amojoChatId: null,
+    clientId: customer.id,
+    clientRefId: customer.ref_id ?? null,
+    phone: digits,
+    state: 'active',
+    refBound: false,
+    // Placed on its channel by the caller (conversation-channel.ts).
+    channelId: null,
+    createdAt: now,
+    updatedAt: now,
+    lastActivityAt: now,
   };
+  // Stored as given, a manager's id would stand for this customer in every later message of the chat.
+  checkCustomerRef(created, customer, input.customerField, found.customerRefIsSender);
+  return { conversation: created, changed: true, binding: false };
 }

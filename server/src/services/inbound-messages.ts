@@ -200,6 +200,7 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
       amojoChatId: resolved.conversation.amojoChatId,
       msgid,
       amojoMsgId: null,
+      senderRefId: null,
       status: 'queued',
       lastError: null,
       payload: raw,
@@ -232,6 +233,7 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
         phone: phoneDigits(customerOf(req)?.phone),
         replyToMsgid: req.reply_to?.msgid,
         replyToAmojoMsgId: req.reply_to?.id,
+        customerRefId: customerOf(req)?.ref_id,
       });
       const connection = ctx.connection ?? (await refuseUnconnected(store, req.account));
       try {

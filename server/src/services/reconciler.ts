@@ -32,8 +32,8 @@ export interface ReconcilerDeps {
   lookbackMs: number;
   /**
    * Orders recovered messages before later live hooks of the same chat. Attached at creation, so
-   * create the reconciler before the server listens: until the pass at start is done, a live hook
-   * of a chat not reconciled yet has that chat recovered first.
+   * create the reconciler before the server listens: during the gate's start window, the first
+   * live hook of each chat has that chat recovered first; each pass tells the gate what it covered.
    */
   gate?: RecoveryGate;
   /** Between passes; 0 = only the pass at start. */
@@ -163,7 +163,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
   }
 
-  /** One chat now, for a live hook arriving before the pass at start reached it. */
+  /** One chat now, read up to now, for the first live hook of that chat in the gate's start window. */
   async function recoverChat(scopeId: string, chatId: string): Promise<void> {
     const conversation = await store.conversations.getByAmojoChatId(scopeId, chatId);
     if (!conversation) return;
@@ -174,19 +174,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   deps.gate?.attach(recoverChat);
 
   async function pass(): Promise<ReconcileReport> {
-    const first = passes === 0;
-    try {
-      return await passOnce();
-    } finally {
-      if (first) deps.gate?.startupDone();
-    }
-  }
-
-  async function passOnce(): Promise<ReconcileReport> {
     const passStart = clock.now();
     const grace = passes++ === 0 ? 0 : graceMs;
     const report: ReconcileReport = { chats: 0, recovered: 0, errors: 0 };
-    const conversations = (await store.conversations.listActiveSince(passStart - deps.lookbackMs, maxChats)).filter((c) => c.amojoChatId);
+    const active = await store.conversations.listActiveSince(passStart - deps.lookbackMs, maxChats);
+    const conversations = active.filter((c) => c.amojoChatId);
     const connections = new Map<string, Connection | null>();
     const next = new Map<string, number>();
     const queue = [...conversations];
@@ -203,6 +195,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
     await Promise.all(Array.from({ length: concurrency }, lane));
     checkedUpTo = next;
+    // Every active chat read up to passStart − grace: the gate's start window may end. Not when
+    // some chat was not read (an error, a stop, more chats than one pass takes): the window then
+    // ends with a later pass or at its limit.
+    if (report.errors === 0 && !task.stopping && active.length < maxChats) deps.gate?.passDone(passStart - grace);
     const log = { ...report, durationMs: clock.now() - passStart };
     if (report.recovered > 0 || report.errors > 0) logger.info(log, 'reconcile pass done');
     else logger.debug(log, 'reconcile pass done');

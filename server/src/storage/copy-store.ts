@@ -4,7 +4,7 @@ import { runPgMigrations } from './postgres/migrations';
 import { createPgPool, mapPgError } from './postgres/pool';
 import { openSqliteDatabase } from './sqlite/database';
 import { runMigrations } from './sqlite/migrations';
-import { ConfigError } from '../config';
+import { ConfigError } from '../lib/config-error';
 
 /**
  * Copies an amochan SQLite database into PostgreSQL, table by table, in primary-key batches.

@@ -30,6 +30,7 @@ export function composedIntakeContext(
         : q.replyToAmojoMsgId
           ? await store.messages.getByAmojoMsgId(q.replyToAmojoMsgId)
           : null,
+      customerRefIsSender: q.customerRefId ? await store.messages.hasSenderRef(connection.scopeId, q.customerRefId) : false,
     };
   };
 }
@@ -43,4 +44,5 @@ export const emptyIntakeContext = (): IntakeContext => ({
   installation: null,
   sources: [],
   quoted: null,
+  customerRefIsSender: false,
 });

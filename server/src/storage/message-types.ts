@@ -18,6 +18,12 @@ export interface StoredMessage {
   msgid: string | null;
   /** amojo's message id (known after send for inbound, from the hook for outbound). */
   amojoMsgId: string | null;
+  /**
+   * Outbound: the amojo user who wrote it in amoCRM (a manager or a bot: the hook's
+   * message.sender.id, the event's data.sender.ref_id). Null for inbound. The intake refuses this
+   * id as a customer's ref_id (inbound-conversation.ts): echoing it is the write-first mistake.
+   */
+  senderRefId: string | null;
   status: MessageStatus;
   lastError: string | null;
   /** The raw request / hook, kept for audit and replay. */

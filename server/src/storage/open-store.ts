@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../config';
+import { ConfigError } from '../lib/config-error';
 import { createMemoryStore } from './memory/store';
 import { runPgMigrations } from './postgres/migrations';
 import { createPgPool } from './postgres/pool';

@@ -130,6 +130,8 @@ export interface MessageRepo {
   get(id: string): Promise<StoredMessage | null>;
   getByMsgid(login: string, msgid: string): Promise<StoredMessage | null>;
   getByAmojoMsgId(amojoMsgId: string): Promise<StoredMessage | null>;
+  /** Whether an outbound message of this scope was written by the amojo user `senderRefId` (StoredMessage.senderRefId). */
+  hasSenderRef(scopeId: string, senderRefId: string): Promise<boolean>;
   update(id: string, patch: MessagePatch, now: number): Promise<void>;
   count(): Promise<number>;
 }
@@ -177,6 +179,8 @@ export interface IntakeContextQuery {
   replyToMsgid?: string | undefined;
   /** reply_to.id: the message amojo knows by that id, whoever's it is (the caller checks). */
   replyToAmojoMsgId?: string | undefined;
+  /** The customer's ref_id as the provider gives it (sender.ref_id, or receiver.ref_id of direction "out"). */
+  customerRefId?: string | undefined;
 }
 
 export interface IntakeContext {
@@ -196,6 +200,11 @@ export interface IntakeContext {
   sources: AmocrmSource[];
   /** messages.getByMsgid(login, replyToMsgid), else messages.getByAmojoMsgId(replyToAmojoMsgId); null without either. */
   quoted: StoredMessage | null;
+  /**
+   * messages.hasSenderRef(connection.scopeId, customerRefId): the ref_id given as the customer's is
+   * someone who wrote from amoCRM in this scope (a manager, a bot); false without a ref.
+   */
+  customerRefIsSender: boolean;
 }
 
 export interface Store {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyDisableSignature } from '../../src/amocrm/disable-signature';
 import { createReplayCache, verifyWidgetToken } from '../../src/http/widget-auth';
+import { createMemorySharedState } from '../../src/storage/memory/shared-state';
 import { startRig, type AmocrmRig } from './helpers';
 
 /** What the emulated amoCRM signs must pass the checks the server applies to the real one. */
@@ -30,10 +31,12 @@ describe('emulated amoCRM signatures verify with the server code', () => {
     const i = rig.emu.amocrm.integration;
     const config = { AMOCRM_CLIENT_SECRET: i.clientSecret, AMOCRM_CLIENT_ID: i.clientId, AMOCRM_TOKEN_AUDIENCE: 'https://amochan.test' };
     const token = rig.emu.amocrm.mintWidgetToken({ accountId: account.id, audience: 'https://amochan.test', userId: 5 });
-    const caller = await verifyWidgetToken(token, config, createReplayCache(), rig.clock.now());
+    const caller = await verifyWidgetToken(token, config, createReplayCache(createMemorySharedState()), rig.clock.now());
     expect(caller).toEqual({ amocrmAccountId: account.id, userId: 5, subdomain: 'shop' });
     const other = rig.emu.amocrm.mintWidgetToken({ accountId: account.id, audience: 'https://elsewhere.test' });
-    await expect(verifyWidgetToken(other, config, createReplayCache(), rig.clock.now())).rejects.toMatchObject({ code: 'invalid_token' });
+    await expect(verifyWidgetToken(other, config, createReplayCache(createMemorySharedState()), rig.clock.now())).rejects.toMatchObject({
+      code: 'invalid_token',
+    });
   });
 
   it('the disable hook signature verifies, and a tampered one does not', async () => {

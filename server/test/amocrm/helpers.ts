@@ -1,3 +1,4 @@
+import { createTestClock, type TestClock } from '@amochan/amojo/testing';
 import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
 import { createAmocrmHttp, type AmocrmHttp } from '../../src/amocrm/http';
 import { installIntegration, type InstallInput } from '../../src/amocrm/install';
@@ -15,7 +16,7 @@ export const TEST_KEY = 'a'.repeat(64);
 /** The server's amoCRM modules wired against an emulator on a loopback port, sharing one clock. */
 export interface AmocrmRig {
   emu: RunningEmulator;
-  clock: { now: () => number; advance(ms: number): void };
+  clock: TestClock;
   store: Store;
   cipher: TokenCipher;
   http: AmocrmHttp;
@@ -32,8 +33,7 @@ export interface AmocrmRig {
 }
 
 export async function startRig(opts: { store?: Store; amocrm?: Record<string, unknown>; tokenManager?: Partial<TokenManagerDeps> } = {}): Promise<AmocrmRig> {
-  let now = Date.parse('2026-03-01T09:00:00Z');
-  const clock = { now: () => now, advance: (ms: number) => void (now += ms) };
+  const clock = createTestClock('2026-03-01T09:00:00Z');
   const emu = await startEmulator({
     clock: clock.now,
     amocrm: { redirectUri: 'https://amochan.test/amocrm/v1/oauth/callback', accessTokenTtlSec: 3600, ...opts.amocrm },

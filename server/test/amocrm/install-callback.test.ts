@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createHarness } from '../support/widget-harness';
 import { startOAuthRig, type OAuthRig } from '../support/oauth-harness';
+import { sleep } from '../support/wait';
 
 /** GET /amocrm/v1/oauth/callback: amoCRM's install, against the emulated amoCRM. */
 let rig: OAuthRig;
@@ -72,7 +73,7 @@ describe('OAuth callback', () => {
   it('an expired code: 400 invalid_grant', async () => {
     const account = rig.account('late');
     const { code } = rig.emulator.amocrm.issueAuthorizationCode({ accountId: account.id, ttlSec: 1 });
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     const res = await callback({ code, referer: account.domain });
     expect([res.status, res.body.error.code]).toEqual([400, 'invalid_grant']);
   });

@@ -12,6 +12,7 @@ import { auth } from '../support/app-factory';
 import { startAmocrmStack, type AmocrmStack } from '../support/amocrm-stack';
 import { call } from '../support/http-client';
 import { waitFor } from '../support/wait';
+import { connection } from '../support/fixtures';
 
 // Several amoCRM and amojo round trips per test, on a machine shared with other suites.
 jest.setTimeout(30_000);
@@ -81,18 +82,7 @@ describe('PUT/GET /api/v1/accounts/:login/channels', () => {
   });
 
   it('a message naming a channel of a login without channels is 422 unknown_channel; channel with source_external_id is 400', async () => {
-    await s.store.connections.save({
-      amojoAccountId: '00000000-0000-4000-8000-000000000001',
-      login: 'shop',
-      scopeId: 'scope-x',
-      title: null,
-      status: 'connected',
-      amocrmAccountId: null,
-      pipelineId: null,
-      connectedAt: 1,
-      disconnectedAt: null,
-      updatedAt: 1,
-    });
+    await s.store.connections.save(connection({ amojoAccountId: '00000000-0000-4000-8000-000000000001', scopeId: 'scope-x' }));
     const msg = { account: 'shop', conversation_id: 'c', sender: { id: 'u', name: 'U' }, message: { type: 'text', text: 'x' } };
     const unknown = await call(`${s.served.url}/api/v1/messages`, 'POST', { ...msg, channel: 'wa' }, auth);
     expect([unknown.status, unknown.body!.error.code, unknown.body!.error.channels]).toEqual([422, 'unknown_channel', [null]]);
@@ -140,6 +130,17 @@ describe('CLI accounts channels', () => {
       expect(r.code).toBe(2);
     }
     expect((await cli(env, ['accounts', 'channels'])).code).toBe(2);
+  });
+
+  it("goes through the server's services, so a configuration the server would refuse fails it (commands on the store alone still run)", async () => {
+    const env = { DATABASE_URL: `sqlite:${path.join(dir, 'b.sqlite')}`, AMOJO_CHANNEL_ID: 'channel-without-secret' };
+    const refused = await cli(env, ['accounts', 'channels', 'shop', 'wa=WhatsApp']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/AMOJO_CHANNEL_SECRET: required when AMOJO_CHANNEL_ID is set/);
+    expect((await cli(env, ['accounts', 'list'])).code).toBe(0);
+    const store = openStore(env.DATABASE_URL);
+    expect(await store.providerChannels.list('shop')).toEqual([]);
+    await store.close();
   });
 });
 

@@ -1,6 +1,6 @@
 import { effectiveChannels } from '../../src/amocrm/channels';
 import { eventChannel, placeHook, placeProviderMessage } from '../../src/services/conversation-channel';
-import { conversation } from '../storage/fixtures';
+import { conversation } from '../support/fixtures';
 
 /** The rules of which channel a conversation runs on, beside the end-to-end cases in conversation-channel.test.ts. */
 const TWO = effectiveChannels('shop', [

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { runCli, usage } from '../../src/cli';
 import { verifyPassword } from '../../src/services/credentials/password-hash';
 import { openStore } from '../../src/storage/open-store';
+import { connection } from '../support/fixtures';
 
 describe('admin CLI (in process, SQLite file)', () => {
   let dir: string;
@@ -68,26 +69,10 @@ describe('admin CLI (in process, SQLite file)', () => {
     await cli(['accounts', 'add', 'bob'], 'pw\n');
     await cli(['accounts', 'add', 'carol'], 'pw\n');
     const store = openStore(env.DATABASE_URL!);
-    const base = { title: null, amocrmAccountId: null, pipelineId: null, disconnectedAt: null };
-    await store.connections.save({
-      ...base,
-      amojoAccountId: 'a1',
-      login: 'alice',
-      scopeId: 'ch_a1',
-      status: 'connected',
-      connectedAt: Date.UTC(2025, 0, 2),
-      updatedAt: 1,
-    });
-    await store.connections.save({
-      ...base,
-      amojoAccountId: 'b1',
-      login: 'bob',
-      scopeId: 'ch_b1',
-      status: 'disconnected',
-      connectedAt: 1,
-      disconnectedAt: Date.UTC(2025, 0, 3),
-      updatedAt: 2,
-    });
+    await store.connections.save(connection({ amojoAccountId: 'a1', login: 'alice', scopeId: 'ch_a1', connectedAt: Date.UTC(2025, 0, 2) }));
+    await store.connections.save(
+      connection({ amojoAccountId: 'b1', login: 'bob', scopeId: 'ch_b1', status: 'disconnected', disconnectedAt: Date.UTC(2025, 0, 3), updatedAt: 2 }),
+    );
     await store.close();
 
     const table = await cli(['accounts', 'list']);
@@ -114,18 +99,7 @@ describe('admin CLI (in process, SQLite file)', () => {
   it('accounts remove: refused while connected unless --force; unknown login exit 1', async () => {
     await cli(['accounts', 'add', 'alice'], 'pw\n');
     const store = openStore(env.DATABASE_URL!);
-    await store.connections.save({
-      amojoAccountId: 'a1',
-      login: 'alice',
-      scopeId: 'ch_a1',
-      title: null,
-      status: 'connected',
-      amocrmAccountId: null,
-      pipelineId: null,
-      connectedAt: 1,
-      disconnectedAt: null,
-      updatedAt: 1,
-    });
+    await store.connections.save(connection({ amojoAccountId: 'a1', login: 'alice', scopeId: 'ch_a1' }));
     await store.close();
     const refused = await cli(['accounts', 'remove', 'alice']);
     expect(refused.code).toBe(1);

@@ -49,6 +49,7 @@ describe('outbox CLI (in process, SQLite file)', () => {
     amojoChatId: 'chat',
     msgid: null,
     amojoMsgId: `am-${id}`,
+    senderRefId: `mgr-${id}`,
     status: 'queued',
     lastError: null,
     payload: {},

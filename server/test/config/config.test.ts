@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/lib/config-error';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {

@@ -7,7 +7,8 @@ import { amojoMsgidFor } from '../../src/services/amojo-msgid';
  * middle of a burst and restarted on the same file. A provider that retries (same msgid) until it
  * gets 202, and a manager answering all along. Then: every accepted message reached amojo exactly
  * once and in order per conversation; every manager reply reached the provider, as one event.
- * Then SIGTERM under load: exit 0, and nothing lost or repeated after a restart.
+ * Then SIGTERM under load: exit 0, and nothing lost or repeated after a restart. (Reply order
+ * across SIGTERMs with managers answering all along: crash-reply-order.test.ts.)
  */
 jest.setTimeout(120_000);
 

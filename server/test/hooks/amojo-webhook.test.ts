@@ -52,7 +52,8 @@ describe('amojo webhook receiver', () => {
       },
     });
     const message = await h.store.messages.getByAmojoMsgId(hook.message.message.id);
-    expect(message).toMatchObject({ direction: 'outbound', status: 'queued', conversationId: 'conv-1' });
+    // Who wrote it is kept: the intake refuses that id as a customer's ref_id.
+    expect(message).toMatchObject({ direction: 'outbound', status: 'queued', conversationId: 'conv-1', senderRefId: hook.message.sender.id });
   });
 
   it('keeps unknown fields of the hook message', async () => {

@@ -14,7 +14,7 @@ import { findJsonViolation, rawJsonDepth } from '../../src/lib/json-limits';
 import { extractRemoteText, MAX_REMOTE_TEXT } from '../../src/outbox/provider-delivery';
 import { historyToHook, isManagerMessage } from '../../src/services/history-hook';
 import { parseProviderSignature, signProviderEvent, verifyProviderSignature } from '../../src/outbox/provider-signature';
-import type { Conversation } from '../../src/storage/types';
+import { conversation } from '../support/fixtures';
 
 /**
  * Properties of the parsers every byte from outside goes through (the SDK's and ours): they never
@@ -142,22 +142,7 @@ describe('server parsers', () => {
   });
 
   it('history → hook never throws; what it builds parses as a message hook', () => {
-    const conv: Conversation = {
-      id: 'cnv',
-      login: 'l',
-      scopeId: 's',
-      conversationId: 'c',
-      amojoChatId: 'chat',
-      clientId: 'cl',
-      clientRefId: 'ref',
-      phone: null,
-      state: 'active',
-      refBound: false,
-      channelId: null,
-      createdAt: 0,
-      updatedAt: 0,
-      lastActivityAt: 0,
-    };
+    const conv = conversation({ id: 'cnv', login: 'l', scopeId: 's', conversationId: 'c', amojoChatId: 'chat', clientId: 'cl', clientRefId: 'ref' });
     const leaf = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.uuid());
     const entry = fc.record(
       {

@@ -3,6 +3,7 @@ import { createKeyedMutex } from '../../src/lib/keyed-mutex';
 import { createWakeSignal } from '../../src/lib/wake-signal';
 import { buildProviderEvent, accountEventEntry } from '../../src/services/provider-event';
 import { captureLogger } from '../support/widget-harness';
+import { sleep } from '../support/wait';
 
 describe('logger redaction', () => {
   it('censors passwords, secrets, tokens and auth headers at any usual depth', () => {
@@ -34,7 +35,7 @@ describe('lifecycle', () => {
       throw new Error('x');
     });
     lifecycle.onShutdown('worker', async () => {
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       order.push('worker');
     });
     await Promise.all([lifecycle.shutdown((name) => failures.push(name)), lifecycle.shutdown()]);
@@ -49,7 +50,7 @@ describe('keyed mutex', () => {
     const log: string[] = [];
     const step = (name: string, ms: number) => async () => {
       log.push(`${name}:start`);
-      await new Promise((r) => setTimeout(r, ms));
+      await sleep(ms);
       log.push(`${name}:end`);
       return name;
     };

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpFetch } from '../../src/lib/http-fetch';
+import { sleep } from '../support/wait';
 
 describe('createHttpFetch', () => {
   let server: Server;
@@ -63,7 +64,7 @@ describe('createHttpFetch', () => {
   it('reuses kept-alive sockets and survives the server closing them', async () => {
     for (let i = 0; i < 5; i++) expect((await fetchFn(`${base}/echo`, { method: 'POST', body: String(i) })).status).toBe(201);
     server.closeIdleConnections();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     expect((await fetchFn(`${base}/echo`, { method: 'POST', body: 'after' })).status).toBe(201);
   });
 });

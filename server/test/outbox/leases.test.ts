@@ -1,11 +1,12 @@
+import { createTestClock } from '@amochan/amojo/testing';
 import request from 'supertest';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/lib/config-error';
 import { createMetrics } from '../../src/lib/metrics';
 import { observeDeliveries } from '../../src/outbox/delivery-metrics';
 import { createRelayWorker } from '../../src/outbox/relay-worker';
 import { auth } from '../support/app-factory';
 import { waitFor } from '../support/wait';
-import { testClock } from '../support/widget-harness';
 import { createStackHarness, type StackHarness } from '../support/stack-harness';
 import { metricValue } from '../support/prometheus';
 import { amojoMsgidFor } from '../../src/services/amojo-msgid';
@@ -68,7 +69,7 @@ describe('leases in the worker', () => {
 
   it("a crashed worker's entry waits for its lease, then is reclaimed; a send amojo already has counts as delivered", async () => {
     const { id, msgid } = await send('lease-2');
-    const clock = testClock(Date.now());
+    const clock = createTestClock(Date.now());
     // The "crashed" worker: claimed, created the chat, sent the message, died before recording it.
     const [claimed] = await h.store.outbox.claim({ now: clock.now(), limit: 10, leaseMs: 7000 });
     expect(claimed!.id).toBe(`obx_${id}`);

@@ -1,12 +1,13 @@
+import { createTestClock } from '@amochan/amojo/testing';
 import { DAY_MS } from '../../src/config';
 import { createMetrics } from '../../src/lib/metrics';
 import { createRetentionJob, type RetentionDeps } from '../../src/services/retention';
 import type { Store } from '../../src/storage/types';
-import { captureLogger, testClock } from '../support/widget-harness';
+import { captureLogger } from '../support/widget-harness';
 import { metricValue } from '../support/prometheus';
 import { makeStore, type StoreKind } from '../support/app-factory';
 import { sleep, waitFor } from '../support/wait';
-import { entry, message, receipt } from '../storage/fixtures';
+import { entry, message, receipt } from '../support/fixtures';
 
 const NOW = 100 * DAY_MS;
 
@@ -37,7 +38,7 @@ describe.each<StoreKind>(['memory', 'sqlite'])('retention job (%s store)', (kind
   const job = (over: Partial<RetentionDeps> = {}) => {
     const { logger, logs } = captureLogger();
     const metrics = createMetrics();
-    const clock = testClock(NOW);
+    const clock = createTestClock(NOW);
     return { logs, metrics, clock, job: createRetentionJob({ store, clock, logger, metrics, doneOutboxDays: 7, receiptsDays: 30, ...over }) };
   };
 
@@ -97,7 +98,7 @@ describe('retention job failures', () => {
     };
     const { logger, logs } = captureLogger();
     const metrics = createMetrics();
-    const retention = createRetentionJob({ store: failing, clock: testClock(NOW), logger, metrics, doneOutboxDays: 7, receiptsDays: 30 });
+    const retention = createRetentionJob({ store: failing, clock: createTestClock(NOW), logger, metrics, doneOutboxDays: 7, receiptsDays: 30 });
     expect(await retention.runOnce()).toEqual({ outboxDone: 0, receipts: 0 });
     expect(logs.lines.find((l) => l.msg === 'retention pass failed; will try again next pass')).toMatchObject({ level: 'error' });
     fail = false;

@@ -3,7 +3,7 @@ import { delivered } from '../../src/outbox/types';
 import { createOutboxWorker } from '../../src/outbox/worker';
 import { createMemoryStore } from '../../src/storage/memory/store';
 import type { OutboxRepo } from '../../src/storage/types';
-import { entry } from '../storage/fixtures';
+import { entry } from '../support/fixtures';
 import { sleep, waitFor } from '../support/wait';
 
 /**

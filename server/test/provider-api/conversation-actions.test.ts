@@ -2,7 +2,7 @@ import request from 'supertest';
 import { amojoMsgidFor } from '../../src/services/amojo-msgid';
 import { auth } from '../support/app-factory';
 import { createRelayHarness, newId, type RelayHarness } from '../support/relay-harness';
-import { waitFor } from '../support/wait';
+import { sleep, waitFor } from '../support/wait';
 
 /**
  * The rest of the customer's conversation through the provider API, end to end against the
@@ -57,6 +57,19 @@ describe('the whole conversation through the provider API', () => {
       reply_to: { msgid: 'a', id: 'b' },
     });
     expect(both.status).toBe(400);
+  });
+
+  it('a sticker amoCRM knows by id goes out with its sticker_id alone, no media URL', async () => {
+    const conversation_id = `conv-st-${newId()}`;
+    const sticker = await sentMessage(conversation_id, 'unused', { message: { type: 'sticker', sticker_id: 'st-9' } });
+    const sent = inAmojo(sticker.msgid)!.message as Record<string, unknown>;
+    expect(sent).toMatchObject({ type: 'sticker', sticker_id: 'st-9' });
+    expect(sent.media).toBeUndefined();
+    const view = await waitFor(async () => {
+      const v = (await request(h.app).get(`/api/v1/messages/${sticker.id}`).set(auth)).body;
+      return v.status === 'sent' && v;
+    }, 'sticker sent');
+    expect(view).toMatchObject({ amojo_msgid: sticker.amojoId, attempts: 1 });
   });
 
   it("an edit goes out as amojo's edit_message; a caption changes without re-sending the file", async () => {
@@ -166,7 +179,7 @@ describe('the whole conversation through the provider API', () => {
     expect(late.status).toBe(202);
     expect(late.body).toMatchObject({ status: 'read', report: 'ignored' });
     await waitFor(() => h.emulator.control.getMessage(reply.messageId)!.deliveryHistory.length > 0, 'read in amojo');
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(h.emulator.control.getMessage(reply.messageId)!.deliveryHistory.map((d) => d.status)).toEqual([2]);
   });
 });

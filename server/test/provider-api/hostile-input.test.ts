@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import request, { type Response } from 'supertest';
 import { signWebhookBody } from '@amochan/amojo';
+import { buildMessageHook } from '@amochan/amojo/testing';
 import { API_TOKEN, type StoreKind } from '../support/app-factory';
 import { createStackHarness, storeCounts, type StackHarness } from '../support/stack-harness';
 
@@ -96,6 +97,47 @@ const MESSAGE_PATHS: Path[] = [
   ['extra'],
 ];
 
+/** The targets the edit and reaction bodies name (made in beforeAll): a customer message and a manager's. */
+const TARGET_CONVERSATION = 'c-targets';
+const TARGET_MSGID = 'target-1';
+
+/** Valid edit contents: the media fields are optional on edit. */
+const validEdits: Array<Record<string, unknown>> = [
+  { type: 'text', text: 'edited' },
+  { type: 'picture', text: 'new caption' },
+  { type: 'file', media: URL_MEDIA, file_name: 'a.pdf', file_size: 3 },
+  { type: 'sticker', sticker_id: 'st-1' },
+  { type: 'location', location: { lon: 1, lat: 2 } },
+];
+const editBody = fc.constantFrom(...validEdits).map((message) => ({ account: 'alice', msgid: TARGET_MSGID, message }));
+const EDIT_PATHS: Path[] = [
+  ['account'],
+  ['msgid'],
+  ['message'],
+  ['message', 'type'],
+  ['message', 'text'],
+  ['message', 'media'],
+  ['message', 'file_name'],
+  ['message', 'file_size'],
+  ['message', 'sticker_id'],
+  ['message', 'location'],
+  ['message', 'location', 'lat'],
+  ['message', 'contact'],
+  ['message', 'contact', 'name'],
+  ['extra'],
+];
+const REACTION_PATHS: Path[] = [
+  ['account'],
+  ['conversation_id'],
+  ['sender_id'],
+  ['target'],
+  ['target', 'msgid'],
+  ['target', 'id'],
+  ['emoji'],
+  ['remove'],
+  ['extra'],
+];
+
 /** Raw bodies with a content type: malformed JSON, deep nesting, wrong types, oversized. */
 const rawBody = fc.oneof(
   fc.string({ maxLength: 200 }).map((s) => ({ type: 'application/json', body: s })),
@@ -187,6 +229,82 @@ describe.each<StoreKind>(['memory', 'sqlite'])('hostile input (%s store)', (kind
           .send(JSON.stringify(valid).replace(/}$/, `,"x":${nest(10_000)}}`)),
       );
       expect(nested.body.error.code).toBe('json_too_deep');
+    });
+
+    describe('POST /api/v1/edits and /api/v1/reactions', () => {
+      let managerMessageId: string;
+      beforeAll(async () => {
+        const sent = await post('/api/v1/messages', bearer).send({
+          account: 'alice',
+          conversation_id: TARGET_CONVERSATION,
+          msgid: TARGET_MSGID,
+          sender: { id: 'cust', name: 'Customer' },
+          message: { type: 'text', text: 'edit me' },
+        });
+        expect(sent.status).toBe(202);
+        const hook = buildMessageHook({ accountId: h.connection.amojoAccountId, conversationId: TARGET_CONVERSATION, receiver: { clientId: 'cust' } });
+        const body = JSON.stringify(hook);
+        const hooked = await post(`/amojo/v1/webhook/${h.connection.scopeId}`, {
+          'X-Signature': signWebhookBody(body, h.emulator.secret),
+          'Content-Type': 'application/json',
+        }).send(body);
+        expect(hooked.status).toBe(200);
+        managerMessageId = hook.message.message.id;
+      });
+      const reactionOf = (target: Record<string, string>) => ({
+        account: 'alice',
+        conversation_id: TARGET_CONVERSATION,
+        sender_id: 'cust',
+        target,
+        emoji: '👍',
+      });
+      // Built lazily: the manager's message exists only once beforeAll ran.
+      const reactionBody = () =>
+        fc
+          .record({ target: fc.constantFrom<Record<string, string>>({ msgid: TARGET_MSGID }, { id: managerMessageId }), remove: fc.boolean() })
+          .map(({ target, remove }) => ({ ...reactionOf(target), remove }));
+      const routes = [
+        ['/api/v1/edits', () => editBody, EDIT_PATHS],
+        ['/api/v1/reactions', reactionBody, REACTION_PATHS],
+      ] as const;
+
+      it.each(routes)('%s: one field wrong or missing, arbitrary JSON values, raw bodies', async (path, base, paths) => {
+        await fc.assert(
+          fc.asyncProperty(mutated(base(), [...paths]), fc.jsonValue({ maxDepth: 4 }), rawBody, async (body, json, raw) => {
+            await check(() => post(path, bearer).send(body));
+            await check(() => post(path, bearer).set('Content-Type', 'application/json').send(JSON.stringify(json)));
+            await check(() => post(path, bearer).set('Content-Type', raw.type).send(raw.body));
+          }),
+          { numRuns: RUNS },
+        );
+      });
+
+      it('well-formed bodies naming a message that is not there (or not in that conversation): 422, nothing queued', async () => {
+        // Ids are trimmed: " target-1 " would name the target.
+        const otherId = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== '' && s.trim() !== TARGET_MSGID);
+        await fc.assert(
+          fc.asyncProperty(otherId, fc.uuid(), fc.constantFrom(...validEdits), async (msgid, amojoId, message) => {
+            const refused = [
+              await check(() => post('/api/v1/edits', bearer).send({ account: 'alice', msgid, message })),
+              await check(() => post('/api/v1/reactions', bearer).send({ ...reactionOf({ msgid }), emoji: '👍' })),
+              await check(() => post('/api/v1/reactions', bearer).send({ ...reactionOf({ id: amojoId }), emoji: '👍' })),
+              await check(() => post('/api/v1/reactions', bearer).send({ ...reactionOf({ msgid: TARGET_MSGID }), conversation_id: `x-${msgid}` })),
+              await check(() => post('/api/v1/reactions', bearer).send({ ...reactionOf({ id: managerMessageId }), conversation_id: `x-${msgid}` })),
+            ];
+            expect(refused.map((r) => [r.status, r.body.error?.code])).toEqual(Array(5).fill([422, 'unknown_target']));
+          }),
+          { numRuns: RUNS / 3 },
+        );
+      });
+
+      it.each(routes)('%s: the unmutated body is queued, every time', async (path, base) => {
+        await fc.assert(
+          fc.asyncProperty(base(), async (body) => {
+            expect((await check(() => post(path, bearer).send(body))).status).toBe(202);
+          }),
+          { numRuns: 10 },
+        );
+      });
     });
 
     it('POST /api/v1/messages/:id/status and /typing, GET /api/v1/messages/:id', async () => {

@@ -118,6 +118,38 @@ describe('ids and limits at the provider API', () => {
     expect(view).toMatchObject({ amojo_chat_id: wf.chatId, conversation_id });
   });
 
+  it("a manager's id as the customer's ref_id is refused in a conversation that knows no customer yet, once that manager wrote through us", async () => {
+    const first = `conv-m-${newId()}`;
+    expect((await post({ account: 'alice', conversation_id: first, sender: { id: 'cust-m', name: 'Ann' }, message: text('hello') })).status).toBe(202);
+    await waitFor(() => h.emulator.control.listChats(h.connection.scopeId).find((c) => c.conversationId === first), 'chat');
+    const reply = await h.emulator.control.managerReply({ scopeId: h.connection.scopeId, conversationId: first, text: 'hi, how can I help?' });
+    const event = await waitFor(() => h.provider.accepted.find((e) => e.body.type === 'message.created' && e.body.data.id === reply.messageId), 'reply event');
+    const managerRef = event.body.data.sender.ref_id as string;
+
+    // A new conversation_id, no conversation_ref_id, no phone: nothing tells the customer but the ref_id.
+    const conversation_id = `conv-m-${newId()}`;
+    const msgid = `m-${newId()}`;
+    const wrong = await post({ account: 'alice', conversation_id, msgid, sender: { id: 'cust-n', name: 'Neil', ref_id: managerRef }, message: text('hi') });
+    expect([wrong.status, wrong.body.error.code]).toEqual([422, 'sender_is_manager']);
+    expect(wrong.body.error.message).toContain('receiver.ref_id');
+    // Nothing stored from the refusal: no message, no conversation holding the manager as its customer.
+    expect((await request(h.app).get('/api/v1/messages').query({ account: 'alice', msgid }).set(auth)).status).toBe(404);
+    expect(await h.store.conversations.getByConversationId('alice', conversation_id)).toBeNull();
+    // Without the ref_id the same message is taken.
+    const right = await post({ account: 'alice', conversation_id, msgid, sender: { id: 'cust-n', name: 'Neil' }, message: text('hi') });
+    expect(right.status).toBe(202);
+
+    // Another amoCRM account has never seen that manager write: the id means nothing there.
+    await h.connect('frank');
+    const elsewhere = await post({
+      account: 'frank',
+      conversation_id: `conv-m-${newId()}`,
+      sender: { id: 'cust-f', name: 'Fay', ref_id: managerRef },
+      message: text('hi'),
+    });
+    expect(elsewhere.status).toBe(202);
+  });
+
   it('conversation_ref_id must be an amojo id of a pending write-first chat of that account', async () => {
     const base = { account: 'alice', sender: { id: 'c', name: 'C' }, message: text('x') };
     const malformed = await post({ ...base, conversation_id: `c-${newId()}`, conversation_ref_id: 'x'.repeat(10_000) });

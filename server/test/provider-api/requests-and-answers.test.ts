@@ -18,6 +18,7 @@ const MISSING: Array<[string, string, string]> = [
   ['file', 'media', 'body.message.media'],
   ['voice', 'media', 'body.message.media'],
   ['audio', 'media', 'body.message.media'],
+  // A sticker without media may still be named by sticker_id; the sample has neither once media is gone.
   ['sticker', 'media', 'body.message.media'],
   ['location', 'location', 'body.message.location'],
   ['contact', 'contact', 'body.message.contact'],
@@ -69,6 +70,15 @@ describe('provider API: 4xx paths and answers', () => {
       const res = await post('/messages', msg(message));
       expect(res.status).toBe(202);
       expect(res.body).toEqual({ id: expect.stringMatching(/^msg_/), msgid: expect.any(String), status: 'queued' });
+    });
+
+    it('accepts a sticker named by sticker_id alone, and one with both media and sticker_id (202)', async () => {
+      for (const message of [
+        { type: 'sticker', sticker_id: 'st-9' },
+        { type: 'sticker', media: url, sticker_id: 'st-9' },
+      ]) {
+        expect((await post('/messages', msg(message))).status).toBe(202);
+      }
     });
 
     it.each(MISSING)('%s without %s → 400 naming %s', async (type, field, path) => {

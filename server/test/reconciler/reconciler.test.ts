@@ -3,10 +3,10 @@ import { createAmojoHooks } from '../../src/services/amojo-hooks';
 import { historyToHook, isManagerMessage } from '../../src/services/history-hook';
 import { createReconciler, type Reconciler } from '../../src/services/reconciler';
 import { createMetrics } from '../../src/lib/metrics';
-import type { Conversation } from '../../src/storage/types';
 import { createRelayHarness, type RelayHarness } from '../support/relay-harness';
 import { auth } from '../support/app-factory';
-import { waitFor } from '../support/wait';
+import { conversation as conversationRecord } from '../support/fixtures';
+import { sleep, waitFor } from '../support/wait';
 
 /**
  * The reconciler against the emulator: hooks dropped by the emulator (as if our server had been
@@ -19,8 +19,8 @@ const metrics = createMetrics();
 
 const eventsFor = (amojoMsgId: string) => h.provider.received.filter((e) => e.body.type === 'message.created' && e.body.data.id === amojoMsgId);
 
-async function customerWrites(conversationId: string, text = 'hello'): Promise<string> {
-  const res = await request(h.app)
+async function customerWrites(conversationId: string, text = 'hello', on: RelayHarness = h): Promise<string> {
+  const res = await request(on.app)
     .post('/api/v1/messages')
     .set(auth)
     .send({
@@ -30,8 +30,8 @@ async function customerWrites(conversationId: string, text = 'hello'): Promise<s
       message: { type: 'text', text },
     });
   expect(res.status).toBe(202);
-  const chat = await waitFor(() => h.emulator.control.listChats(h.connection.scopeId).find((c) => c.conversationId === conversationId), 'chat in amojo');
-  await waitFor(async () => (await h.store.conversations.getByConversationId('alice', conversationId))?.amojoChatId, 'chat id stored');
+  const chat = await waitFor(() => on.emulator.control.listChats(on.connection.scopeId).find((c) => c.conversationId === conversationId), 'chat in amojo');
+  await waitFor(async () => (await on.store.conversations.getByConversationId('alice', conversationId))?.amojoChatId, 'chat id stored');
   return chat.id;
 }
 
@@ -93,7 +93,7 @@ describe('reconciler', () => {
       .set('Content-Type', 'application/json')
       .send(late.body);
     expect(res.body).toEqual({ status: 'duplicate' });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     for (const id of [lost1.messageId, lost2.messageId, seen.messageId]) expect(eventsFor(id)).toHaveLength(1);
     // The customer's own message was never turned into an event.
     expect(h.provider.received.filter((e) => e.body.type === 'message.created' && e.body.data.message?.text === 'hello')).toHaveLength(0);
@@ -139,7 +139,7 @@ describe('reconciler', () => {
 });
 
 describe('history → hook', () => {
-  const conversation: Conversation = {
+  const conversation = conversationRecord({
     id: 'cnv_1',
     login: 'alice',
     scopeId: 's',
@@ -148,13 +148,7 @@ describe('history → hook', () => {
     clientId: 'cust-1',
     clientRefId: 'amo-cust',
     phone: '79001112233',
-    state: 'active',
-    refBound: false,
-    channelId: null,
-    createdAt: 0,
-    updatedAt: 0,
-    lastActivityAt: 0,
-  };
+  });
   const entry = (over: Record<string, unknown> = {}) => ({
     timestamp: 1_700_000_000,
     msec_timestamp: 1_700_000_000_123,
@@ -185,5 +179,57 @@ describe('history → hook', () => {
       },
     });
     expect(historyToHook(entry({ receiver: null }), { ...conversation, clientRefId: null }, { amojoAccountId: 'a' })).toBeNull();
+  });
+});
+
+describe('reconciler and recovery gate, wired as the server wires them', () => {
+  let g: RelayHarness;
+  let startPass: Reconciler;
+  beforeAll(async () => {
+    g = await createRelayHarness();
+    // Created before any hook arrives, as main.ts does: this opens the gate's start window.
+    startPass = createReconciler({
+      store: g.store,
+      amojo: g.deps.amojo,
+      hooks: g.deps.services.hooks,
+      gate: g.deps.services.recovery,
+      clock: g.deps.clock,
+      logger: g.deps.logger,
+      lookbackMs: 3_600_000,
+      intervalMs: 0,
+      graceMs: 0,
+    });
+  });
+  afterAll(() => g.close());
+
+  const received = (amojoMsgId: string) => g.provider.received.findIndex((e) => e.body.type === 'message.created' && e.body.data.id === amojoMsgId);
+
+  it('keeps the start window open past a pass that ran before hooks reached us, and closes it with a pass after the first hook', async () => {
+    const chatId = await customerWrites('gate-1', 'hello', g);
+    const otherChatId = await customerWrites('gate-2', 'hello', g);
+    // The pass at start runs as soon as we listen, before amojo's hooks get through to us.
+    expect(await startPass.runOnce()).toMatchObject({ recovered: 0, errors: 0 });
+    // A reply written after that pass whose hook still could not reach us, then a live one.
+    g.emulator.control.dropWebhooks(1);
+    const lost = await g.emulator.control.managerReply({ scopeId: g.connection.scopeId, chatId, text: 'lost after the pass' });
+    expect(lost.webhook.dropped).toBe(true);
+    const live = await g.emulator.control.managerReply({ scopeId: g.connection.scopeId, chatId, text: 'first live hook' });
+    expect(live.webhook.status).toBe(200);
+    // The live hook had the chat read again first: the lost reply is in its place, before it.
+    await waitFor(() => received(lost.messageId) >= 0 && received(live.messageId) >= 0, 'both replies at the provider');
+    expect(received(lost.messageId)).toBeLessThan(received(live.messageId));
+
+    // This pass started after the first live hook: everything lost before hooks flowed is covered,
+    // so the window ends, and the first live hook of another chat no longer has it read first.
+    expect(await startPass.runOnce()).toMatchObject({ errors: 0 });
+    g.emulator.control.dropWebhooks(1);
+    const dropped = await g.emulator.control.managerReply({ scopeId: g.connection.scopeId, chatId: otherChatId, text: 'dropped while up' });
+    const next = await g.emulator.control.managerReply({ scopeId: g.connection.scopeId, chatId: otherChatId, text: 'next live hook' });
+    await waitFor(() => received(next.messageId) >= 0, 'the next live reply');
+    await sleep(100);
+    expect(received(dropped.messageId)).toBe(-1);
+    // A hook dropped while we are up waits for a periodic pass (the documented limit).
+    expect(await startPass.runOnce()).toMatchObject({ recovered: 1 });
+    await waitFor(() => received(dropped.messageId) >= 0, 'the dropped reply, recovered late');
   });
 });

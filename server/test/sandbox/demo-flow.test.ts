@@ -26,9 +26,8 @@ describe('sandbox console flow (in-process, emulator on loopback)', () => {
   });
 
   it('connect, customer → inbox, manager → customer, delivered → read', async () => {
-    const connect = await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: h.sandbox.amojoAccountId });
+    const connect = await h.connectDemo(); // the install, the widget connect, account.connected → the demo provider
     expect(connect.status).toBe(200);
-    await h.worker.processDue(); // account.connected → the demo provider
     expect((await state()).customer.account).toMatchObject({ login: 'demo', connected: true });
 
     const conversationId = (await state()).customer.conversations[0].conversationId as string;

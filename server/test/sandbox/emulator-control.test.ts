@@ -24,7 +24,7 @@ describe('the emulator control API under /_emulator/ in sandbox mode', () => {
   afterAll(() => h.close());
 
   it('plays the manager over HTTP: connect, customer message, reply, typing, reaction, listings, faults', async () => {
-    expect((await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: h.sandbox.amojoAccountId })).status).toBe(200);
+    expect((await h.connectDemo()).status).toBe(200);
     const connections = await json(`${h.url}/_emulator/connections`);
     expect(connections.status).toBe(200);
     const scopeId = connections.body[0].scopeId as string;
@@ -82,13 +82,17 @@ describe('the sandbox inbox shows what a non-text message is', () => {
   let h: SandboxHarness;
   beforeAll(async () => {
     h = await startSandboxHarness();
-    await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'demo', amojo_id: h.sandbox.amojoAccountId });
+    await h.connectDemo();
   });
   afterAll(() => h.close());
 
-  it('a captioned picture, a location and a contact each say what they are, the caption apart', async () => {
+  it('a captioned picture, a video, a file, a sticker, a location and a contact each say what they are, the caption apart', async () => {
     const messages = [
       { type: 'picture', media: 'https://cdn.example.com/parcel.jpg', file_name: 'parcel.jpg', file_size: 1200, text: 'my parcel' },
+      { type: 'video', media: 'https://cdn.example.com/unboxing.mp4', file_name: 'unboxing.mp4', file_size: 90_000, media_duration: 12, text: 'unboxing' },
+      { type: 'file', media: 'https://cdn.example.com/invoice.pdf', file_name: 'invoice.pdf', file_size: 3400, text: 'the invoice' },
+      { type: 'file', media: 'https://cdn.example.com/terms.pdf', file_name: 'terms.pdf', file_size: 0 },
+      { type: 'sticker', sticker_id: 'st-9' },
       { type: 'location', location: { lat: 55.75, lon: 37.61 }, text: 'here' },
       { type: 'contact', contact: { name: 'Bob', phone: '+79161234567' } },
       { type: 'text', text: 'plain' },
@@ -104,6 +108,11 @@ describe('the sandbox inbox shows what a non-text message is', () => {
     const chat = (await json(`${h.url}/sandbox/api/state`)).body.inbox.chats.find((c: any) => c.conversationId === 'kinds');
     expect(chat.messages.map((m: any) => [m.kind, m.attachment, m.text])).toEqual([
       ['picture', 'picture · parcel.jpg', 'my parcel'],
+      // A video says how long it runs; a file is named by its file name, not its URL.
+      ['video', 'video · unboxing.mp4 · 12 s', 'unboxing'],
+      ['file', 'file · invoice.pdf', 'the invoice'],
+      ['file', 'file · terms.pdf', ''],
+      ['sticker', 'sticker · st-9', ''],
       ['location', 'location · 55.75, 37.61', 'here'],
       ['contact', 'contact · Bob +79161234567', ''],
       ['text', null, 'plain'],

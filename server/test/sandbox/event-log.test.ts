@@ -7,7 +7,7 @@ import { withDemoProviderUrl, withSandboxSecret } from '../../src/sandbox/bootst
 import { lastSeenSeq } from '../../src/sandbox/event-stream';
 import { createHarness } from '../support/widget-harness';
 import { startSandboxHarness, type SandboxHarness } from '../support/sandbox-harness';
-import { json } from '../support/http-client';
+import { sleep } from '../support/wait';
 
 /** The sandbox console's live event stream, the event bus behind it, and the sandbox defaults (split from sandbox-console.test.ts). */
 
@@ -68,7 +68,7 @@ describe('GET /sandbox/events (server-sent events)', () => {
   it('replays the buffered history to a new client, then streams live records', async () => {
     for (let i = 1; i <= 3; i++) h.bus.publish('outbox', outbox(i));
     const seen = readStream(`${h.url}/sandbox/events`, {}, (records) => records.length === 4);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     h.bus.publish('outbox', outbox(4));
     const { records, events, res } = await seen;
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
@@ -89,7 +89,8 @@ describe('GET /sandbox/events (server-sent events)', () => {
   });
 
   it('records widget calls with the password masked', async () => {
-    await json(`${h.url}/widget/v1/connect`, 'POST', { login: 'demo', password: 'wrong-password-123', amojo_id: h.sandbox.amojoAccountId });
+    await h.install();
+    await h.widgetConnect({ login: 'demo', password: 'wrong-password-123' });
     const record = h.records('widget_api').at(-1)!;
     expect(record.data).toMatchObject({ method: 'POST', path: '/widget/v1/connect', status: 401, requestBody: { login: 'demo', password: '***' } });
     expect(JSON.stringify(h.bus.recent())).not.toContain('wrong-password-123');

@@ -1,22 +1,11 @@
 import type { Connection, Store } from '../../src/storage/types';
-import { entry } from './fixtures';
+import { connection, entry } from '../support/fixtures';
 
 /** Connections part of the Store contract (see storage-contract.ts), with the saveConnection unit of work. */
 export function describeConnectionsContract(s: () => Store): void {
   describe('connections', () => {
-    const conn = (over: Partial<Connection> = {}): Connection => ({
-      amojoAccountId: 'amojo-1',
-      login: 'shop',
-      scopeId: 'chan_amojo-1',
-      title: 'Shop',
-      status: 'connected' as const,
-      amocrmAccountId: 42,
-      pipelineId: null,
-      connectedAt: 10,
-      disconnectedAt: null,
-      updatedAt: 10,
-      ...over,
-    });
+    const conn = (over: Partial<Connection> = {}): Connection =>
+      connection({ scopeId: 'chan_amojo-1', title: 'Shop', amocrmAccountId: 42, connectedAt: 10, updatedAt: 10, ...over });
 
     it('saves (insert or replace) and finds by amojo account and by scope', async () => {
       await s().connections.save(conn());

@@ -1,6 +1,6 @@
 import type { Connection, IntakeContextQuery, Store } from '../../src/storage/types';
 import { installation, source } from './contract-amocrm';
-import { conversation, message } from './fixtures';
+import { connection, conversation, message } from '../support/fixtures';
 
 /**
  * readIntakeContext part of the Store contract: every store returns the same rows as the repository
@@ -9,19 +9,8 @@ import { conversation, message } from './fixtures';
  */
 export function describeIntakeContextContract(s: () => Store): void {
   describe('readIntakeContext', () => {
-    const conn = (over: Partial<Connection> = {}): Connection => ({
-      amojoAccountId: 'amojo-101',
-      login: 'shop',
-      scopeId: 'scope-1',
-      title: 'Shop',
-      status: 'connected',
-      amocrmAccountId: 101,
-      pipelineId: null,
-      connectedAt: 10,
-      disconnectedAt: null,
-      updatedAt: 10,
-      ...over,
-    });
+    const conn = (over: Partial<Connection> = {}): Connection =>
+      connection({ amojoAccountId: 'amojo-101', title: 'Shop', amocrmAccountId: 101, connectedAt: 10, updatedAt: 10, ...over });
     const query = (over: Partial<IntakeContextQuery> = {}): IntakeContextQuery => ({ login: 'shop', conversationId: 'conv-1', ...over });
     const empty = {
       connection: null,
@@ -32,6 +21,7 @@ export function describeIntakeContextContract(s: () => Store): void {
       installation: null,
       sources: [],
       quoted: null,
+      customerRefIsSender: false,
     };
 
     it('is empty for a login without a connected binding, whatever else it has', async () => {
@@ -124,6 +114,81 @@ export function describeIntakeContextContract(s: () => Store): void {
       expect(await quoted({ replyToMsgid: 'k9', replyToAmojoMsgId: 'am-1' })).toBeNull();
       expect(await quoted({ replyToMsgid: '', replyToAmojoMsgId: 'am-1' })).toEqual(mine);
       expect(await quoted({})).toBeNull();
+    });
+
+    it('tells whether the customer ref given is the sender of an outbound message in the binding scope, and nothing unasked', async () => {
+      await s().connections.save(conn());
+      const hook = (id: string, scopeId: string, senderRefId: string) =>
+        s().acceptWebhook({
+          receipt: { key: `msg:${id}`, scopeId, kind: 'message', raw: '{}', receivedAt: 1 },
+          message: message({ id, direction: 'outbound', scopeId, msgid: null, amojoMsgId: `am-${id}`, senderRefId }),
+          outbox: [],
+          now: 1,
+        });
+      await hook('o1', 'scope-1', 'manager-1');
+      await hook('o2', 'scope-9', 'manager-9');
+      // An inbound message names no sender ref, whatever its payload says.
+      await s().acceptInboundMessage({ message: message({ id: 'i1', msgid: 'k1', payload: { sender: { ref_id: 'customer-1' } } }), outbox: [], now: 1 });
+
+      expect(await s().messages.hasSenderRef('scope-1', 'manager-1')).toBe(true);
+      expect(await s().messages.hasSenderRef('scope-9', 'manager-1')).toBe(false);
+      expect((await s().messages.get('o1'))!.senderRefId).toBe('manager-1');
+      const isSender = async (customerRefId: string | undefined) => (await s().readIntakeContext(query({ customerRefId }))).customerRefIsSender;
+      expect(await isSender('manager-1')).toBe(true);
+      // Another scope's manager, a customer, an empty or absent ref: not a sender here.
+      for (const ref of ['manager-9', 'customer-1', '', undefined]) expect([ref, await isSender(ref)]).toEqual([ref, false]);
+    });
+
+    // Concurrent intakes may be answered by one statement (PostgreSQL batches them): each must still
+    // get exactly what it would have got alone, an unconnected login's emptiness included.
+    it('answers concurrent reads each as if alone', async () => {
+      await s().connections.save(conn());
+      await s().connections.save(conn({ amojoAccountId: 'amojo-other', login: 'other', scopeId: 'scope-o' }));
+      await s().providerChannels.replace('other', [{ id: 'tg', name: 'Other' }], 10);
+      await s().installations.save(installation());
+      await s().conversations.save(conversation({ id: 'c1', conversationId: 'conv-1' }));
+      await s().conversations.save(conversation({ id: 'o1', login: 'other', scopeId: 'scope-o', conversationId: 'conv-1' }));
+      await s().conversations.save(conversation({ id: 'p1', conversationId: null, state: 'pending', phone: '7900', createdAt: 2 }));
+      await s().acceptInboundMessage({ message: message({ id: 'm1', msgid: 'k1', amojoMsgId: 'am-1' }), outbox: [], now: 1 });
+      await s().acceptWebhook({
+        receipt: { key: 'msg:o1', scopeId: 'scope-1', kind: 'message', raw: '{}', receivedAt: 1 },
+        message: message({ id: 'o1', direction: 'outbound', msgid: null, amojoMsgId: 'am-o1', senderRefId: 'manager-1' }),
+        outbox: [],
+        now: 1,
+      });
+      const queries = [
+        query(),
+        query({ login: 'other' }),
+        query({ login: 'nobody' }),
+        query({ conversationId: 'conv-x', phone: '7900' }),
+        query({ replyToMsgid: 'k1' }),
+        query({ login: 'other', replyToAmojoMsgId: 'am-1' }),
+        query({ conversationRefId: 'chat-x', phone: '7911' }),
+        query({ customerRefId: 'manager-1' }),
+        query({ login: 'other', customerRefId: 'manager-1' }),
+      ];
+      const alone = [];
+      for (const q of queries) alone.push(await s().readIntakeContext(q));
+      const together = await Promise.all(queries.map((q) => s().readIntakeContext(q)));
+      expect(together).toEqual(alone);
+      const summary = (c: (typeof together)[number]) => [
+        c.connection?.login ?? null,
+        c.conversation?.id ?? null,
+        c.pendingByPhone?.id ?? null,
+        c.quoted?.id ?? null,
+        c.customerRefIsSender,
+      ];
+      expect(together.map(summary)).toEqual([
+        ['shop', 'c1', null, null, false],
+        ['other', 'o1', null, null, false],
+        [null, null, null, null, false],
+        ['shop', null, 'p1', null, false],
+        ['shop', 'c1', null, 'm1', false],
+        ['other', 'o1', null, 'm1', false],
+        ['shop', 'c1', null, null, false],
+        ['shop', 'c1', null, null, true],
+        ['other', 'o1', null, null, false],
+      ]);
     });
   });
 }

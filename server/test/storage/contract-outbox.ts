@@ -229,6 +229,7 @@ const msg = (id: string) => ({
   amojoChatId: null,
   msgid: id,
   amojoMsgId: null,
+  senderRefId: null,
   status: 'queued' as const,
   lastError: null,
   payload: {},

@@ -2,7 +2,7 @@ import type { Store } from '../../src/storage/types';
 import { describeConnectionsContract } from './contract-connections';
 import { describeIntakeContextContract } from './contract-intake-context';
 import { describeOutboxContract } from './contract-outbox';
-import { conversation, entry, message, receipt } from './fixtures';
+import { conversation, entry, message, receipt } from '../support/fixtures';
 
 /**
  * The one behaviour every Store implementation must have. storage-sqlite.test.ts and
@@ -205,6 +205,33 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await s().conversations.get('c1')).toBeNull();
         expect(await s().outbox.get('o1')).toBeNull();
         expect(await s().messages.count()).toBe(0);
+      });
+
+      // PostgreSQL commits concurrent intakes together (one statement): each is still answered as
+      // if it had run alone, and one that conflicts fails alone.
+      it('answers concurrent intakes each as if alone: a repeat, a conflicting one, the rest in order', async () => {
+        await s().outbox.enqueue([entry('taken', { orderingKey: 'conv:z' })], 1);
+        const first = message({ id: 'm1', msgid: 'k1' });
+        const results = await Promise.allSettled([
+          s().acceptInboundMessage({ message: first, conversation: conversation({ id: 'c1' }), outbox: [entry('o1', { orderingKey: 'conv:a' })], now: 2 }),
+          s().acceptInboundMessage({ message: message({ id: 'm2', msgid: 'k1' }), outbox: [entry('o2', { orderingKey: 'conv:a' })], now: 2 }),
+          s().acceptInboundMessage({ message: message({ id: 'm3', msgid: 'k3' }), outbox: [entry('o3', { orderingKey: 'conv:a' }), entry('taken')], now: 2 }),
+          s().acceptInboundMessage({ message: message({ id: 'm4', msgid: 'k4' }), outbox: [entry('o4', { orderingKey: 'conv:a' })], now: 2 }),
+          s().acceptInboundMessage({ message: message({ id: 'm5', login: 'other', msgid: 'k1' }), outbox: [entry('o5', { orderingKey: 'conv:b' })], now: 2 }),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        const value = (i: number) => (results[i] as PromiseFulfilledResult<{ created: boolean; message: { id: string } }>).value;
+        expect(value(0)).toEqual({ created: true, message: first });
+        expect(value(1)).toEqual({ created: false, message: first });
+        expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+        expect([value(3).created, value(4).created]).toEqual([true, true]);
+        expect(await s().messages.get('m3')).toBeNull();
+        expect(await s().outbox.get('o3')).toBeNull();
+        expect((await s().conversations.get('c1'))?.conversationId).toBe('conv-1');
+        expect((await s().outbox.list({ limit: 10 })).map((e) => e.id)).toEqual(['taken', 'o1', 'o4', 'o5']);
+        // conv:a's second entry waits for its first: claims see only each key's head.
+        const claimed = await s().outbox.claim({ now: 10, limit: 10, leaseMs: 1000 });
+        expect(claimed.map((e) => e.id).sort()).toEqual(['o1', 'o5', 'taken']);
       });
 
       it('a concurrent second intake of the same msgid yields one row', async () => {

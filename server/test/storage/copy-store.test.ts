@@ -6,7 +6,7 @@ import { runCli } from '../../src/cli';
 import { openStore } from '../../src/storage/open-store';
 import { createPostgresStore } from '../../src/storage/postgres/store';
 import { installation, source as amocrmSource } from './contract-amocrm';
-import { conversation, entry, message, receipt } from './fixtures';
+import { connection, conversation, entry, message, receipt } from '../support/fixtures';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
 
 // Creating databases and opening pools is slow on a loaded machine; the assertions are not about time.
@@ -36,18 +36,7 @@ describePg('cli copy-store (SQLite → PostgreSQL)', () => {
     const file = path.join(dir, 'source.sqlite');
     const source = openStore(`sqlite:${file}`);
     await source.accounts.upsert({ login: 'shop', passwordHash: 'scrypt$x', createdAt: 1 });
-    await source.connections.save({
-      amojoAccountId: 'amojo-1',
-      login: 'shop',
-      scopeId: 'chan_1',
-      title: 'Shop',
-      status: 'connected',
-      amocrmAccountId: 42,
-      pipelineId: null,
-      connectedAt: 1,
-      disconnectedAt: null,
-      updatedAt: 1,
-    });
+    await source.connections.save(connection({ scopeId: 'chan_1', title: 'Shop', amocrmAccountId: 42 }));
     for (let i = 0; i < 25; i++) {
       await source.acceptInboundMessage({
         message: message({ id: `m${i}`, msgid: `k${i}`, payload: { text: `hi ${i}`, n: [i] } }),

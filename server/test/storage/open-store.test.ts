@@ -102,7 +102,7 @@ describe('openStore', () => {
 describe('migrateDatabase', () => {
   it('applies pending migrations once and reports the current version', async () => {
     const url = `sqlite:${path.join(dir, 'migrate', 'db.sqlite')}`;
-    expect(migrateDatabase(url)).toEqual({ applied: [1, 2, 3, 6, 8], current: latestSchemaVersion() });
+    expect(migrateDatabase(url)).toEqual({ applied: [1, 2, 3, 6, 8, 9], current: latestSchemaVersion() });
     expect(migrateDatabase(url)).toEqual({ applied: [], current: latestSchemaVersion() });
     const store = openStore(url);
     expect(await store.outbox.countUndelivered()).toBe(0);

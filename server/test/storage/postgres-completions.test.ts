@@ -8,7 +8,7 @@ import { startTcpProxy } from '../support/tcp-proxy';
 import { sleep, waitFor } from '../support/wait';
 
 /**
- * Completions on PostgreSQL are written in batches (storage/postgres/completion-batch.ts): one
+ * Completions on PostgreSQL are written in batches (storage/postgres/statement-batch.ts): one
  * statement and one commit for every completion made while the previous batch was being written.
  * These hold the worker's promises over real batches: order within a conversation, nothing left
  * behind by stop(), and a batch that could not be written costs a redelivery, never a delivery.

@@ -4,12 +4,12 @@ import { createPostgresStore, type PostgresStore } from '../../src/storage/postg
 import type { NewOutboxEntry } from '../../src/storage/types';
 import { createTestDatabase, describePg, type TestDatabase } from '../support/postgres';
 import { startTcpProxy } from '../support/tcp-proxy';
+import { sleep } from '../support/wait';
 
 // Creating databases and opening pools is slow on a loaded machine; the assertions are not about time.
 jest.setTimeout(30_000);
 
 const item = (id: string, orderingKey: string): NewOutboxEntry => ({ id, destination: 'amojo', kind: 'k', orderingKey, payload: { id }, messageId: null });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describePg('PostgreSQL with several instances', () => {
   let db: TestDatabase;
@@ -160,6 +160,7 @@ describePg('PostgreSQL with several instances', () => {
             amojoChatId: null,
             msgid: 'x',
             amojoMsgId: null,
+            senderRefId: null,
             status: 'queued',
             lastError: null,
             payload: {},

@@ -5,7 +5,7 @@ import { conversationJson, messageJson } from '../../src/storage/postgres/rows';
 import { createPostgresStore } from '../../src/storage/postgres/store';
 import { describeAmocrmStoreContract } from './contract-amocrm';
 import { describeStoreContract } from './contract';
-import { conversation, message } from './fixtures';
+import { connection, conversation, entry, message } from '../support/fixtures';
 import { createTestDatabase, describePg, truncateAll, type TestDatabase } from '../support/postgres';
 
 let db: TestDatabase;
@@ -35,19 +35,8 @@ describePg('PostgreSQL store', () => {
     await truncateAll(db.url);
     const store = createPostgresStore({ connectionString: db.url, poolSize: 1 });
     try {
-      await store.connections.save({
-        amojoAccountId: 'amojo-1',
-        login: 'shop',
-        scopeId: 'scope-1',
-        title: null,
-        status: 'connected',
-        amocrmAccountId: null,
-        pipelineId: null,
-        connectedAt: 1,
-        disconnectedAt: null,
-        updatedAt: 1,
-      });
-      const asks = [{}, { conversationRefId: 'chat-1' }, { phone: '7900' }, { replyToMsgid: 'k1' }, { replyToAmojoMsgId: 'am-1' }];
+      await store.connections.save(connection());
+      const asks = [{}, { conversationRefId: 'chat-1' }, { phone: '7900' }, { replyToMsgid: 'k1' }, { replyToAmojoMsgId: 'am-1' }, { customerRefId: 'user-1' }];
       for (let i = 0; i < 20; i++) {
         expect((await store.readIntakeContext({ login: 'shop', conversationId: `conv-${i}`, ...asks[i % asks.length] })).connection?.login).toBe('shop');
       }
@@ -59,7 +48,37 @@ describePg('PostgreSQL store', () => {
     }
   });
 
-  it('an upgrade keeps existing conversations (channel not known yet) and the intake functions then store the channel', async () => {
+  // Under load each intake was its own statement and commit (a WAL flush each); now concurrent ones
+  // share them. The contract suite proves each is still answered as if alone.
+  it('commits concurrent intakes in one transaction and answers concurrent reads with one statement', async () => {
+    await truncateAll(db.url);
+    const store = createPostgresStore({ connectionString: db.url, poolSize: 1 });
+    try {
+      await store.connections.save(connection());
+      const ids = Array.from({ length: 12 }, (_, i) => `m${i}`);
+      const accepted = await Promise.all(
+        ids.map((id, i) =>
+          store.acceptInboundMessage({
+            message: message({ id, msgid: `k${i}`, conversationId: `conv-${i % 3}` }),
+            outbox: [entry(`o${i}`, { orderingKey: `conv:shop:conv-${i % 3}` })],
+            now: 1,
+          }),
+        ),
+      );
+      expect(accepted.every((r) => r.created)).toBe(true);
+      const { rows } = await store.pool.query('SELECT count(DISTINCT xmin::text) AS n FROM messages WHERE id = ANY($1)', [ids]);
+      expect(Number(rows[0].n)).toBe(1);
+
+      const reads = await Promise.all(ids.map((_, i) => store.readIntakeContext({ login: i % 4 === 0 ? 'nobody' : 'shop', conversationId: `conv-${i}` })));
+      expect(reads.map((r) => r.connection?.login ?? null)).toEqual(ids.map((_, i) => (i % 4 === 0 ? null : 'shop')));
+      const prepared = await store.pool.query("SELECT name FROM pg_prepared_statements WHERE name LIKE 'intake_context%' ORDER BY name");
+      expect(prepared.rows.map((r) => r.name)).toContain('intake_context_many');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('an upgrade keeps existing conversations (channel not known yet) and messages (sender not known); the intake functions then store both', async () => {
     const fresh = await createTestDatabase('upgrade');
     try {
       const pool = new pg.Pool({ connectionString: fresh.url, max: 1 });
@@ -81,6 +100,12 @@ describePg('PostgreSQL store', () => {
         const learned = conversation({ id: 'c1', conversationId: 'conv-1', channelId: 'wa', updatedAt: 2 });
         await store.acceptInboundMessage({ message: message({ id: 'm2', msgid: 'k2' }), conversation: learned, outbox: [], now: 2 });
         expect(await store.conversations.get('c1')).toEqual(learned);
+        expect(await store.messages.get('m1')).toEqual(message({ id: 'm1', msgid: 'k1', senderRefId: null }));
+        const receipt = { key: 'msg:am-3', scopeId: 'scope-1', kind: 'message' as const, raw: '{}', receivedAt: 3 };
+        const hooked = message({ id: 'o3', direction: 'outbound', msgid: null, amojoMsgId: 'am-3', senderRefId: 'manager-1' });
+        await store.acceptWebhook({ receipt, message: hooked, outbox: [], now: 3 });
+        expect(await store.messages.get('o3')).toEqual(hooked);
+        expect(await store.messages.hasSenderRef('scope-1', 'manager-1')).toBe(true);
       } finally {
         await store.close();
       }
@@ -93,7 +118,7 @@ describePg('PostgreSQL store', () => {
     it('migrateDatabase applies the PostgreSQL migrations once; openStore serves postgresql:// URLs with shared state', async () => {
       const fresh = await createTestDatabase('open');
       try {
-        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8], current: latestPgSchemaVersion() });
+        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], current: latestPgSchemaVersion() });
         expect(await migrateDatabase(fresh.url)).toEqual({ applied: [], current: latestPgSchemaVersion() });
         const store = openStore(fresh.url.replace(/^postgres:/, 'postgresql:'), { poolSize: 2, statementTimeoutMs: 1000 });
         try {

@@ -1,4 +1,5 @@
 import type { SharedState } from '../../src/storage/shared-state-types';
+import { sleep } from '../support/wait';
 
 /** The behaviour every SharedState implementation (memory, SQLite, PostgreSQL) must have. */
 export function describeSharedStateContract(name: string, open: () => Promise<{ shared: SharedState; close(): Promise<void> }>): void {
@@ -63,7 +64,7 @@ export function describeSharedStateContract(name: string, open: () => Promise<{ 
       const job = (key: string, tag: string, ms: number) =>
         s().locks.withLock(key, async () => {
           log.push(`start ${tag}`);
-          await new Promise((r) => setTimeout(r, ms));
+          await sleep(ms);
           log.push(`end ${tag}`);
           return tag;
         });

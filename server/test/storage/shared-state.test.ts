@@ -7,6 +7,7 @@ import { createSqliteSharedState } from '../../src/storage/sqlite/shared-state';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
 import { describeSharedStateContract } from './shared-state-contract';
 import { createTestDatabase, describePg, truncateAll, type TestDatabase } from '../support/postgres';
+import { sleep } from '../support/wait';
 
 // Creating databases and opening pools is slow on a loaded machine; the assertions are not about time.
 jest.setTimeout(30_000);
@@ -58,7 +59,7 @@ describePg('on PostgreSQL', () => {
         s.shared.locks.withLock('acct:42', async () => {
           log.push(`in ${tag}`);
           if (tag === 'a') aIn();
-          await new Promise((r) => setTimeout(r, 100));
+          await sleep(100);
           log.push(`out ${tag}`);
         });
       // b asks only once a holds the lock (on a loaded machine taking it can outlast any fixed delay).

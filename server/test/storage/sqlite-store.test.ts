@@ -6,7 +6,7 @@ import { openSqliteDatabase } from '../../src/storage/sqlite/database';
 import { latestSchemaVersion, migrations, runMigrations } from '../../src/storage/sqlite/migrations';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
 import { describeStoreContract } from './contract';
-import { entry, message } from './fixtures';
+import { entry, message } from '../support/fixtures';
 
 let dir: string;
 let n = 0;
@@ -51,7 +51,7 @@ describe('SQLite store specifics', () => {
 
   it('migrations are idempotent and recorded', () => {
     const db = openSqliteDatabase(freshFile());
-    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3, 6, 8], current: latestSchemaVersion() });
+    expect(runMigrations(db)).toEqual({ applied: [1, 2, 3, 6, 8, 9], current: latestSchemaVersion() });
     expect(runMigrations(db)).toEqual({ applied: [], current: latestSchemaVersion() });
     const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     expect(rows).toEqual([
@@ -60,6 +60,7 @@ describe('SQLite store specifics', () => {
       { version: 3, name: 'amocrm installations, channels and sources' },
       { version: 6, name: 'amocrm outbox destination and source error state' },
       { version: 8, name: 'conversation channel' },
+      { version: 9, name: 'message sender ref' },
     ]);
     db.close();
   });
@@ -82,6 +83,36 @@ describe('SQLite store specifics', () => {
     expect(await store.conversations.get('c1')).toMatchObject({ conversationId: 'conv-1', channelId: null });
     await store.conversations.save({ ...(await store.conversations.get('c1'))!, channelId: 'wa' });
     expect((await store.conversations.get('c1'))?.channelId).toBe('wa');
+    await store.close();
+  });
+
+  it('an upgraded database keeps its messages, whose sender is not known, and stores the sender of hooks after it', async () => {
+    const file = freshFile();
+    const old = openSqliteDatabase(file);
+    runMigrations(
+      old,
+      migrations.filter((m) => m.version < 9),
+    );
+    old
+      .prepare(
+        `INSERT INTO messages (id, direction, login, scope_id, amojo_msg_id, status, payload, created_at, updated_at)
+         VALUES ('o1', 'outbound', 'shop', 'scope-1', 'am-1', 'queued', '{"message":{"sender":{"id":"manager-1"}}}', 1, 1)`,
+      )
+      .run();
+    old.close();
+    const store = createSqliteStore({ filename: file });
+    expect(await store.messages.get('o1')).toMatchObject({ direction: 'outbound', senderRefId: null });
+    // No backfill from the stored hook: the migration would take as long as the table is large.
+    expect(await store.messages.hasSenderRef('scope-1', 'manager-1')).toBe(false);
+    const receipt = { key: 'msg:am-2', scopeId: 'scope-1', kind: 'message' as const, raw: '{}', receivedAt: 2 };
+    const hooked = message({ id: 'o2', direction: 'outbound', msgid: null, amojoMsgId: 'am-2', senderRefId: 'manager-1' });
+    await store.acceptWebhook({ receipt, message: hooked, outbox: [], now: 2 });
+    expect(await store.messages.hasSenderRef('scope-1', 'manager-1')).toBe(true);
+    // The lookup (the repository's statement, parameters bound) is the partial index's, not a scan of every message.
+    const plan = store.db
+      .prepare('EXPLAIN QUERY PLAN SELECT 1 AS found FROM messages WHERE scope_id = ? AND sender_ref_id = ? LIMIT 1')
+      .all('scope-1', 'manager-1') as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join('\n')).toContain('messages_scope_sender');
     await store.close();
   });
 

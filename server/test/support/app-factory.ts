@@ -1,24 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { createAmojoClient, noRetry, type AmojoClient } from '@amochan/amojo';
 import type { RunningEmulator } from '@amochan/amojo-emulator';
+import { buildAppDeps } from '../../src/build-deps';
 import type { AppDeps } from '../../src/deps';
 import { createApp, type HttpPlugin } from '../../src/http/app';
+import type { Clock } from '../../src/lib/clock';
 import type { FetchFn } from '../../src/lib/http-fetch';
-import { createId } from '../../src/lib/ids';
-import { createLifecycle } from '../../src/lib/lifecycle';
-import { createWakeSignal } from '../../src/lib/wake-signal';
-import { buildAmocrmServices } from '../../src/services/amocrm-services';
-import { buildServices, type Services } from '../../src/services/build-services';
-import { createCredentialVerifier } from '../../src/services/credentials';
+import { createLifecycle, type Lifecycle } from '../../src/lib/lifecycle';
+import type { Metrics } from '../../src/lib/metrics';
 import { createMemoryStore } from '../../src/storage/memory/store';
 import { createSqliteStore } from '../../src/storage/sqlite/store';
 import type { Connection, Store } from '../../src/storage/types';
+import { connection } from './fixtures';
 import { listenOnLoopback } from './loopback';
 import { WEBHOOK_SECRET } from './provider-server';
 
 /**
- * Building the app as main.ts does, for in-process tests: AppDeps over a memory (or private SQLite)
- * store and the emulator on loopback, the app listening on 127.0.0.1, bindings made directly.
+ * The one base of the in-process harnesses: AppDeps built by the server's own builder
+ * (src/build-deps.ts, as main.ts and the CLI build them) over the test's config and store, with the
+ * emulator on loopback as amojo; the app listening on 127.0.0.1; bindings made directly.
+ *
+ * Harnesses built on it (createTestDeps, and serveApp where the app listens):
+ * - widget-harness.ts: the widget API through supertest (no listening app), a hand-moved clock, captured logs;
+ * - oauth-harness.ts: widget-harness apps sharing one store and emulator, OAuth off and on;
+ * - relay-harness.ts: relay tests, with a provider on loopback and a relay worker;
+ * - stack-harness.ts: relay tests over memory or SQLite, with the app's metrics and a connected account;
+ * - amocrm-stack.ts: OAuth against the emulator's amoCRM, the integration installed, a running worker;
+ * - sandbox-harness.ts: the real sandbox plug-in (startSandboxMode) over these deps, its worker stepped by hand.
+ * The process harnesses (server-process.ts, cluster.ts, pg-cluster.ts) do not build on it: they run the
+ * built server (dist/main.js), which composes itself.
  */
 
 export type StoreKind = 'memory' | 'sqlite';
@@ -59,33 +69,19 @@ export const relayEnv = (emulator: Emulator, providerUrl: string): Record<string
 export const amojoClientFor = (emulator: Emulator, fetch?: FetchFn): AmojoClient =>
   createAmojoClient({ baseUrl: emulator.url, channelId: emulator.channelId, secret: emulator.secret, retry: noRetry, ...(fetch ? { fetch } : {}) });
 
-/** AppDeps as main.ts builds them; config, store and logger are the test's, the rest may be overridden. */
-export function createTestDeps(input: Pick<AppDeps, 'config' | 'store' | 'logger'> & Partial<AppDeps> & { emulator: Emulator }): AppDeps {
-  const { emulator, services, ...given } = input;
-  const infra = {
-    clock: { now: () => Date.now() },
-    ids: createId,
-    amojo: amojoClientFor(emulator),
-    verifier: createCredentialVerifier({ config: input.config, store: input.store, logger: input.logger }),
-    outboxSignal: createWakeSignal(),
-    lifecycle: createLifecycle(),
-    ...given,
-  };
-  // With OAuth configured, the amoCRM REST side as main.ts builds it (unless the test brought one).
-  let built: Services | undefined = services;
-  const amocrm =
-    given.amocrm ??
-    buildAmocrmServices({
-      config: input.config,
-      store: input.store,
-      clock: infra.clock,
-      logger: input.logger,
-      withAccountLock: (id, work) => input.store.shared.locks.withLock(`amocrm-token:${id}`, work),
-      onReauthorizationRequired: (installation) => built?.installations.reauthorizationRequired(installation),
-    });
-  const withAmocrm = { ...infra, ...(amocrm ? { amocrm } : {}) };
-  built ??= buildServices(withAmocrm);
-  return { ...withAmocrm, services: built };
+/** AppDeps as main.ts builds them (the same builder), over the test's config, store and logger and this emulator. */
+export function createTestDeps(
+  input: Pick<AppDeps, 'config' | 'store' | 'logger'> & { emulator: Emulator; clock?: Clock; metrics?: Metrics; lifecycle?: Lifecycle },
+): AppDeps {
+  return buildAppDeps({
+    config: input.config,
+    store: input.store,
+    logger: input.logger,
+    amojo: amojoClientFor(input.emulator),
+    lifecycle: input.lifecycle ?? createLifecycle(),
+    ...(input.clock ? { clock: input.clock } : {}),
+    ...(input.metrics ? { metrics: input.metrics } : {}),
+  });
 }
 
 export interface ServedApp {
@@ -108,18 +104,7 @@ export async function connectAccount(store: Store, amojo: AmojoClient, login: st
   const amojoAccountId = randomUUID();
   const res = await amojo.connect({ account_id: amojoAccountId, title: 'test' });
   const now = Date.now();
-  const connection: Connection = {
-    amojoAccountId,
-    login,
-    scopeId: res.scope_id,
-    title: 'test',
-    status: 'connected',
-    amocrmAccountId: null,
-    pipelineId: null,
-    connectedAt: now,
-    disconnectedAt: null,
-    updatedAt: now,
-  };
-  await store.connections.save(connection);
-  return connection;
+  const bound = connection({ amojoAccountId, login, scopeId: res.scope_id, title: 'test', connectedAt: now, updatedAt: now });
+  await store.connections.save(bound);
+  return bound;
 }

@@ -1,68 +1,78 @@
-import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
+import type { RunningEmulator } from '@amochan/amojo-emulator';
 import { loadConfig, type Config } from '../../src/config';
 import type { AppDeps } from '../../src/deps';
-import type { SandboxDeps } from '../../src/sandbox/types';
-import { createEventBus, type BusRecord, type EventBus } from '../../src/sandbox/event-bus';
-import { sandboxHttpPlugin } from '../../src/sandbox';
+import { createLifecycle } from '../../src/lib/lifecycle';
 import { createSilentLogger } from '../../src/lib/logger';
 import { createRelayWorker } from '../../src/outbox/relay-worker';
 import type { OutboxWorker } from '../../src/outbox/worker';
-import { withDemoProviderUrl, withSandboxSecret } from '../../src/sandbox/bootstrap';
-import { SANDBOX_AMOCRM_ACCOUNT_ID, SANDBOX_AMOJO_ID } from '../../src/sandbox/types';
-import { wireSandboxEvents } from '../../src/sandbox/wire-events';
-import { hashPassword } from '../../src/services/credentials/password-hash';
+import { startSandboxMode } from '../../src/sandbox';
+import type { BusRecord, EventBus } from '../../src/sandbox/event-bus';
+import type { SandboxDeps } from '../../src/sandbox/types';
 import { createMemoryStore } from '../../src/storage/memory/store';
 import type { Store } from '../../src/storage/types';
 import { createTestDeps, serveApp } from './app-factory';
+import { call, json, type CallResult } from './http-client';
 
 /**
- * The sandbox as main.ts wires it, in-process: memory store, the emulator on loopback, the event bus,
- * the app listening on 127.0.0.1:0 (the demo provider calls /api/v1 over loopback), and a relay
- * worker driven step by step with processDue().
+ * The sandbox as main.ts composes it, in-process: the real sandbox plug-in (startSandboxMode: its
+ * embedded emulator, the demo account and channels, OAuth on against the emulator, the console's
+ * routes and event bus) over a memory store, the app on 127.0.0.1:0 (the demo provider calls
+ * /api/v1 over loopback), and the plug-in's prepare/http/workerConfig/attach steps in main.ts's
+ * order. The one difference: the relay worker is not started but stepped by the test with processDue().
  */
 
 export interface SandboxHarness {
   url: string;
+  /** The config in effect: the sandbox's defaults applied (API token, secrets, OAuth against the emulator). */
   config: Config;
   deps: AppDeps;
   /** The emulator and demo identities the console drives. */
   sandbox: SandboxDeps;
   store: Store;
   bus: EventBus;
-  emulator: RunningEmulator;
   worker: OutboxWorker;
   records(kind?: BusRecord['kind']): BusRecord[];
+  /** A widget token for the demo account, as the console's host page gets it. */
+  widgetToken(): Promise<string>;
+  /** POST /widget/v1/connect as the widget sends it (with a fresh widget token). */
+  widgetConnect(body: { login: string; password: string }): Promise<CallResult>;
+  /** The console's install step (once per harness): what lets a widget connect, since OAuth is on. */
+  install(): Promise<void>;
+  /**
+   * The install, the demo login's widget connect, then the worker run until the account's events
+   * and amoCRM source syncs are delivered.
+   */
+  connectDemo(): Promise<CallResult>;
   close(): Promise<void>;
 }
 
 export async function startSandboxHarness(env: Record<string, string> = {}): Promise<SandboxHarness> {
-  const emulator = await startEmulator();
-  const config = withSandboxSecret({
-    ...loadConfig({ DATABASE_URL: 'memory:', LOG_LEVEL: 'silent', ...env }),
-    PROVIDER_API_TOKEN: 'sandbox',
-    AMOJO_CHANNEL_SECRET: emulator.secret,
-  });
+  const lifecycle = createLifecycle();
   const store = createMemoryStore();
-  await store.accounts.upsert({ login: 'demo', passwordHash: await hashPassword('demo', { N: 1024, r: 8, p: 1 }), createdAt: Date.now() });
-  const bus = createEventBus();
-  const deps = createTestDeps({
-    config,
+  const logger = createSilentLogger();
+  const mode = await startSandboxMode({
+    config: loadConfig({ DATABASE_URL: 'memory:', LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...env }),
+    logger,
     store,
-    logger: createSilentLogger(),
-    emulator,
+    lifecycle,
   });
-  const sandbox = {
-    emulator: emulator.control,
-    amocrm: emulator.amocrm,
-    emulatorUrl: emulator.url,
-    amojoAccountId: SANDBOX_AMOJO_ID,
-    amocrmAccountId: SANDBOX_AMOCRM_ACCOUNT_ID,
-    login: 'demo',
-    password: 'demo',
+  const { target, sandbox, bus, config } = mode;
+  const deps = createTestDeps({ config, store, logger, lifecycle, emulator: { url: target.baseUrl, channelId: target.channelId, secret: target.secret } });
+  await mode.prepare(deps);
+  const served = await serveApp(deps, { control: target.emulator } as Pick<RunningEmulator, 'control'>, mode.http(deps));
+  const worker = createRelayWorker({ ...deps, config: mode.workerConfig(config, served.url) });
+  mode.attach({ worker, port: Number(new URL(served.url).port) });
+
+  let installed = false;
+  const install = async () => {
+    if (installed) return;
+    const outcome = await json(`${served.url}/sandbox/api/amocrm/install`, 'POST');
+    if (outcome.status !== 200) throw new Error(`sandbox install failed: ${outcome.status} ${JSON.stringify(outcome.body)}`);
+    installed = true;
   };
-  const served = await serveApp(deps, emulator, sandboxHttpPlugin(deps, sandbox, bus));
-  const worker = createRelayWorker({ ...deps, config: withDemoProviderUrl(config, served.url) });
-  const unwire = wireSandboxEvents({ bus, emulator: emulator.control, worker });
+  const widgetToken = async () => (await json(`${served.url}/sandbox/api/widget-token`)).body.token as string;
+  const widgetConnect = async (body: { login: string; password: string }) =>
+    call(`${served.url}/widget/v1/connect`, 'POST', { ...body, amojo_id: sandbox.amojoAccountId }, { 'X-Auth-Token': await widgetToken() });
   return {
     url: served.url,
     config,
@@ -70,14 +80,21 @@ export async function startSandboxHarness(env: Record<string, string> = {}): Pro
     sandbox,
     store,
     bus,
-    emulator,
     worker,
     records: (kind) => bus.recent().filter((r) => !kind || r.kind === kind),
+    widgetToken,
+    widgetConnect,
+    install,
+    async connectDemo() {
+      await install();
+      const connected = await widgetConnect({ login: sandbox.login, password: sandbox.password });
+      while ((await worker.processDue()) > 0);
+      return connected;
+    },
     async close() {
-      unwire();
-      bus.close();
+      mode.close();
       await served.close();
-      await emulator.close();
+      await lifecycle.shutdown();
       await store.close();
     },
   };

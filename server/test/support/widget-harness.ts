@@ -1,3 +1,4 @@
+import { createTestClock, type TestClock } from '@amochan/amojo/testing';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { startEmulator, type RunningEmulator } from '@amochan/amojo-emulator';
@@ -5,7 +6,6 @@ import { SignJWT } from 'jose';
 import { loadConfig } from '../../src/config';
 import type { AppDeps } from '../../src/deps';
 import { createApp } from '../../src/http/app';
-import { testClock, type TestClock } from './test-clock';
 import { createLogger, type Logger } from '../../src/lib/logger';
 import { hashPassword, type ScryptParams } from '../../src/services/credentials/password-hash';
 import { createMemoryStore } from '../../src/storage/memory/store';
@@ -49,8 +49,6 @@ export function captureLogger(level = 'info'): { logger: Logger; logs: LogCaptur
   };
 }
 
-export { testClock, type TestClock } from './test-clock';
-
 export interface WidgetHarness {
   emulator: RunningEmulator;
   store: Store;
@@ -77,7 +75,8 @@ export async function createHarness(options: { env?: Record<string, string>; sto
   });
   const store = options.store ?? createMemoryStore();
   const { logger, logs } = captureLogger();
-  const clock = testClock();
+  // From now, not the SDK's fixed default: the widget tokens tests mint carry the real time.
+  const clock = createTestClock(Date.now());
   const deps = createTestDeps({ config, store, logger, clock, emulator });
   await addAccount(store, 'alice', 'alice-pass');
   await addAccount(store, 'bob', 'bob-pass');

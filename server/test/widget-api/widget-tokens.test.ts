@@ -8,7 +8,7 @@ const tokenConfig = { AMOCRM_CLIENT_SECRET: CLIENT_SECRET, AMOCRM_TOKEN_AUDIENCE
 
 async function refusal(token: string, now = Date.now(), config: Parameters<typeof verifyWidgetToken>[1] = tokenConfig): Promise<string> {
   try {
-    await verifyWidgetToken(token, config, createReplayCache(), now);
+    await verifyWidgetToken(token, config, createReplayCache(createMemorySharedState()), now);
   } catch (err) {
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('invalid_token');
@@ -19,14 +19,14 @@ async function refusal(token: string, now = Date.now(), config: Parameters<typeo
 
 describe('verifyWidgetToken', () => {
   it('accepts a valid token and returns the caller', async () => {
-    const caller = await verifyWidgetToken(await makeToken({ accountId: 555 }), tokenConfig, createReplayCache(), Date.now());
+    const caller = await verifyWidgetToken(await makeToken({ accountId: 555 }), tokenConfig, createReplayCache(createMemorySharedState()), Date.now());
     expect(caller).toEqual({ amocrmAccountId: 555, userId: 7001, subdomain: 'acme' });
   });
 
   it('accepts Kommo and amocrm.com issuers and an audience with a trailing slash', async () => {
     for (const iss of ['https://acme.kommo.com', 'https://acme.amocrm.com']) {
       await expect(
-        verifyWidgetToken(await makeToken({ claims: { iss, aud: `${AUDIENCE}/` } }), tokenConfig, createReplayCache(), Date.now()),
+        verifyWidgetToken(await makeToken({ claims: { iss, aud: `${AUDIENCE}/` } }), tokenConfig, createReplayCache(createMemorySharedState()), Date.now()),
       ).resolves.toBeTruthy();
     }
   });
@@ -39,7 +39,7 @@ describe('verifyWidgetToken', () => {
   it('expired within the leeway is still accepted', async () => {
     const now = Date.now();
     const token = await makeToken({ nowMs: now - 1830_000, lifetimeS: 1800 });
-    await expect(verifyWidgetToken(token, tokenConfig, createReplayCache(), now)).resolves.toBeTruthy();
+    await expect(verifyWidgetToken(token, tokenConfig, createReplayCache(createMemorySharedState()), now)).resolves.toBeTruthy();
   });
 
   it('not yet valid (nbf beyond the leeway)', async () => {
@@ -87,13 +87,15 @@ describe('verifyWidgetToken', () => {
 
   it('skips the optional checks when their settings are absent', async () => {
     const token = await makeToken({ claims: { aud: 'anything', client_uuid: undefined } });
-    await expect(verifyWidgetToken(token, { AMOCRM_CLIENT_SECRET: CLIENT_SECRET }, createReplayCache(), Date.now())).resolves.toBeTruthy();
+    await expect(
+      verifyWidgetToken(token, { AMOCRM_CLIENT_SECRET: CLIENT_SECRET }, createReplayCache(createMemorySharedState()), Date.now()),
+    ).resolves.toBeTruthy();
   });
 });
 
 describe('replay cache', () => {
   it('refuses a jti twice in one account until it expires, then forgets it', async () => {
-    const cache = createReplayCache();
+    const cache = createReplayCache(createMemorySharedState());
     expect(await cache.remember(1, 'a', 2_000, 1_000)).toBe(true);
     expect(await cache.remember(1, 'a', 2_000, 1_500)).toBe(false);
     expect(await cache.remember(1, 'a', 200_000, 100_000)).toBe(true);

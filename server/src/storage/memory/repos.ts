@@ -161,6 +161,8 @@ export function createMemoryMessages(): MemoryMessages {
   const rows = new Map<string, StoredMessage>();
   const byMsgid = new Map<string, string>();
   const msgidKey = (login: string, msgid: string) => `${login}\u0000${msgid}`;
+  // (scope, sender ref) of outbound messages, as the SQL stores' partial index: no scan per intake.
+  const senders = new Set<string>();
   // Stored like the SQLite JSON column: what comes back is what JSON can represent.
   const stored = (m: StoredMessage): StoredMessage => ({ ...copy(m), payload: JSON.parse(JSON.stringify(m.payload ?? null)) });
 
@@ -176,6 +178,7 @@ export function createMemoryMessages(): MemoryMessages {
   const insertNow = (m: StoredMessage) => {
     rows.set(m.id, stored(m));
     if (m.msgid !== null) byMsgid.set(msgidKey(m.login, m.msgid), m.id);
+    if (m.senderRefId !== null) senders.add(msgidKey(m.scopeId, m.senderRefId));
   };
   const updateNow = (id: string, patch: MessagePatch, now: number) => {
     const m = rows.get(id);
@@ -200,6 +203,9 @@ export function createMemoryMessages(): MemoryMessages {
       async getByAmojoMsgId(amojoMsgId) {
         const [m] = [...rows.values()].filter((r) => r.amojoMsgId === amojoMsgId).sort((a, b) => a.createdAt - b.createdAt || cmp(a.id, b.id));
         return m ? copy(m) : null;
+      },
+      async hasSenderRef(scopeId, senderRefId) {
+        return senders.has(msgidKey(scopeId, senderRefId));
       },
       async update(id, patch, now) {
         updateNow(id, patch, now);

@@ -1,12 +1,14 @@
 import type pg from 'pg';
-import { ConfigError } from '../../config';
+import { ConfigError } from '../../lib/config-error';
 import type { Migration, MigrationResult } from '../sqlite/migrations';
 import { connect, mapPgError } from './pool';
 import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './schema';
 import { pgAmocrmSchemaSql } from './schema-amocrm';
 import { pgConversationChannelSql } from './schema-conversation-channel';
 import { pgFunctionsSql } from './schema-functions';
+import { pgIntakeBatchSql } from './schema-intake-batch';
 import { pgLeaseBatchSql } from './schema-lease-batch';
+import { messageSenderRefSql } from '../sqlite/schema-009-message-sender-ref';
 
 /**
  * Numbered, append-only, same versions and names as SQLite's where they overlap (a database at
@@ -34,6 +36,12 @@ export const pgMigrations: readonly Migration[] = [
   // Same column as SQLite's 8, and the intake functions of 5 re-created to upsert it. (7 is left to
   // the PostgreSQL-only outbox completion batches of a parallel branch.)
   { version: 8, name: 'conversation channel', sql: pgConversationChannelSql },
+  // Same SQL as SQLite's 9. The intake functions insert messages with SELECT * FROM
+  // jsonb_populate_record(null::messages, …), so they store the new column as they are.
+  { version: 9, name: 'message sender ref', sql: messageSenderRefSql },
+  // No SQLite twin (a function only): SQLite's intake is batched in process by its write queue,
+  // so SQLite's migrations skip 10.
+  { version: 10, name: 'batched provider message intake', sql: pgIntakeBatchSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,5 +1,13 @@
+import { computeBackoff } from '@amochan/amojo';
 import pg from 'pg';
 import { OUTBOX_CHANNEL } from './outbox';
+
+/**
+ * Reconnect delays: the SDK's exponential backoff, 100 ms doubling up to 5 s. Half of each delay is
+ * random, so the instances that all lost their LISTEN connection when the database restarted do not
+ * reconnect as one wave.
+ */
+const RECONNECT_BACKOFF = { baseMs: 100, maxMs: 5_000, jitter: 0.5 } as const;
 
 export interface OutboxWakeListener {
   /** Registers cb, called when another store (instance, CLI) commits due work. */
@@ -18,7 +26,8 @@ export function createOutboxWakeListener(connectionString: string, ownToken: str
   let client: pg.Client | null = null;
   let closed = false;
   let retryTimer: NodeJS.Timeout | null = null;
-  let delay = 100;
+  /** Failed connects since the last good one (the backoff's attempt number). */
+  let failures = 0;
 
   const wakeAll = () => {
     for (const cb of callbacks) {
@@ -31,12 +40,15 @@ export function createOutboxWakeListener(connectionString: string, ownToken: str
   };
   const scheduleReconnect = () => {
     if (closed || retryTimer || callbacks.size === 0) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = null;
-      void connect(true);
-    }, delay);
+    failures += 1;
+    retryTimer = setTimeout(
+      () => {
+        retryTimer = null;
+        void connect(true);
+      },
+      computeBackoff({ attempt: failures, ...RECONNECT_BACKOFF }),
+    );
     retryTimer.unref();
-    delay = Math.min(delay * 2, 5_000);
   };
   const connect = async (reconnect: boolean) => {
     const c = new pg.Client({ connectionString, keepAlive: true });
@@ -53,7 +65,7 @@ export function createOutboxWakeListener(connectionString: string, ownToken: str
     try {
       await c.connect();
       await c.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      delay = 100;
+      failures = 0;
       if (closed) await c.end();
       else if (reconnect) wakeAll();
     } catch (err) {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { StorageError } from '../errors';
 import type { NewOutboxEntry, OutboxDestination, OutboxEffects, OutboxEntry, OutboxRepo, OutboxState } from '../types';
-import { createCompletionBatcher } from './completion-batch';
+import { createStatementBatcher } from './statement-batch';
 import { isUnavailableError, run, type Queryable } from './pool';
 import { deleteInBatches } from './repos';
 import { entriesJson, entryRows, toEntry } from './rows';
@@ -83,7 +83,7 @@ const CLAIM = {
          SELECT u.*, c.due_at AS claim_due FROM u JOIN c ON c.seq = u.seq`,
 };
 
-/** One completion as amochan_finish_many takes it (see completion-batch.ts). */
+/** One completion as amochan_finish_many takes it (see statement-batch.ts). */
 interface Completion {
   id: string;
   state: 'done' | 'dead';
@@ -116,7 +116,7 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, poke: () => vo
     if (!row) throw new StorageError('not_found', `outbox entry ${id} does not exist`);
     return row.state as OutboxState;
   };
-  const completions = createCompletionBatcher<Completion, FinishOutcome>({
+  const completions = createStatementBatcher<Completion, FinishOutcome>({
     maxBatch: MAX_COMPLETION_BATCH,
     isUnavailable: isUnavailableError,
     async write(items) {

@@ -217,6 +217,14 @@ export function createPgMessages(pool: pg.Pool): MessageRepo {
     get: (id) => one('SELECT * FROM messages WHERE id = $1', [id]),
     getByMsgid: (login, msgid) => getMessageByMsgid(pool, login, msgid),
     getByAmojoMsgId: (amojoMsgId) => one('SELECT * FROM messages WHERE amojo_msg_id = $1 ORDER BY created_at, id COLLATE "C" LIMIT 1', [amojoMsgId]),
+    async hasSenderRef(scopeId, senderRefId) {
+      // Served by the partial index messages_scope_sender (migration 9).
+      const rows = await run(pool, { name: 'message_sender_ref', text: 'SELECT 1 FROM messages WHERE scope_id = $1 AND sender_ref_id = $2 LIMIT 1' }, [
+        scopeId,
+        senderRefId,
+      ]);
+      return rows.length > 0;
+    },
     update: (id, patch, now) => updateMessage(pool, id, patch, now),
     async count() {
       const [r] = await run(pool, 'SELECT count(*) AS n FROM messages');

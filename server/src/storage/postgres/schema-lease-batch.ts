@@ -13,7 +13,7 @@
  *   check one index probe per entry; each insert sees the ones before it, so an entry is still its
  *   key's head only when the key had no unfinished entry and it is the key's first in the batch.
  * - amochan_finish_many completes or kills a batch of entries in one statement and one commit
- *   (completion-batch.ts collects them): the same steps as amochan_finish per entry, in the order
+ *   (statement-batch.ts collects them): the same steps as amochan_finish per entry, in the order
  *   given, with every key the batch touches locked up front in one ordered acquisition, so two
  *   batches can never deadlock on each other's keys.
  */

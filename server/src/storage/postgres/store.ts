@@ -11,8 +11,22 @@ import { createOutboxNotifier, createPgOutbox, enqueueIn } from './outbox';
 import { createPgPool, isUnavailableError, run, withTransaction, type PgPoolOptions } from './pool';
 import { createPgAmocrmSources, createPgInstallations, createPgProviderChannels } from './amocrm';
 import { createPgAccounts, createPgConnections, createPgConversations, createPgMessages, createPgReceipts, getMessageByMsgid, saveConnection } from './repos';
-import { conversationJson, entriesJson, jsonOrNull, messageJson } from './rows';
+import { conversationJson, entriesJson, entryRows, jsonOrNull, messageJson } from './rows';
+import { createStatementBatcher } from './statement-batch';
 import { createPgSharedState } from './shared-state';
+
+const ACCEPT_INBOUND = { name: 'accept_inbound', text: 'SELECT amochan_accept_inbound($1::jsonb, $2::jsonb, $3::jsonb, $4) AS created' };
+const ACCEPT_INBOUND_MANY = { name: 'accept_inbound_many', text: 'SELECT amochan_accept_inbound_many($1::jsonb) AS created' };
+/** More intakes than a server ever has in flight at once (HTTP_MAX_BODIES_IN_FLIGHT is 256). */
+const MAX_INTAKE_BATCH = 256;
+
+/** One provider message as amochan_accept_inbound(_many) takes it. */
+interface IntakeItem {
+  msg: ReturnType<typeof messageJson>;
+  conv: ReturnType<typeof conversationJson> | null;
+  entries: ReturnType<typeof entryRows>;
+  now: number;
+}
 
 export interface PostgresStoreOptions extends PgPoolOptions {
   /** Connections for the outbox queue's statements, besides `poolSize` (see below). */
@@ -88,19 +102,44 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return out as T;
   };
 
+  /*
+   * Provider messages accepted together (statement-batch.ts, migration 10): the intakes that arrive
+   * while a batch is being committed go out in the next, one statement and one commit for all.
+   * Alone, an intake runs amochan_accept_inbound as before, which is also how each item of a failed
+   * batch is retried, so its errors (a conflict on one message) are its own.
+   */
+  const intakes = createStatementBatcher<IntakeItem, boolean>({
+    maxBatch: MAX_INTAKE_BATCH,
+    isUnavailable: isUnavailableError,
+    async write(items) {
+      if (items.length === 1) {
+        const [{ msg, conv, entries, now }] = items as [IntakeItem];
+        const [row] = await run(
+          pool,
+          ACCEPT_INBOUND,
+          [JSON.stringify(msg), conv ? JSON.stringify(conv) : null, JSON.stringify(entries), now],
+          `message ${msg.id} (or one of its outbox entries)`,
+        );
+        return [row!.created === true];
+      }
+      const [row] = await run(pool, ACCEPT_INBOUND_MANY, [JSON.stringify(items)], `messages ${items.map((i) => i.msg.id).join(', ')}`);
+      return row!.created as boolean[];
+    },
+  });
+
   // Each unit of work is one statement calling a function of migration 5: atomic without BEGIN/COMMIT.
   const repos = gate({
     // One statement for every lookup of a provider message's intake (intake-context.ts).
     readIntakeContext: createPgIntakeContext(pool),
     async acceptInboundMessage(input: Parameters<Store['acceptInboundMessage']>[0]) {
       const { message } = input;
-      const [row] = await run(
-        pool,
-        { name: 'accept_inbound', text: 'SELECT amochan_accept_inbound($1::jsonb, $2::jsonb, $3::jsonb, $4) AS created' },
-        [JSON.stringify(messageJson(message)), jsonOrNull(input.conversation && conversationJson(input.conversation)), entriesJson(input.outbox), input.now],
-        `message ${message.id} (or one of its outbox entries)`,
-      );
-      if (row!.created === true) {
+      const created = await intakes.submit({
+        msg: messageJson(message),
+        conv: input.conversation ? conversationJson(input.conversation) : null,
+        entries: entryRows(input.outbox),
+        now: input.now,
+      });
+      if (created) {
         if (input.outbox.length > 0) poke();
         return { created: true, message };
       }
@@ -161,7 +200,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       if (closed) return;
       closed = true;
       // Completions already submitted are written before the pools go.
-      await outbox.drain();
+      await Promise.all([intakes.drain(), outbox.drain()]);
       await listener.close();
       await Promise.all([pool.end(), queuePool.end()]);
     },

@@ -11,6 +11,7 @@ interface MessageRow {
   amojo_chat_id: string | null;
   msgid: string | null;
   amojo_msg_id: string | null;
+  sender_ref_id: string | null;
   status: MessageStatus;
   last_error: string | null;
   payload: string;
@@ -27,6 +28,7 @@ const toMessage = (r: MessageRow): StoredMessage => ({
   amojoChatId: r.amojo_chat_id,
   msgid: r.msgid,
   amojoMsgId: r.amojo_msg_id,
+  senderRefId: r.sender_ref_id,
   status: r.status,
   lastError: r.last_error,
   payload: fromJson(r.payload),
@@ -44,13 +46,15 @@ export interface SqliteMessages {
 export function createSqliteMessages(db: SqliteDatabase, queue: WriteQueue): SqliteMessages {
   const insert = db.prepare(
     `INSERT INTO messages (id, direction, login, scope_id, conversation_id, amojo_chat_id, msgid, amojo_msg_id,
-                           status, last_error, payload, created_at, updated_at)
+                           sender_ref_id, status, last_error, payload, created_at, updated_at)
      VALUES (@id, @direction, @login, @scopeId, @conversationId, @amojoChatId, @msgid, @amojoMsgId,
-             @status, @lastError, @payload, @createdAt, @updatedAt)`,
+             @senderRefId, @status, @lastError, @payload, @createdAt, @updatedAt)`,
   );
   const get = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const byMsgid = db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE login = ? AND msgid = ?');
   const byAmojoMsgId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE amojo_msg_id = ? ORDER BY created_at, id LIMIT 1');
+  // Served by the partial index messages_scope_sender (migration 9).
+  const bySenderRef = db.prepare<[string, string], { found: number }>('SELECT 1 AS found FROM messages WHERE scope_id = ? AND sender_ref_id = ? LIMIT 1');
   // One statement for every patch shape: a has_* flag says whether the field is being set, so
   // `lastError: null` clears while an absent field is left alone.
   const update = db.prepare(
@@ -76,6 +80,7 @@ export function createSqliteMessages(db: SqliteDatabase, queue: WriteQueue): Sql
         amojoChatId: m.amojoChatId,
         msgid: m.msgid,
         amojoMsgId: m.amojoMsgId,
+        senderRefId: m.senderRefId,
         status: m.status,
         lastError: m.lastError,
         payload: toJson(m.payload),
@@ -123,6 +128,9 @@ export function createSqliteMessages(db: SqliteDatabase, queue: WriteQueue): Sql
       async getByAmojoMsgId(amojoMsgId) {
         const row = byAmojoMsgId.get(amojoMsgId);
         return row ? toMessage(row) : null;
+      },
+      async hasSenderRef(scopeId, senderRefId) {
+        return bySenderRef.get(scopeId, senderRefId) !== undefined;
       },
       async update(id, patch, now) {
         return queue.run(() => updateSync(id, patch, now));

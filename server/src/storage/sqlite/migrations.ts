@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { ConfigError } from '../../config';
+import { ConfigError } from '../../lib/config-error';
 import { initialSchemaSql } from './schema-001-initial';
 import { amocrmSchemaSql } from './schema-003-amocrm';
 import { widenChecks } from './schema-006-relax-checks';
+import { messageSenderRefSql } from './schema-009-message-sender-ref';
 
 /**
  * Numbered, append-only schema migrations. Never edit a migration that has shipped: add a new one.
@@ -47,6 +48,11 @@ export const migrations: readonly Migration[] = [
     name: 'conversation channel',
     // Nullable, no default: rows from before it have not learned their channel yet (conversation-channel.ts).
     sql: 'ALTER TABLE conversations ADD COLUMN channel_id TEXT;',
+  },
+  {
+    version: 9,
+    name: 'message sender ref',
+    sql: messageSenderRefSql,
   },
 ];
 

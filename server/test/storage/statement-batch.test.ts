@@ -1,4 +1,4 @@
-import { createCompletionBatcher } from '../../src/storage/postgres/completion-batch';
+import { createStatementBatcher } from '../../src/storage/postgres/statement-batch';
 
 /**
  * The batching itself, over a write function that records what it was given: how completions are
@@ -12,7 +12,7 @@ function recorder(fail: (items: string[]) => Error | null = () => null) {
   const batches: string[][] = [];
   let release: (() => void) | null = null;
   let hold = false;
-  const batcher = createCompletionBatcher<string, string>({
+  const batcher = createStatementBatcher<string, string>({
     maxBatch: 3,
     isUnavailable: (err) => err === unavailable,
     async write(items) {

@@ -1,33 +1,35 @@
 /**
- * Outbox completions (complete / kill) committed in batches: on PostgreSQL each statement costs a
- * round trip, a commit and a trip through plpgsql, and a relay finishes one entry per message.
- * So finish() does not run its statement at once: it joins the next batch, and its promise
- * settles when that batch has committed (or failed), exactly as if it had run alone.
+ * Statements that many concurrent callers each need once, sent as batches: on PostgreSQL each
+ * statement costs a round trip, a commit (for writes) and the executor's setup, and a relay pays
+ * that several times per message (its intake read, its intake write, its outbox completion). So a
+ * submitted item does not run its statement at once: it joins the next batch, and its promise
+ * settles when that batch has run (committed, for writes) or failed, exactly as if it had run alone.
  *
  * No timer and no waiting for a batch to fill: when nothing is being written the batch goes out on
- * the next turn of the event loop (gathering the completions of that turn), and while one batch is
- * being written the next one collects whatever completes meanwhile. Under light load a completion
- * waits one event-loop turn; under heavy load batches grow by themselves, up to `maxBatch`.
+ * the next turn of the event loop (gathering the items of that turn), and while one batch is
+ * being written the next one collects whatever arrives meanwhile. Under light load an item waits
+ * one event-loop turn; under heavy load batches grow by themselves, up to `maxBatch`.
  *
- * Failure never loses anything: a completion whose batch failed is reported failed to its caller
- * (the worker), the entry stays leased and is delivered again after its lease, and receivers
- * deduplicate. A batch that fails for a reason other than the database being away (e.g. one
- * entry's follow-up collides with an existing id) is retried one completion at a time, so one bad
- * completion fails alone instead of taking its batch-mates with it.
+ * Failure never loses anything: an item whose batch failed is reported failed to its caller, who
+ * handles it as it would a failed statement of its own (a worker redelivers after the lease; an
+ * intake answers 503 and the provider retries). A batch that fails for a reason other than the
+ * database being away (one item colliding with an existing row, a deadlock between two instances'
+ * batches) is retried one item at a time, so one bad item fails alone instead of taking its
+ * batch-mates with it.
  */
 
-export interface CompletionBatcherOptions<I, O> {
-  /** Commits the items in one statement, in order; returns one outcome per item. */
+export interface StatementBatcherOptions<I, O> {
+  /** Runs the items in one statement (one transaction), in order; returns one outcome per item. */
   write(items: I[]): Promise<O[]>;
   /** An error after which retrying item by item is pointless (the database is unreachable). */
   isUnavailable(err: unknown): boolean;
   maxBatch: number;
 }
 
-export interface CompletionBatcher<I, O> {
-  /** Resolves with the item's outcome once its batch has committed; rejects if it could not be. */
+export interface StatementBatcher<I, O> {
+  /** Resolves with the item's outcome once its batch has run; rejects if it could not. */
   submit(item: I): Promise<O>;
-  /** Resolves once nothing is queued or being written (store close). */
+  /** Resolves once nothing is queued or being run (store close). */
   drain(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ interface Pending<I, O> {
   reject(err: unknown): void;
 }
 
-export function createCompletionBatcher<I, O>(options: CompletionBatcherOptions<I, O>): CompletionBatcher<I, O> {
+export function createStatementBatcher<I, O>(options: StatementBatcherOptions<I, O>): StatementBatcher<I, O> {
   const maxBatch = Math.max(1, options.maxBatch);
   const queue: Pending<I, O>[] = [];
   let writing: Promise<void> | null = null;
@@ -69,7 +71,7 @@ export function createCompletionBatcher<I, O>(options: CompletionBatcherOptions<
   }
 
   async function loop(): Promise<void> {
-    // One turn of the event loop first: completions that arrive together go out together.
+    // One turn of the event loop first: items that arrive together go out together.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (queue.length > 0) await writeBatch(queue.splice(0, maxBatch));
   }

@@ -1,6 +1,27 @@
-import type { Conversation, NewOutboxEntry, StoredMessage, WebhookReceipt } from '../../src/storage/types';
+import type { Connection, Conversation, NewOutboxEntry, StoredMessage, WebhookReceipt } from '../../src/storage/types';
 
-/** Builders for storage test records: sensible defaults, override what a test is about. */
+/**
+ * Builders for the records tests put in (or expect from) a store: every field filled with a sensible
+ * default, so a test names only what it is about and a new column is added here once.
+ */
+
+/** A connected binding of login "shop" (amojo account "amojo-1" on scope "scope-1"), no amoCRM account. */
+export function connection(over: Partial<Connection> = {}): Connection {
+  return {
+    amojoAccountId: 'amojo-1',
+    login: 'shop',
+    scopeId: 'scope-1',
+    title: null,
+    status: 'connected',
+    amocrmAccountId: null,
+    pipelineId: null,
+    connectedAt: 1,
+    disconnectedAt: null,
+    updatedAt: 1,
+    ...over,
+  };
+}
+
 export function conversation(over: Partial<Conversation> = {}): Conversation {
   return {
     id: 'c1',
@@ -31,6 +52,7 @@ export function message(over: Partial<StoredMessage> = {}): StoredMessage {
     amojoChatId: null,
     msgid: 'k1',
     amojoMsgId: null,
+    senderRefId: null,
     status: 'queued',
     lastError: null,
     payload: { text: 'hello' },
