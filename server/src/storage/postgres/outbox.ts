@@ -102,7 +102,33 @@ const MAX_COMPLETION_BATCH = 256;
 export interface PgOutbox extends OutboxRepo {
   /** Waits until every completion submitted so far has been written (or failed): before closing the pools. */
   drain(): Promise<void>;
+  /**
+   * The lease an intake starting now should take on its entries for this instance's worker (the
+   * hand-off, migration 10), or null: no worker here has claimed lately (a CLI, a stopped worker),
+   * or enough is handed off already. Reserves room for the intake's entries until adopt/forgo.
+   */
+  leaseForIntake(now: number, entries: number): number | null;
+  /** The entries an intake committed leased (leaseForIntake): the next claim() hands them out. */
+  adopt(entries: OutboxEntry[], reserved: number): void;
+  /** An intake that reserved room leased nothing (failed, a repeat, or its entries could not be leased). */
+  forgo(reserved: number): void;
+  /** Back to pending, due now, what was handed off and never claimed (closing: nobody here will deliver it). */
+  releaseHeld(now: number): Promise<void>;
 }
+
+/**
+ * At most this many entries handed off and not yet claimed: beyond, intakes enqueue pending, and
+ * any instance claims them. It bounds what waits in this process's memory (and so what another
+ * instance must wait a lease for if this one dies) when intake outruns delivery.
+ */
+const MAX_HELD = 64;
+/** A worker that claimed within this long is alive: intakes hand off to it. An idle worker polls every OUTBOX_POLL_MS. */
+const WORKER_SEEN_MS = 10_000;
+/**
+ * While handed-off entries keep a worker busy, its claims still look for other due work (retries,
+ * hook events, other instances' entries) at least this often, so nothing is starved by the hand-off.
+ */
+const CLAIM_GAP_MS = 50;
 
 /**
  * `pool` serves enqueues and reads; `queuePool` the queue's own statements (claim, complete, kill,
@@ -142,7 +168,31 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, poke: () => vo
     if (outcome === 'missing') throw new StorageError('not_found', `outbox entry ${id} does not exist`);
   };
 
+  // The hand-off (migration 10): entries intakes committed leased to this instance, for its worker.
+  const held: OutboxEntry[] = [];
+  let reserved = 0;
+  let worker: { seenAt: number; leaseMs: number } | null = null;
+  let lastDbClaimAt = Number.NEGATIVE_INFINITY;
+
   return {
+    leaseForIntake(now, entries) {
+      if (!worker || now - worker.seenAt > WORKER_SEEN_MS || entries === 0) return null;
+      if (held.length + reserved + entries > MAX_HELD) return null;
+      reserved += entries;
+      return now + worker.leaseMs;
+    },
+    adopt(entries, count) {
+      reserved -= count;
+      held.push(...entries);
+    },
+    forgo(count) {
+      reserved -= count;
+    },
+    async releaseHeld(now) {
+      for (const entry of held.splice(0)) {
+        await run(queuePool, RESCHEDULE, [entry.id, now, entry.lastError, now]).catch(() => undefined);
+      }
+    },
     async enqueue(entries, now) {
       await enqueueIn(pool, entries, now);
       if (entries.length > 0) poke();
@@ -151,8 +201,18 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, poke: () => vo
       const wanted = o.destinations ?? DESTINATIONS;
       const only = DESTINATIONS.filter((d) => wanted.includes(d));
       if (only.length === 0 || o.limit <= 0) return [];
-      const rows = await run(queuePool, CLAIM, [o.now, only, Math.trunc(o.limit), o.now + o.leaseMs]);
-      return rows.sort((a, b) => (a.claim_due as number) - (b.claim_due as number) || (a.seq as number) - (b.seq as number)).map(toEntry);
+      worker = { seenAt: o.now, leaseMs: o.leaseMs };
+      const handed: OutboxEntry[] = [];
+      for (let i = 0; i < held.length && handed.length < o.limit; ) {
+        if (only.includes(held[i]!.destination)) handed.push(...held.splice(i, 1));
+        else i++;
+      }
+      // Handed-off work in hand: the database is asked too only now and then, and for the rest.
+      if (handed.length > 0 && (handed.length === o.limit || o.now - lastDbClaimAt < CLAIM_GAP_MS)) return handed;
+      lastDbClaimAt = o.now;
+      const rows = await run(queuePool, CLAIM, [o.now, only, Math.trunc(o.limit - handed.length), o.now + o.leaseMs]);
+      const claimed = rows.sort((a, b) => (a.claim_due as number) - (b.claim_due as number) || (a.seq as number) - (b.seq as number)).map(toEntry);
+      return [...handed, ...claimed];
     },
     complete: (id, now, effects) => finish(id, 'done', null, now, effects),
     kill: (id, error, now, effects) => finish(id, 'dead', error, now, effects),
