@@ -88,20 +88,43 @@ describePg('PostgreSQL intake hand-off to the local worker', () => {
     expect((await store.outbox.get('o4'))?.state).toBe('pending');
   });
 
-  it('still claims other due work from the database while handed-off entries keep the worker busy', async () => {
+  it('asks the database for new work only when some may have been added, or a short while after it last asked', async () => {
     const store = newStore();
     expect(await store.outbox.claim({ now: 1_000, limit: 8, leaseMs: LEASE_MS })).toEqual([]);
     for (const id of ['h1', 'h2', 'h3']) await accept(store, id, `conv:${id}`, 1_005);
-    await store.outbox.enqueue([entry('other', { orderingKey: 'conv:other', destination: 'provider' })], 1_005);
+    // Due by the clock at 1_005, added behind this store's back (another instance would NOTIFY).
+    await store.pool.query(
+      "INSERT INTO outbox (id, destination, kind, ordering_key, payload, state, next_attempt_at, created_at, updated_at, is_head) VALUES ('other', 'provider', 'k', 'conv:other', '{}', 'pending', 1005, 1005, 1005, true)",
+    );
 
-    // Right after a database claim, only the handed-off entries...
-    expect((await store.outbox.claim({ now: 1_010, limit: 8, leaseMs: LEASE_MS })).map((e) => e.id)).toEqual(['h1', 'h2', 'h3']);
-    // ...and soon after, the database again.
-    expect((await store.outbox.claim({ now: 1_100, limit: 8, leaseMs: LEASE_MS })).map((e) => e.id)).toEqual(['other']);
+    // A refill for new work right after a claim: the handed-off entries, no statement...
+    expect((await store.outbox.claim({ now: 1_010, limit: 8, leaseMs: LEASE_MS, onlyNew: true })).map((e) => e.id)).toEqual(['h1', 'h2', 'h3']);
+    expect(await store.outbox.claim({ now: 1_020, limit: 8, leaseMs: LEASE_MS, onlyNew: true })).toEqual([]);
+    // ...but a claim for everything due, or one after the gap, asks the database.
+    expect((await store.outbox.claim({ now: 1_030, limit: 8, leaseMs: LEASE_MS })).map((e) => e.id)).toEqual(['other']);
+    await store.pool.query("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE id = 'other'");
+    expect(await store.outbox.claim({ now: 1_040, limit: 8, leaseMs: LEASE_MS, onlyNew: true })).toEqual([]);
+    expect((await store.outbox.claim({ now: 1_100, limit: 8, leaseMs: LEASE_MS, onlyNew: true })).map((e) => e.id)).toEqual(['other']);
+
+    // Work this store commits, or another instance announces, is looked for at once.
+    await store.outbox.enqueue([entry('mine', { orderingKey: 'conv:mine' })], 1_105);
+    expect((await store.outbox.claim({ now: 1_110, limit: 8, leaseMs: LEASE_MS, onlyNew: true })).map((e) => e.id)).toEqual(['mine']);
+
     // A destination the worker does not ask for is not handed to it.
     await accept(store, 'h4', 'conv:h4', 1_200);
     expect(await store.outbox.claim({ now: 1_210, limit: 8, leaseMs: LEASE_MS, destinations: ['provider'] })).toEqual([]);
-    expect((await store.outbox.claim({ now: 1_220, limit: 8, leaseMs: LEASE_MS })).map((e) => e.id)).toEqual(['h4']);
+    expect((await store.outbox.claim({ now: 1_220, limit: 8, leaseMs: LEASE_MS, onlyNew: true })).map((e) => e.id)).toEqual(['h4']);
+  });
+
+  it('wakes nobody for a completion that leaves its key empty, and everyone for one that unblocks the next entry', async () => {
+    const store = newStore();
+    await store.outbox.enqueue([entry('a1', { orderingKey: 'conv:a' }), entry('a2', { orderingKey: 'conv:a' }), entry('b1', { orderingKey: 'conv:b' })], 1_000);
+    expect((await store.outbox.claim({ now: 1_010, limit: 8, leaseMs: LEASE_MS })).map((e) => e.id).sort()).toEqual(['a1', 'b1']);
+    await store.outbox.complete('b1', 1_020);
+    // Nothing behind b1: a refill for new work need not ask.
+    expect(await store.outbox.claim({ now: 1_030, limit: 8, leaseMs: LEASE_MS, onlyNew: true })).toEqual([]);
+    await store.outbox.complete('a1', 1_040);
+    expect((await store.outbox.claim({ now: 1_045, limit: 8, leaseMs: LEASE_MS, onlyNew: true })).map((e) => e.id)).toEqual(['a2']);
   });
 
   it('holds a bounded number in memory: beyond it, intakes enqueue pending for any instance', async () => {

@@ -83,7 +83,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const queuePool = createPgPool({ ...options, poolSize: options.queuePoolSize ?? DEFAULT_QUEUE_POOL_SIZE }, { queue: true });
   const token = randomUUID();
   const listener = createOutboxWakeListener(options.connectionString, token, options.onIdleError);
-  const poke = createOutboxNotifier(queuePool, token);
+  const notify = createOutboxNotifier(queuePool, token);
   const shared = createPgSharedState(pool);
   let migrated: Promise<MigrationResult> | null = null;
   const ready = (): Promise<MigrationResult> => {
@@ -109,7 +109,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return out as T;
   };
 
-  const outbox = createPgOutbox(pool, queuePool, poke);
+  const outbox = createPgOutbox(pool, queuePool, notify);
+  const poke = outbox.workAdded;
 
   /*
    * Provider messages accepted together (statement-batch.ts, migration 10): the intakes that arrive
@@ -237,7 +238,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     shared: { replay: gate(shared.replay), rateLimits: gate(shared.rateLimits), locks: gate(shared.locks), leaders: gate(shared.leaders) },
     ...repos,
     ready,
-    onOutboxWork: (cb) => listener.add(cb),
+    // The worker woken by another instance's NOTIFY must ask the database (outbox.ts, maybeWork).
+    onOutboxWork: (cb) =>
+      listener.add(() => {
+        outbox.othersAddedWork();
+        cb();
+      }),
     async ping() {
       if (closed) throw unavailableError('the store is closed');
       await ready();
