@@ -52,8 +52,11 @@ export function createAmojoDelivery(options: AmojoDeliveryOptions): DeliveryHand
    * (idempotent) and records it then, so it is logged, not turned into a failed delivery.
    */
   async function ensureChat(p: NewMessageEntryPayload): Promise<{ chatId: string | null; recorded: Promise<void> }> {
-    const known = chats.get(p.scopeId, p.conversationRef);
-    if (known) return { chatId: known, recorded: Promise.resolve() };
+    const known = chats.get(p.scopeId, p.conversationRef) ?? p.amojoChatId;
+    if (known) {
+      chats.remember(p.scopeId, p.conversationRef, known);
+      return { chatId: known, recorded: Promise.resolve() };
+    }
     const conversation = await store.conversations.get(p.conversationRef);
     if (conversation?.amojoChatId) {
       // Remembered only for the scope the row is in now: an entry queued before the login moved to

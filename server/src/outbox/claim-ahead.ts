@@ -35,8 +35,12 @@ export interface ClaimAhead {
   /** The next claimed entry to start, if any. */
   take(): OutboxEntry | undefined;
   size(): number;
-  /** Claim more now if the queue is low (coalesced while a claim is running). */
-  refill(): void;
+  /**
+   * Claim more now if the queue is low (coalesced while a claim is running). `onlyNew`: the reason
+   * is a delivery that finished or a commit that woke us, not the clock (ClaimOptions.onlyNew); a
+   * refill without it makes the next claim a full one.
+   */
+  refill(onlyNew?: boolean): void;
   /** Accept refills again after stop(). */
   start(): void;
   /** No more claims; waits for a running one, then hands back everything never started. */
@@ -49,6 +53,8 @@ export function createClaimAhead(options: ClaimAheadOptions): ClaimAhead {
   const queue: OutboxEntry[] = [];
   let stopped = true;
   let again = false;
+  // The next claim must look for work due by the clock too (the first one, and after a timer).
+  let full = true;
   let pumping: Promise<void> | null = null;
 
   const wantMore = () => !stopped && queue.length < options.lowWater && prefetch - queue.length - options.inFlight() > 0;
@@ -71,7 +77,9 @@ export function createClaimAhead(options: ClaimAheadOptions): ClaimAhead {
         again = false;
         while (wantMore()) {
           const limit = prefetch - queue.length - options.inFlight();
-          const batch = await outbox.claim({ now: clock.now(), limit, leaseMs });
+          const onlyNew = !full;
+          full = false;
+          const batch = await outbox.claim({ now: clock.now(), limit, leaseMs, onlyNew });
           // Stopped while the claim was on its way: these must not start (stop() may have returned
           // to its caller's shutdown otherwise), so they go straight back.
           if (stopped) return await release(batch);
@@ -90,8 +98,9 @@ export function createClaimAhead(options: ClaimAheadOptions): ClaimAhead {
   return {
     take: () => queue.shift(),
     size: () => queue.length,
-    refill() {
+    refill(onlyNew = false) {
       if (stopped) return;
+      if (!onlyNew) full = true;
       if (pumping) {
         again = true;
         return;

@@ -15,6 +15,8 @@ import type { DeliveryFailure, DeliveryHandler, DeliveryResult } from './types';
  *
  * It wakes on three things: a producer's wake() right after a commit (so latency is not the poll
  * interval), a finished delivery (free capacity), and a timer (the poll, or the earliest retry).
+ * The first two look for new work only (ClaimOptions.onlyNew: a store that knows nothing was added
+ * may answer without a query); the timer and start() look for everything due.
  */
 
 export interface OutboxWorkerOptions {
@@ -159,7 +161,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const p = run(entry).finally(() => {
       active.delete(p);
       drain();
-      wake();
+      // A free slot: more work if any was added (its completion, if it unblocked a successor, says so).
+      if (running) claims.refill(true);
     });
     active.add(p);
   }
@@ -189,8 +192,14 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     timer.unref?.();
   }
 
+  /** The clock (poll, a retry or lease coming due) or a start: look for everything due. */
   function wake(): void {
     if (running) claims.refill();
+  }
+
+  /** A producer committed work (OutboxWorkerOptions.signal, another instance's NOTIFY): look for new work. */
+  function wakeForNew(): void {
+    if (running) claims.refill(true);
   }
 
   return {
@@ -198,7 +207,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (running) return;
       running = true;
       claims.start();
-      unsubscribe = options.signal?.subscribe(wake) ?? null;
+      unsubscribe = options.signal?.subscribe(wakeForNew) ?? null;
       wake();
     },
     async stop() {

@@ -169,7 +169,8 @@ export function createInboundMessages(deps: InboundMessagesDeps) {
     };
     // amojo requires user.name on create chat; the provider API guarantees a non-empty name.
     const createChat: CreateChatRequest = { conversation_id: req.conversation_id, ...(source ? { source } : {}), user: { ...user, name: s.name } };
-    return { scopeId, conversationRef: resolved.conversation.id, createChat, message };
+    const chat = resolved.conversation.amojoChatId;
+    return { scopeId, conversationRef: resolved.conversation.id, ...(chat ? { amojoChatId: chat } : {}), createChat, message };
   }
 
   /** A message whose msgid the store has not seen (or a repeat racing it: the store tells). */

@@ -12,6 +12,12 @@ export interface NewMessageEntryPayload {
   scopeId: string;
   /** Our Conversation.id: the delivery reads it to learn whether amojo already has the chat. */
   conversationRef: string;
+  /**
+   * The conversation's amojo chat as the intake read it, when it had one: the delivery then need not
+   * read the conversation (a round trip on PostgreSQL; on several instances, each instance's first
+   * message of every conversation). A chat, once recorded, never changes.
+   */
+  amojoChatId?: string;
   /** Sent first when the conversation has no amojo chat yet. */
   createChat: CreateChatRequest;
   /** Built (timestamps included) when the provider's request was accepted. */

@@ -44,6 +44,13 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Only these destinations (default: all). */
   destinations?: OutboxDestination[];
+  /**
+   * The caller wants only work added since its last claim (a refill after a delivery, a wake-up
+   * after a commit), not work that became due by the clock (a retry, an expired lease: its timers
+   * claim without this). A store that knows nothing was added since may answer without looking
+   * (PostgreSQL: no statement); a store that cannot tell ignores it.
+   */
+  onlyNew?: boolean;
 }
 
 export interface OutboxRepo {

@@ -6,6 +6,7 @@ import { pgInitialSchemaSql, pgReceiptsByTimeSql, pgSharedStateSql } from './sch
 import { pgAmocrmSchemaSql } from './schema-amocrm';
 import { pgConversationChannelSql } from './schema-conversation-channel';
 import { pgFunctionsSql } from './schema-functions';
+import { pgFinishUnblockedSql } from './schema-finish-unblocked';
 import { pgIntakeBatchSql } from './schema-intake-batch';
 import { pgLeaseBatchSql } from './schema-lease-batch';
 import { messageSenderRefSql } from '../sqlite/schema-009-message-sender-ref';
@@ -42,6 +43,8 @@ export const pgMigrations: readonly Migration[] = [
   // No SQLite twin (a function only): SQLite's intake is batched in process by its write queue,
   // so SQLite's migrations skip 10.
   { version: 10, name: 'batched provider message intake', sql: pgIntakeBatchSql },
+  // No SQLite twin (a function only): SQLite's worker is in process and polls nothing.
+  { version: 11, name: 'outbox completions tell which keys they unblocked', sql: pgFinishUnblockedSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);

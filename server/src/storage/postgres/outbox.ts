@@ -93,7 +93,7 @@ interface Completion {
   patch: unknown;
   entries: ReturnType<typeof entryRows>;
 }
-type FinishOutcome = 'finished' | 'already' | 'missing';
+type FinishOutcome = 'unblocked' | 'finished' | 'already' | 'missing';
 
 const FINISH_MANY = { name: 'outbox_finish_many', text: 'SELECT amochan_finish_many($1::jsonb) AS outcomes' };
 /** More than a worker's concurrency (32 by default) ever has outstanding at once. */
@@ -102,7 +102,38 @@ const MAX_COMPLETION_BATCH = 256;
 export interface PgOutbox extends OutboxRepo {
   /** Waits until every completion submitted so far has been written (or failed): before closing the pools. */
   drain(): Promise<void>;
+  /**
+   * The lease an intake starting now should take on its entries for this instance's worker (the
+   * hand-off, migration 10), or null: no worker here has claimed lately (a CLI, a stopped worker),
+   * or enough is handed off already. Reserves room for the intake's entries until adopt/forgo.
+   */
+  leaseForIntake(now: number, entries: number): number | null;
+  /** The entries an intake committed leased (leaseForIntake): the next claim() hands them out. */
+  adopt(entries: OutboxEntry[], reserved: number): void;
+  /** An intake that reserved room leased nothing (failed, a repeat, or its entries could not be leased). */
+  forgo(reserved: number): void;
+  /** Back to pending, due now, what was handed off and never claimed (closing: nobody here will deliver it). */
+  releaseHeld(now: number): Promise<void>;
+  /** A commit added or unblocked outbox work (here: NOTIFY the others; or another instance's NOTIFY arrived). */
+  workAdded(): void;
+  /** Another instance committed outbox work: the next claim asks the database. */
+  othersAddedWork(): void;
 }
+
+/**
+ * At most this many entries handed off and not yet claimed: beyond, intakes enqueue pending, and
+ * any instance claims them. It bounds what waits in this process's memory (and so what another
+ * instance must wait a lease for if this one dies) when intake outruns delivery.
+ */
+const MAX_HELD = 64;
+/** A worker that claimed within this long is alive: intakes hand off to it. An idle worker polls every OUTBOX_POLL_MS. */
+const WORKER_SEEN_MS = 10_000;
+/**
+ * A claim for new work only (ClaimOptions.onlyNew) asks the database anyway when it was last asked
+ * this long ago, so a busy worker fed by hand-offs still finds other due work (retries, hook
+ * events, other instances' entries) within this gap.
+ */
+const CLAIM_GAP_MS = 50;
 
 /**
  * `pool` serves enqueues and reads; `queuePool` the queue's own statements (claim, complete, kill,
@@ -110,7 +141,21 @@ export interface PgOutbox extends OutboxRepo {
  * scans (pool.ts, QUEUE_SESSION; store.ts says why asynchronous commit is safe here), so a burst
  * of intake cannot starve the worker of connections, nor the worker the intake.
  */
-export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, poke: () => void): PgOutbox {
+export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, notify: () => void): PgOutbox {
+  /*
+   * Whether the database may hold claimable work this worker has not looked for yet: set by every
+   * commit of this process that adds or unblocks work and by other instances' NOTIFY (workAdded),
+   * cleared when a claim asks the database. While it is clear, a claim for new work only made
+   * within CLAIM_GAP_MS of the last one that asked the database is answered from memory (handed-off
+   * entries, or nothing): the wake-ups after each delivery otherwise ask the database again and
+   * again for work nobody added. Work due by the clock is claimed by the worker's timers, which
+   * always ask.
+   */
+  let maybeWork = true;
+  const workAdded = () => {
+    maybeWork = true;
+    notify();
+  };
   const mustExist = async (db: Queryable, id: string) => {
     const [row] = await run(db, { name: 'outbox_state', text: 'SELECT state FROM outbox WHERE id = $1' }, [id]);
     if (!row) throw new StorageError('not_found', `outbox entry ${id} does not exist`);
@@ -122,8 +167,9 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, poke: () => vo
     async write(items) {
       const [row] = await run(queuePool, FINISH_MANY, [JSON.stringify(items)], `outbox entries enqueued on finishing ${items.map((i) => i.id).join(', ')}`);
       const outcomes = row!.outcomes as FinishOutcome[];
-      // The keys' next entries may have become claimable (on any instance).
-      if (outcomes.includes('finished')) poke();
+      // Claimable work appeared (on any instance's claim) only where a key's next entry became its
+      // head (migration 11) or a completion enqueued follow-ups.
+      if (outcomes.includes('unblocked') || items.some((i, k) => i.entries.length > 0 && outcomes[k] !== 'already')) workAdded();
       return outcomes;
     },
   });
@@ -142,17 +188,57 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, poke: () => vo
     if (outcome === 'missing') throw new StorageError('not_found', `outbox entry ${id} does not exist`);
   };
 
+  // The hand-off (migration 10): entries intakes committed leased to this instance, for its worker.
+  const held: OutboxEntry[] = [];
+  let reserved = 0;
+  let worker: { seenAt: number; leaseMs: number } | null = null;
+  let lastDbClaimAt = Number.NEGATIVE_INFINITY;
+
   return {
+    workAdded,
+    othersAddedWork() {
+      maybeWork = true;
+    },
+    leaseForIntake(now, entries) {
+      if (!worker || now - worker.seenAt > WORKER_SEEN_MS || entries === 0) return null;
+      if (held.length + reserved + entries > MAX_HELD) return null;
+      reserved += entries;
+      return now + worker.leaseMs;
+    },
+    adopt(entries, count) {
+      reserved -= count;
+      held.push(...entries);
+    },
+    forgo(count) {
+      reserved -= count;
+    },
+    async releaseHeld(now) {
+      for (const entry of held.splice(0)) {
+        await run(queuePool, RESCHEDULE, [entry.id, now, entry.lastError, now]).catch(() => undefined);
+      }
+    },
     async enqueue(entries, now) {
       await enqueueIn(pool, entries, now);
-      if (entries.length > 0) poke();
+      if (entries.length > 0) workAdded();
     },
     async claim(o) {
       const wanted = o.destinations ?? DESTINATIONS;
       const only = DESTINATIONS.filter((d) => wanted.includes(d));
       if (only.length === 0 || o.limit <= 0) return [];
-      const rows = await run(queuePool, CLAIM, [o.now, only, Math.trunc(o.limit), o.now + o.leaseMs]);
-      return rows.sort((a, b) => (a.claim_due as number) - (b.claim_due as number) || (a.seq as number) - (b.seq as number)).map(toEntry);
+      worker = { seenAt: o.now, leaseMs: o.leaseMs };
+      const handed: OutboxEntry[] = [];
+      for (let i = 0; i < held.length && handed.length < o.limit; ) {
+        if (only.includes(held[i]!.destination)) handed.push(...held.splice(i, 1));
+        else i++;
+      }
+      // The database is asked only for the room left, and, when the caller wants only new work, only
+      // if some may have been added since it was last asked (or that was a while ago).
+      if (handed.length === o.limit || (o.onlyNew && !maybeWork && o.now - lastDbClaimAt < CLAIM_GAP_MS)) return handed;
+      maybeWork = false;
+      lastDbClaimAt = o.now;
+      const rows = await run(queuePool, CLAIM, [o.now, only, Math.trunc(o.limit - handed.length), o.now + o.leaseMs]);
+      const claimed = rows.sort((a, b) => (a.claim_due as number) - (b.claim_due as number) || (a.seq as number) - (b.seq as number)).map(toEntry);
+      return [...handed, ...claimed];
     },
     complete: (id, now, effects) => finish(id, 'done', null, now, effects),
     kill: (id, error, now, effects) => finish(id, 'dead', error, now, effects),
@@ -162,12 +248,12 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, poke: () => vo
     },
     async retry(id, now) {
       const [r] = await run(pool, 'SELECT amochan_revive($1, $2) AS n', [id, now]);
-      if ((r!.n as number) > 0) poke();
+      if ((r!.n as number) > 0) workAdded();
       return (r!.n as number) > 0;
     },
     async retryAllDead(now) {
       const [r] = await run(pool, 'SELECT amochan_revive(NULL, $1) AS n', [now]);
-      if ((r!.n as number) > 0) poke();
+      if ((r!.n as number) > 0) workAdded();
       return r!.n as number;
     },
     async get(id) {

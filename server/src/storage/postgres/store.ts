@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { conflictError, unavailableError } from '../errors';
 import type { SharedState } from '../shared-state-types';
 import type { MigrationResult } from '../sqlite/migrations';
-import type { Store } from '../types';
+import type { OutboxEntry, Store } from '../types';
 import { createPgIntakeContext } from './intake-context';
 import { runPgMigrations } from './migrations';
 import { createOutboxWakeListener } from './notify';
@@ -15,17 +15,24 @@ import { conversationJson, entriesJson, entryRows, jsonOrNull, messageJson } fro
 import { createStatementBatcher } from './statement-batch';
 import { createPgSharedState } from './shared-state';
 
-const ACCEPT_INBOUND = { name: 'accept_inbound', text: 'SELECT amochan_accept_inbound($1::jsonb, $2::jsonb, $3::jsonb, $4) AS created' };
-const ACCEPT_INBOUND_MANY = { name: 'accept_inbound_many', text: 'SELECT amochan_accept_inbound_many($1::jsonb) AS created' };
+const ACCEPT_INBOUND_MANY = { name: 'accept_inbound_many', text: 'SELECT created, leased FROM amochan_accept_inbound_many($1::jsonb)' };
 /** More intakes than a server ever has in flight at once (HTTP_MAX_BODIES_IN_FLIGHT is 256). */
 const MAX_INTAKE_BATCH = 256;
 
-/** One provider message as amochan_accept_inbound(_many) takes it. */
+/** One provider message as amochan_accept_inbound_many takes it. */
 interface IntakeItem {
   msg: ReturnType<typeof messageJson>;
   conv: ReturnType<typeof conversationJson> | null;
   entries: ReturnType<typeof entryRows>;
   now: number;
+  /** Insert the entries leased to this instance until then, where they may be (the hand-off). */
+  lease_until: number | null;
+}
+
+interface IntakeOutcome {
+  created: boolean;
+  /** The entries inserted leased, by id: their seq. */
+  leased: Map<string, number>;
 }
 
 export interface PostgresStoreOptions extends PgPoolOptions {
@@ -76,7 +83,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const queuePool = createPgPool({ ...options, poolSize: options.queuePoolSize ?? DEFAULT_QUEUE_POOL_SIZE }, { queue: true });
   const token = randomUUID();
   const listener = createOutboxWakeListener(options.connectionString, token, options.onIdleError);
-  const poke = createOutboxNotifier(queuePool, token);
+  const notify = createOutboxNotifier(queuePool, token);
   const shared = createPgSharedState(pool);
   let migrated: Promise<MigrationResult> | null = null;
   const ready = (): Promise<MigrationResult> => {
@@ -102,30 +109,58 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return out as T;
   };
 
+  const outbox = createPgOutbox(pool, queuePool, notify);
+  const poke = outbox.workAdded;
+
   /*
    * Provider messages accepted together (statement-batch.ts, migration 10): the intakes that arrive
-   * while a batch is being committed go out in the next, one statement and one commit for all.
-   * Alone, an intake runs amochan_accept_inbound as before, which is also how each item of a failed
-   * batch is retried, so its errors (a conflict on one message) are its own.
+   * while a batch is being committed go out in the next, one statement and one commit for all; a
+   * failed batch is retried item by item, so an item's errors (a conflict on one message) are its own.
    */
-  const intakes = createStatementBatcher<IntakeItem, boolean>({
+  const intakes = createStatementBatcher<IntakeItem, IntakeOutcome>({
     maxBatch: MAX_INTAKE_BATCH,
     isUnavailable: isUnavailableError,
     async write(items) {
-      if (items.length === 1) {
-        const [{ msg, conv, entries, now }] = items as [IntakeItem];
-        const [row] = await run(
-          pool,
-          ACCEPT_INBOUND,
-          [JSON.stringify(msg), conv ? JSON.stringify(conv) : null, JSON.stringify(entries), now],
-          `message ${msg.id} (or one of its outbox entries)`,
-        );
-        return [row!.created === true];
-      }
-      const [row] = await run(pool, ACCEPT_INBOUND_MANY, [JSON.stringify(items)], `messages ${items.map((i) => i.msg.id).join(', ')}`);
-      return row!.created as boolean[];
+      const what = items.length === 1 ? `message ${items[0]!.msg.id} (or one of its outbox entries)` : `messages ${items.map((i) => i.msg.id).join(', ')}`;
+      const [row] = await run(pool, ACCEPT_INBOUND_MANY, [JSON.stringify(items)], what);
+      const leased = new Map((row!.leased as { id: string; seq: number }[]).map((l) => [l.id, Number(l.seq)]));
+      return (row!.created as boolean[]).map((created) => ({ created, leased }));
     },
   });
+
+  /**
+   * The entries of an intake that came back leased (the hand-off), as a claim would have returned
+   * them: the worker of this process takes them from outbox.claim() without asking the database.
+   */
+  const handedOff = (
+    input: Parameters<Store['acceptInboundMessage']>[0],
+    rows: ReturnType<typeof entryRows>,
+    leaseUntil: number,
+    leased: Map<string, number>,
+  ): OutboxEntry[] =>
+    input.outbox.flatMap((e, i) => {
+      const seq = leased.get(e.id);
+      if (seq === undefined) return [];
+      return [
+        {
+          seq,
+          id: e.id,
+          destination: e.destination,
+          kind: e.kind,
+          orderingKey: e.orderingKey,
+          // As stored and read back: the worker sees what a claim would have parsed.
+          payload: JSON.parse(rows[i]!.payload) as unknown,
+          messageId: e.messageId ?? null,
+          nextAttemptAt: e.nextAttemptAt ?? input.now,
+          state: 'leased' as const,
+          attempts: 1,
+          leaseUntil,
+          lastError: null,
+          createdAt: input.now,
+          updatedAt: input.now,
+        },
+      ];
+    });
 
   // Each unit of work is one statement calling a function of migration 5: atomic without BEGIN/COMMIT.
   const repos = gate({
@@ -133,15 +168,29 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     readIntakeContext: createPgIntakeContext(pool),
     async acceptInboundMessage(input: Parameters<Store['acceptInboundMessage']>[0]) {
       const { message } = input;
-      const created = await intakes.submit({
-        msg: messageJson(message),
-        conv: input.conversation ? conversationJson(input.conversation) : null,
-        entries: entryRows(input.outbox),
-        now: input.now,
-      });
-      if (created) {
-        if (input.outbox.length > 0) poke();
-        return { created: true, message };
+      const entries = entryRows(input.outbox);
+      const leaseUntil = outbox.leaseForIntake(input.now, input.outbox.length);
+      let adopted = false;
+      try {
+        const outcome = await intakes.submit({
+          msg: messageJson(message),
+          conv: input.conversation ? conversationJson(input.conversation) : null,
+          entries,
+          now: input.now,
+          lease_until: leaseUntil,
+        });
+        if (outcome.created) {
+          const mine = leaseUntil === null ? [] : handedOff(input, entries, leaseUntil, outcome.leased);
+          if (leaseUntil !== null) {
+            outbox.adopt(mine, input.outbox.length);
+            adopted = true;
+          }
+          // Other instances need waking only for entries left pending.
+          if (mine.length < input.outbox.length) poke();
+          return { created: true, message };
+        }
+      } finally {
+        if (leaseUntil !== null && !adopted) outbox.forgo(input.outbox.length);
       }
       const existing = await getMessageByMsgid(pool, message.login, message.msgid!);
       if (!existing) throw conflictError(`message ${message.msgid} of ${message.login}`);
@@ -175,7 +224,6 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
   });
 
-  const outbox = createPgOutbox(pool, queuePool, poke);
   return {
     pool,
     accounts: gate(createPgAccounts(pool)),
@@ -190,7 +238,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     shared: { replay: gate(shared.replay), rateLimits: gate(shared.rateLimits), locks: gate(shared.locks), leaders: gate(shared.leaders) },
     ...repos,
     ready,
-    onOutboxWork: (cb) => listener.add(cb),
+    // The worker woken by another instance's NOTIFY must ask the database (outbox.ts, maybeWork).
+    onOutboxWork: (cb) =>
+      listener.add(() => {
+        outbox.othersAddedWork();
+        cb();
+      }),
     async ping() {
       if (closed) throw unavailableError('the store is closed');
       await ready();
@@ -201,6 +254,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       closed = true;
       // Completions already submitted are written before the pools go.
       await Promise.all([intakes.drain(), outbox.drain()]);
+      // Handed off to a worker that will not claim them now: back to pending, so another instance (or
+      // the next start) delivers them without waiting out their lease.
+      await outbox.releaseHeld(Date.now());
       await listener.close();
       await Promise.all([pool.end(), queuePool.end()]);
     },
