@@ -18,6 +18,7 @@ const { startServer, runCli, BENCH_TOKEN } = require('./lib/proc');
 const { startWorld, dropDatabase, postJson, LIVE_PASSWORD } = require('./lib/world');
 const { SERVER_DIR } = require('./lib/paths');
 const { ratio, round, summarize } = require('./lib/stats');
+const { cpuReading, perMessage } = require('./lib/cpu');
 
 const pg = require(require.resolve('pg', { paths: [SERVER_DIR] }));
 const CONVERSATIONS = 1000;
@@ -139,14 +140,19 @@ module.exports = async function postgres(ctx) {
     log(`postgres: sqlite relay ${sqliteRun.mps} msg/s`);
 
     await sustained(job(first, 'pw', p.warm));
+    const oneBefore = cpuReading([first.pid]);
     const one = await sustained(job(first, 'p1', p.count));
+    const oneCost = perMessage(oneBefore, cpuReading([first.pid]), p.count);
     log(`postgres: one instance ${one.mps} msg/s (e2e p99 ${one.e2e.p99} ms)`);
     const rate = await atRate({ ...job(first, 'pr', p.rateCount), rate: 200 });
     log(`postgres at 200 msg/s: p50 ${rate.e2e.p50} / p99 ${rate.e2e.p99} ms`);
 
     const second = await start('postgres-2');
     await sustainedSpread({ urls: [first.url, second.url], bench, prefix: newPrefix('p2w'), accountOf, count: p.warm });
+    const twoBefore = cpuReading([first.pid, second.pid]);
     const two = await sustainedSpread({ urls: [first.url, second.url], bench, prefix: newPrefix('p2'), accountOf, count: p.count });
+    const twoCost = perMessage(twoBefore, cpuReading([first.pid, second.pid]), p.count);
+    log(`postgres: CPU per message, one instance ${JSON.stringify(oneCost)}, two ${JSON.stringify(twoCost)}`);
     log(`postgres: two instances ${two.mps} msg/s (e2e p99 ${two.e2e.p99} ms)`);
 
     return {
@@ -158,6 +164,9 @@ module.exports = async function postgres(ctx) {
       p50_ms_at_200: rate.e2e.p50,
       p99_ms_at_200: rate.complete ? rate.e2e.p99 : null,
       pool_size: POOL_SIZE,
+      // What a message cost in CPU with one instance and with two (bench/lib/cpu.js): the figures that
+      // say where instances2_ratio goes on a machine whose cores the instances share.
+      cost_per_message: { one: oneCost, two: twoCost },
       messages_per_run: p.count,
       conversations: CONVERSATIONS,
       runs: { sqlite: sqliteRun, one, two, at_200: rate },
