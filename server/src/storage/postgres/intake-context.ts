@@ -32,11 +32,13 @@ const contextOf = (login: string, conversationId: string, refId: string, phone: 
       WHERE t.amocrm_account_id = i.amocrm_account_id AND t.login = ${login}) AS sources,
     (SELECT to_jsonb(t) FROM messages t WHERE t.login = ${login} AND t.msgid = ${msgid}) AS quoted_by_msgid,
     (SELECT to_jsonb(t) FROM messages t WHERE t.amojo_msg_id = ${amojoMsgId} ORDER BY t.created_at, t.id COLLATE "C" LIMIT 1) AS quoted_by_id,
-    EXISTS (SELECT 1 FROM messages t WHERE t.scope_id = c.scope_id AND t.sender_ref_id = ${customerRef}) AS ref_is_sender
+    (SELECT true FROM messages t WHERE t.scope_id = c.scope_id AND t.sender_ref_id = ${customerRef} LIMIT 1) IS NOT NULL AS ref_is_sender
   FROM (SELECT * FROM connections WHERE login = ${login} AND status = 'connected'
         ORDER BY connected_at DESC, amojo_account_id COLLATE "C" LIMIT 1) c
   LEFT JOIN amocrm_installations i ON i.amojo_id = c.amojo_account_id`;
 
+// ref_is_sender is a scalar subquery, not EXISTS: in the batched statement the planner may run an
+// EXISTS over many rows as one hashed pass over all of messages (a sequential scan per batch).
 const INTAKE_CONTEXT: pg.QueryConfig = { name: 'intake_context', text: contextOf('$1', '$2', '$3', '$4', '$5', '$6', '$7') };
 
 /**
