@@ -42,7 +42,9 @@ const sum = (values) => (values.some((v) => v === null) ? null : values.reduce((
 
 /** A reading now, for the given server pids; diff two with perMessage(). Backends that exit meanwhile are not counted. */
 function cpuReading(serverPids) {
-  const pg = postgresPids().map(cpuMs).filter((v) => v !== null);
+  const pg = postgresPids()
+    .map(cpuMs)
+    .filter((v) => v !== null);
   return {
     server: sum(serverPids.map(cpuMs)),
     postgres: pg.length > 0 ? pg.reduce((a, b) => a + b, 0) : null,
