@@ -118,7 +118,7 @@ describePg('PostgreSQL store', () => {
     it('migrateDatabase applies the PostgreSQL migrations once; openStore serves postgresql:// URLs with shared state', async () => {
       const fresh = await createTestDatabase('open');
       try {
-        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], current: latestPgSchemaVersion() });
+        expect(await migrateDatabase(fresh.url)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], current: latestPgSchemaVersion() });
         expect(await migrateDatabase(fresh.url)).toEqual({ applied: [], current: latestPgSchemaVersion() });
         const store = openStore(fresh.url.replace(/^postgres:/, 'postgresql:'), { poolSize: 2, statementTimeoutMs: 1000 });
         try {

@@ -7,6 +7,7 @@ import { pgAmocrmSchemaSql } from './schema-amocrm';
 import { pgConversationChannelSql } from './schema-conversation-channel';
 import { pgFunctionsSql } from './schema-functions';
 import { pgFinishUnblockedSql } from './schema-finish-unblocked';
+import { pgHotChecksSql } from './schema-hot-checks';
 import { pgIntakeBatchSql } from './schema-intake-batch';
 import { pgLeaseBatchSql } from './schema-lease-batch';
 import { messageSenderRefSql } from '../sqlite/schema-009-message-sender-ref';
@@ -42,9 +43,11 @@ export const pgMigrations: readonly Migration[] = [
   { version: 9, name: 'message sender ref', sql: messageSenderRefSql },
   // No SQLite twin (a function only): SQLite's intake is batched in process by its write queue,
   // so SQLite's migrations skip 10.
-  { version: 10, name: 'batched provider message intake', sql: pgIntakeBatchSql },
+  { version: 10, name: 'batched provider message intake, leased to the accepting instance', sql: pgIntakeBatchSql },
   // No SQLite twin (a function only): SQLite's worker is in process and polls nothing.
   { version: 11, name: 'outbox completions tell which keys they unblocked', sql: pgFinishUnblockedSql },
+  // No SQLite twin: SQLite keeps these checks (it compiles each statement once), so it skips 12.
+  { version: 12, name: 'no per-statement enum checks on messages and outbox', sql: pgHotChecksSql },
 ];
 
 export const latestPgSchemaVersion = (): number => pgMigrations.reduce((max, m) => Math.max(max, m.version), 0);
