@@ -148,6 +148,11 @@ module.exports = async function postgres(ctx) {
     log(`postgres at 200 msg/s: p50 ${rate.e2e.p50} / p99 ${rate.e2e.p99} ms`);
 
     const second = await start('postgres-2');
+    // The same load on the first instance alone while the second runs beside it (its worker
+    // claiming, listening, standing for the jobs): what the coordination itself costs, apart from
+    // splitting the load over two processes on the same cores.
+    const withPeer = await sustained(job(first, 'pc', p.count));
+    log(`postgres: one instance loaded, a second running beside it: ${withPeer.mps} msg/s`);
     await sustainedSpread({ urls: [first.url, second.url], bench, prefix: newPrefix('p2w'), accountOf, count: p.warm });
     const twoBefore = cpuReading([first.pid, second.pid]);
     const two = await sustainedSpread({ urls: [first.url, second.url], bench, prefix: newPrefix('p2'), accountOf, count: p.count });
@@ -161,6 +166,8 @@ module.exports = async function postgres(ctx) {
       relay_ratio: ratio(one.mps, sqliteRun.mps),
       instances2_mps: two.mps,
       instances2_ratio: ratio(two.mps, one.mps),
+      with_peer_mps: withPeer.mps,
+      coordination_ratio: ratio(withPeer.mps, one.mps),
       p50_ms_at_200: rate.e2e.p50,
       p99_ms_at_200: rate.complete ? rate.e2e.p99 : null,
       pool_size: POOL_SIZE,
@@ -169,7 +176,7 @@ module.exports = async function postgres(ctx) {
       cost_per_message: { one: oneCost, two: twoCost },
       messages_per_run: p.count,
       conversations: CONVERSATIONS,
-      runs: { sqlite: sqliteRun, one, two, at_200: rate },
+      runs: { sqlite: sqliteRun, one, with_peer: withPeer, two, at_200: rate },
     };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
