@@ -1,5 +1,6 @@
 import { createPostgresStore, type PostgresStore } from '../../src/storage/postgres/store';
 import { connection, entry, message } from '../support/fixtures';
+import { startTcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase, describePg, truncateAll, type TestDatabase } from '../support/postgres';
 
 /**
@@ -133,6 +134,35 @@ describePg('PostgreSQL intake hand-off to the local worker', () => {
     await Promise.all(Array.from({ length: 80 }, (_, i) => accept(store, `e${i}`, `conv:${i}`, 1_001)));
     const counts = Object.fromEntries((await store.outbox.countByState()).map((c) => [c.state, c.count]));
     expect(counts).toEqual({ leased: 64, pending: 16 });
+  });
+
+  it('does not hand out an entry whose lease ran out while held: the database claim takes it as any expired lease', async () => {
+    const store = newStore();
+    expect(await store.outbox.claim({ now: 1_000, limit: 8, leaseMs: 100 })).toEqual([]);
+    await accept(store, 'o1', 'conv:a', 1_000);
+    expect((await store.outbox.get('o1'))?.leaseUntil).toBe(1_100);
+    const taken = await store.outbox.claim({ now: 1_200, limit: 8, leaseMs: 100, onlyNew: true });
+    expect(taken.map((e) => [e.id, e.attempts, e.leaseUntil])).toEqual([['o1', 2, 1_300]]);
+  });
+
+  it('keeps the handed-off entries when the database claim beside them fails, for the next claim', async () => {
+    const proxy = await startTcpProxy(Number(new URL(db.url).port || 5432), new URL(db.url).hostname);
+    const url = new URL(db.url);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const behind = createPostgresStore({ connectionString: url.toString(), poolSize: 2, connectTimeoutMs: 1000 });
+    open.push(behind);
+    try {
+      const now = Date.now();
+      expect(await behind.outbox.claim({ now, limit: 8, leaseMs: LEASE_MS })).toEqual([]);
+      await accept(behind, 'o1', 'conv:a', now);
+      await proxy.cut();
+      // A claim for everything due asks the database, which is away: it fails, o1 stays held.
+      await expect(behind.outbox.claim({ now: now + 10, limit: 8, leaseMs: LEASE_MS })).rejects.toMatchObject({ code: 'storage_unavailable' });
+      await proxy.restore();
+      expect((await behind.outbox.claim({ now: now + 20, limit: 8, leaseMs: LEASE_MS })).map((e) => e.id)).toEqual(['o1']);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('another instance sees a normal lease, and takes the entry over once it expires', async () => {

@@ -228,7 +228,11 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, notify: () => 
       worker = { seenAt: o.now, leaseMs: o.leaseMs };
       const handed: OutboxEntry[] = [];
       for (let i = 0; i < held.length && handed.length < o.limit; ) {
-        if (only.includes(held[i]!.destination)) handed.push(...held.splice(i, 1));
+        const entry = held[i]!;
+        // A lease that ran out while held belongs to whoever claims it now (the query below, or
+        // another instance): not handed out from here.
+        if (entry.leaseUntil !== null && entry.leaseUntil <= o.now) held.splice(i, 1);
+        else if (only.includes(entry.destination)) handed.push(...held.splice(i, 1));
         else i++;
       }
       // The database is asked only for the room left, and, when the caller wants only new work, only
@@ -236,7 +240,15 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, notify: () => 
       if (handed.length === o.limit || (o.onlyNew && !maybeWork && o.now - lastDbClaimAt < CLAIM_GAP_MS)) return handed;
       maybeWork = false;
       lastDbClaimAt = o.now;
-      const rows = await run(queuePool, CLAIM, [o.now, only, Math.trunc(o.limit - handed.length), o.now + o.leaseMs]);
+      let rows: pg.QueryResultRow[];
+      try {
+        rows = await run(queuePool, CLAIM, [o.now, only, Math.trunc(o.limit - handed.length), o.now + o.leaseMs]);
+      } catch (err) {
+        // The handed-off entries stay ours for the next claim; the query is owed again.
+        held.unshift(...handed);
+        maybeWork = true;
+        throw err;
+      }
       const claimed = rows.sort((a, b) => (a.claim_due as number) - (b.claim_due as number) || (a.seq as number) - (b.seq as number)).map(toEntry);
       return [...handed, ...claimed];
     },
