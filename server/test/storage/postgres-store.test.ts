@@ -78,6 +78,29 @@ describePg('PostgreSQL store', () => {
     }
   });
 
+  it('an upgrade keeps the sender-ref column and index an operator built beforehand without blocking writes', async () => {
+    const fresh = await createTestDatabase('prebuilt');
+    try {
+      const pool = new pg.Pool({ connectionString: fresh.url, max: 1 });
+      try {
+        await runPgMigrations(
+          pool,
+          pgMigrations.filter((m) => m.version < 9),
+        );
+        // What docs/operations.md tells an operator with a large messages table to run first.
+        await pool.query('ALTER TABLE messages ADD COLUMN IF NOT EXISTS sender_ref_id TEXT');
+        await pool.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_scope_sender ON messages (scope_id, sender_ref_id) WHERE sender_ref_id IS NOT NULL');
+        expect((await runPgMigrations(pool)).applied).toEqual(pgMigrations.filter((m) => m.version >= 9).map((m) => m.version));
+        const { rows } = await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'messages' AND indexname = 'messages_scope_sender'");
+        expect(rows).toHaveLength(1);
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('an upgrade keeps existing conversations (channel not known yet) and messages (sender not known); the intake functions then store both', async () => {
     const fresh = await createTestDatabase('upgrade');
     try {

@@ -10,7 +10,7 @@ import { pgFinishUnblockedSql } from './schema-finish-unblocked';
 import { pgHotChecksSql } from './schema-hot-checks';
 import { pgIntakeBatchSql } from './schema-intake-batch';
 import { pgLeaseBatchSql } from './schema-lease-batch';
-import { messageSenderRefSql } from '../sqlite/schema-009-message-sender-ref';
+import { pgMessageSenderRefSql } from './schema-message-sender-ref';
 
 /**
  * Numbered, append-only, same versions and names as SQLite's where they overlap (a database at
@@ -38,9 +38,10 @@ export const pgMigrations: readonly Migration[] = [
   // Same column as SQLite's 8, and the intake functions of 5 re-created to upsert it. (7 is left to
   // the PostgreSQL-only outbox completion batches of a parallel branch.)
   { version: 8, name: 'conversation channel', sql: pgConversationChannelSql },
-  // Same SQL as SQLite's 9. The intake functions insert messages with SELECT * FROM
-  // jsonb_populate_record(null::messages, …), so they store the new column as they are.
-  { version: 9, name: 'message sender ref', sql: messageSenderRefSql },
+  // Same column and index as SQLite's 9 (kept if an operator made them first). The intake
+  // functions insert messages with SELECT * FROM jsonb_populate_record(null::messages, …), so they
+  // store the new column as they are.
+  { version: 9, name: 'message sender ref', sql: pgMessageSenderRefSql },
   // No SQLite twin (a function only): SQLite's intake is batched in process by its write queue,
   // so SQLite's migrations skip 10.
   { version: 10, name: 'batched provider message intake, leased to the accepting instance', sql: pgIntakeBatchSql },
