@@ -105,13 +105,14 @@ export interface PgOutbox extends OutboxRepo {
   /**
    * The lease an intake starting now should take on its entries for this instance's worker (the
    * hand-off, migration 10), or null: no worker here has claimed lately (a CLI, a stopped worker),
-   * or enough is handed off already. Reserves room for the intake's entries until adopt/forgo.
+   * or enough is handed off already. Reserves room for the intake's entries until adopt().
    */
   leaseForIntake(now: number, entries: number): number | null;
-  /** The entries an intake committed leased (leaseForIntake): the next claim() hands them out. */
+  /**
+   * Ends an intake's reservation (leaseForIntake) with the entries it committed leased, for the
+   * next claim() to hand out: none if it failed, was a repeat, or none of its entries could be leased.
+   */
   adopt(entries: OutboxEntry[], reserved: number): void;
-  /** An intake that reserved room leased nothing (failed, a repeat, or its entries could not be leased). */
-  forgo(reserved: number): void;
   /** Back to pending, due now, what was handed off and never claimed (closing: nobody here will deliver it). */
   releaseHeld(now: number): Promise<void>;
   /** A commit added or unblocked outbox work (here: NOTIFY the others; or another instance's NOTIFY arrived). */
@@ -208,9 +209,6 @@ export function createPgOutbox(pool: pg.Pool, queuePool: pg.Pool, notify: () => 
     adopt(entries, count) {
       reserved -= count;
       held.push(...entries);
-    },
-    forgo(count) {
-      reserved -= count;
     },
     async releaseHeld(now) {
       for (const entry of held.splice(0)) {

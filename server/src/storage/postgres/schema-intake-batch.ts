@@ -17,7 +17,7 @@
  * second row version, no NOTIFY and no other instance woken for it. An entry behind an unfinished
  * one of its key, or due later, is enqueued pending as ever. A leased entry is what a claim leaves,
  * so if the instance dies before delivering it, any instance claims it once the lease expires.
- * `leased` lists {id, seq} of the entries inserted leased.
+ * `leased` lists the entries inserted leased, as rows (to_jsonb), read like any claimed row.
  *
  * Every ordering key of the batch is locked up front in one ordered acquisition (as
  * amochan_finish_many does), so two instances' batches never deadlock on each other's keys; the
@@ -33,7 +33,7 @@ DECLARE
   lease bigint;
   head boolean;
   due bigint;
-  new_seq bigint;
+  leased_row jsonb;
 BEGIN
   created := '{}';
   leased := '[]';
@@ -57,8 +57,8 @@ BEGIN
                                 created_at, updated_at, is_head)
               VALUES (e->>'id', e->>'destination', e->>'kind', e->>'ordering_key', e->>'payload', e->>'message_id', 'leased', 1, due, lease,
                       now_ms, now_ms, true)
-              RETURNING seq INTO new_seq;
-            leased := leased || jsonb_build_object('id', e->>'id', 'seq', new_seq);
+              RETURNING to_jsonb(outbox.*) INTO leased_row;
+            leased := leased || jsonb_build_array(leased_row);
           ELSE
             INSERT INTO outbox (id, destination, kind, ordering_key, payload, message_id, state, next_attempt_at, created_at, updated_at, is_head)
               VALUES (e->>'id', e->>'destination', e->>'kind', e->>'ordering_key', e->>'payload', e->>'message_id', 'pending', due,

@@ -11,7 +11,7 @@ import { createOutboxNotifier, createPgOutbox, enqueueIn } from './outbox';
 import { createPgPool, isUnavailableError, run, withTransaction, type PgPoolOptions } from './pool';
 import { createPgAmocrmSources, createPgInstallations, createPgProviderChannels } from './amocrm';
 import { createPgAccounts, createPgConnections, createPgConversations, createPgMessages, createPgReceipts, getMessageByMsgid, saveConnection } from './repos';
-import { conversationJson, entriesJson, entryRows, jsonOrNull, messageJson } from './rows';
+import { conversationJson, entriesJson, entryRows, jsonOrNull, messageJson, toEntry } from './rows';
 import { createStatementBatcher } from './statement-batch';
 import { createPgSharedState } from './shared-state';
 
@@ -31,8 +31,8 @@ interface IntakeItem {
 
 interface IntakeOutcome {
   created: boolean;
-  /** The entries inserted leased, by id: their seq. */
-  leased: Map<string, number>;
+  /** Its entries inserted leased to this instance (the hand-off), as a claim would return them. */
+  leased: OutboxEntry[];
 }
 
 export interface PostgresStoreOptions extends PgPoolOptions {
@@ -123,44 +123,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     async write(items) {
       const what = items.length === 1 ? `message ${items[0]!.msg.id} (or one of its outbox entries)` : `messages ${items.map((i) => i.msg.id).join(', ')}`;
       const [row] = await run(pool, ACCEPT_INBOUND_MANY, [JSON.stringify(items)], what);
-      const leased = new Map((row!.leased as { id: string; seq: number }[]).map((l) => [l.id, Number(l.seq)]));
-      return (row!.created as boolean[]).map((created) => ({ created, leased }));
+      const leased = new Map((row!.leased as Record<string, unknown>[]).map((r) => [r.id as string, toEntry(r)]));
+      return (row!.created as boolean[]).map((created, i) => ({
+        created,
+        leased: items[i]!.entries.flatMap((e) => leased.get(e.id) ?? []),
+      }));
     },
   });
-
-  /**
-   * The entries of an intake that came back leased (the hand-off), as a claim would have returned
-   * them: the worker of this process takes them from outbox.claim() without asking the database.
-   */
-  const handedOff = (
-    input: Parameters<Store['acceptInboundMessage']>[0],
-    rows: ReturnType<typeof entryRows>,
-    leaseUntil: number,
-    leased: Map<string, number>,
-  ): OutboxEntry[] =>
-    input.outbox.flatMap((e, i) => {
-      const seq = leased.get(e.id);
-      if (seq === undefined) return [];
-      return [
-        {
-          seq,
-          id: e.id,
-          destination: e.destination,
-          kind: e.kind,
-          orderingKey: e.orderingKey,
-          // As stored and read back: the worker sees what a claim would have parsed.
-          payload: JSON.parse(rows[i]!.payload) as unknown,
-          messageId: e.messageId ?? null,
-          nextAttemptAt: e.nextAttemptAt ?? input.now,
-          state: 'leased' as const,
-          attempts: 1,
-          leaseUntil,
-          lastError: null,
-          createdAt: input.now,
-          updatedAt: input.now,
-        },
-      ];
-    });
 
   // Each unit of work is one statement calling a function of migration 5: atomic without BEGIN/COMMIT.
   const repos = gate({
@@ -168,29 +137,25 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     readIntakeContext: createPgIntakeContext(pool),
     async acceptInboundMessage(input: Parameters<Store['acceptInboundMessage']>[0]) {
       const { message } = input;
-      const entries = entryRows(input.outbox);
       const leaseUntil = outbox.leaseForIntake(input.now, input.outbox.length);
-      let adopted = false;
+      let handedOff: OutboxEntry[] = [];
       try {
         const outcome = await intakes.submit({
           msg: messageJson(message),
           conv: input.conversation ? conversationJson(input.conversation) : null,
-          entries,
+          entries: entryRows(input.outbox),
           now: input.now,
           lease_until: leaseUntil,
         });
         if (outcome.created) {
-          const mine = leaseUntil === null ? [] : handedOff(input, entries, leaseUntil, outcome.leased);
-          if (leaseUntil !== null) {
-            outbox.adopt(mine, input.outbox.length);
-            adopted = true;
-          }
+          handedOff = outcome.leased;
           // Other instances need waking only for entries left pending.
-          if (mine.length < input.outbox.length) poke();
+          if (handedOff.length < input.outbox.length) poke();
           return { created: true, message };
         }
       } finally {
-        if (leaseUntil !== null && !adopted) outbox.forgo(input.outbox.length);
+        // The worker of this process takes these from its next claim; the reservation ends either way.
+        if (leaseUntil !== null) outbox.adopt(handedOff, input.outbox.length);
       }
       const existing = await getMessageByMsgid(pool, message.login, message.msgid!);
       if (!existing) throw conflictError(`message ${message.msgid} of ${message.login}`);
